@@ -1,0 +1,22 @@
+/**
+ * What evaluation needs from a trained model, whatever its fusion or backend.
+ * Inputs are the prepared (standardised) per-modality matrices of `core/data/dataset.ts`.
+ */
+export interface Predictor {
+  readonly modalityNames: string[];
+  readonly widths: number[];
+  readonly nClasses: number;
+  /** Class probabilities, row-major n × nClasses. */
+  predictProba(x: Float32Array[], n: number): Float32Array;
+  /**
+   * Embedding z_k = g_k(x^k) of modality k, row-major n × embeddingWidth(k).
+   * Undefined for early fusion (no per-modality encoder).
+   */
+  embed?(k: number, xk: Float32Array, n: number): Float32Array;
+  embeddingWidth?(k: number): number;
+  /**
+   * Per-sample norms ‖∂ℓ/∂z_k‖ for each modality (METHOD.md §3 encoder-error term): K arrays of n.
+   * Undefined for early fusion.
+   */
+  embeddingGradNorms?(x: Float32Array[], y: Int32Array, n: number): Float32Array[];
+}

@@ -1,0 +1,85 @@
+/**
+ * The training configuration: everything that defines a run, validated at the boundary
+ * (CLI flags, API payloads, stored runs). Defaults are ones that work (METHOD.md §3).
+ */
+import { z } from 'zod';
+
+export const METHODS = ['erm', 'chi2', 'cvar', 'kl', 'group-dro', 'mm-dro'] as const;
+export type MethodName = (typeof METHODS)[number];
+
+export const FUSIONS = ['early', 'intermediate', 'late'] as const;
+export type Fusion = (typeof FUSIONS)[number];
+
+export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+
+export const SELECTION_RULES = ['val-loss', 'worst-group-accuracy', 'robust-objective'] as const;
+export type SelectionRule = (typeof SELECTION_RULES)[number];
+
+export const EncoderSchema = z.object({
+  kind: z.enum(['linear', 'mlp']).default('mlp'),
+  /** Embedding width (output of the encoder). */
+  width: z.number().int().min(1).max(4096).default(64),
+  /** Hidden layers for `mlp` (0 = a single dense layer + activation). */
+  depth: z.number().int().min(0).max(8).default(1),
+});
+export type EncoderConfig = z.infer<typeof EncoderSchema>;
+
+export const TrainConfigSchema = z.object({
+  method: z.enum(METHODS),
+  fusion: z.enum(FUSIONS).default('intermediate'),
+  /** Names of the modalities to include; empty/undefined = all. */
+  modalities: z.array(z.string()).optional(),
+  encoder: EncoderSchema.default({ kind: 'mlp', width: 64, depth: 1 }),
+  /** Per-modality encoder overrides by modality name. */
+  encoders: z.record(z.string(), EncoderSchema).optional(),
+  /** Hidden width of the fusion head MLP (early fusion: the one MLP). */
+  headWidth: z.number().int().min(1).max(4096).default(64),
+
+  /** DRO form for chi2 / mm-dro training objectives (METHOD.md §3). */
+  objectiveForm: z.enum(['closed-form', 'exact']).default('closed-form'),
+  /** Single radius for chi2 / kl, or default per-modality radius for mm-dro. */
+  rho: z.number().min(0).default(0.1),
+  /** Per-modality radii (mm-dro), by modality name; overrides `rho` where given. */
+  rhoByModality: z.record(z.string(), z.number().min(0)).optional(),
+  rhoRule: z.enum(['manual', 'statistical', 'environments']).default('manual'),
+  /** Confidence level α for the statistical rule ρ = χ²_{1,1−α}/n. */
+  rhoAlpha: z.number().gt(0).lt(1).default(0.05),
+  gammaMode: z.enum(['estimated', 'independent', 'coupled', 'manual']).default('estimated'),
+  /** K×K matrix (row-major, by included modality order) when gammaMode = manual. */
+  gammaMatrix: z.array(z.array(z.number().min(-1).max(1))).optional(),
+  /** Re-estimate γ every epoch (true) or keep it fixed after warm-up (false). */
+  gammaRefresh: z.boolean().default(false),
+  warmupEpochs: z.number().int().min(0).default(2),
+  cvarAlpha: z.number().gt(0).max(1).default(0.2),
+  groupStep: z.number().positive().default(0.01),
+  groupSizeAdjust: z.number().min(0).default(0),
+
+  epochs: z.number().int().min(1).max(10000).default(30),
+  batchSize: z.number().int().min(1).default(256),
+  learningRate: z.number().positive().default(1e-3),
+  weightDecay: z.number().min(0).default(0),
+  selectionRule: z.enum(SELECTION_RULES).default('val-loss'),
+  /** Stop after this many epochs without improvement of the selection rule (0 = never stop early). */
+  patience: z.number().int().min(0).default(10),
+
+  /** Split: fractions for a stratified random split, or the dataset's own split. */
+  split: z
+    .object({
+      kind: z.enum(['stratified', 'provided', 'leave-one-group-out']).default('stratified'),
+      train: z.number().gt(0).lt(1).default(0.7),
+      validation: z.number().min(0).lt(1).default(0.15),
+      /** Group level held out as the test set for leave-one-group-out. */
+      heldOutGroup: z.string().optional(),
+    })
+    .default({ kind: 'stratified', train: 0.7, validation: 0.15 }),
+  missingIndicator: z.boolean().default(false),
+  seed: z.number().int().min(0).default(0),
+  backend: z.enum(BACKENDS).default('auto'),
+});
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
+
+export function parseTrainConfig(input: unknown): TrainConfig {
+  return TrainConfigSchema.parse(input);
+}

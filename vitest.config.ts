@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['core/**/*.test.ts', 'main/**/*.test.ts', 'tests/**/*.test.ts'],
+    exclude: ['node_modules/**', 'dist/**'],
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // e2e tests start servers and browsers; keep the 2-core CI machine from thrashing.
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
