@@ -1,0 +1,158 @@
+/**
+ * Worst-case expected loss over divergence balls around the empirical distribution of a loss
+ * vector — plain numbers, exact (no tensors). Used by evaluation (robust risk, robust accuracy)
+ * and as the reference the training objectives are tested against. METHOD.md §2, §4.
+ */
+import { logMeanExp, mean, variance } from '../stats';
+
+function toSortedDesc(losses: ArrayLike<number>): Float64Array {
+  const s = Float64Array.from(losses as ArrayLike<number>);
+  for (let i = 0; i < s.length; i++) if (!Number.isFinite(s[i])) throw new Error(`worst case: non-finite loss at index ${i}`);
+  s.sort();
+  s.reverse();
+  return s;
+}
+
+interface Chi2Solution { value: number; eta: number }
+
+/**
+ * Solves the χ² dual of METHOD.md §2 exactly:
+ *   R(ρ) = min_η  η + √(1+ρ) · √(E[(ℓ − η)₊²]).
+ * The objective is convex and smooth between consecutive sorted losses. With the top m losses
+ * active (mean μ_m, population variance v_m over those m), its stationary point is
+ *   η = μ_m − √(v_m / ((1+ρ)·m/n − 1))    (when (1+ρ)·m/n > 1);
+ * the minimum is the smallest objective over these stationary points (inside their piece) and the
+ * kinks (the losses themselves). Variances are kept by Welford updates to avoid cancellation.
+ */
+function solveChi2(losses: ArrayLike<number>, rho: number): Chi2Solution {
+  if (!(rho >= 0)) throw new Error(`chi2 worst case: rho must be ≥ 0, got ${rho}`);
+  const n = losses.length;
+  if (n === 0) throw new Error('chi2 worst case: empty loss vector');
+  const s = toSortedDesc(losses);
+  if (rho === 0 || s[0] === s[n - 1]) return { value: mean(s), eta: -Infinity };
+  const c2 = 1 + rho, c = Math.sqrt(c2);
+  let best = Infinity, bestEta = s[0];
+  let mu = 0, m2 = 0; // running mean and sum of squared deviations of the top m
+  const objective = (eta: number, m: number): number => {
+    const t = mu - eta;
+    const g = (m / n) * (t * t + m2 / m); // E[(ℓ−η)₊²] with the top m active
+    return eta + c * Math.sqrt(Math.max(0, g));
+  };
+  for (let m = 1; m <= n; m++) {
+    const x = s[m - 1];
+    const d = x - mu;
+    mu += d / m;
+    m2 += d * (x - mu);
+    // Kink at η = s[m-1] (the m-th largest): the top m are the active set (the m-th contributes 0).
+    const fk = objective(x, m);
+    if (fk < best) { best = fk; bestEta = x; }
+    // Stationary point within the piece [s[m], s[m-1]] (s[n] = −∞).
+    const denom = c2 * (m / n) - 1;
+    if (denom > 0) {
+      const eta = mu - Math.sqrt(Math.max(0, m2 / m) / denom);
+      const lo = m < n ? s[m] : -Infinity;
+      if (eta <= x && eta >= lo) {
+        const fs = objective(eta, m);
+        if (fs < best) { best = fs; bestEta = eta; }
+      }
+    }
+  }
+  return { value: best, eta: bestEta };
+}
+
+/** Exact worst-case expected loss over the χ² ball E[(dQ/dP − 1)²] ≤ ρ (METHOD.md §2). */
+export function chi2WorstCaseExact(losses: ArrayLike<number>, rho: number): number {
+  return solveChi2(losses, rho).value;
+}
+
+/** The optimal dual variable η* of `chi2WorstCaseExact` (−∞ when ρ = 0 or the losses are constant). */
+export function chi2DualEta(losses: ArrayLike<number>, rho: number): number {
+  return solveChi2(losses, rho).eta;
+}
+
+/**
+ * Closed form E[ℓ] + √(ρ · Var ℓ) (population variance). Equals the exact value while the
+ * weights 1 + √ρ(ℓ − Eℓ)/sd(ℓ) stay ≥ 0, a strict upper bound otherwise (METHOD.md §2).
+ */
+export function chi2WorstCaseClosedForm(losses: ArrayLike<number>, rho: number): number {
+  if (!(rho >= 0)) throw new Error(`chi2 closed form: rho must be ≥ 0, got ${rho}`);
+  return mean(losses) + Math.sqrt(rho * variance(losses, 0));
+}
+
+/**
+ * Worst-case likelihood ratios w (mean 1, E[(w−1)²] ≤ ρ) attaining `chi2WorstCaseExact`:
+ * w ∝ (ℓ − η*)₊. When the optimum puts all mass on the largest losses (ρ ≥ n/m_max − 1),
+ * it is uniform over the argmax set. ρ = 0 or constant losses: all ones.
+ */
+export function chi2WorstCaseWeights(losses: ArrayLike<number>, rho: number): Float64Array {
+  const n = losses.length;
+  const w = new Float64Array(n);
+  const { eta } = solveChi2(losses, rho);
+  if (!Number.isFinite(eta)) { w.fill(1); return w; }
+  let sum = 0;
+  for (let i = 0; i < n; i++) { w[i] = Math.max(0, losses[i] - eta); sum += w[i]; }
+  if (sum > 0) {
+    for (let i = 0; i < n; i++) w[i] *= n / sum;
+    return w;
+  }
+  let max = -Infinity, count = 0;
+  for (let i = 0; i < n; i++) max = Math.max(max, losses[i]);
+  for (let i = 0; i < n; i++) if (losses[i] === max) count++;
+  for (let i = 0; i < n; i++) w[i] = losses[i] === max ? n / count : 0;
+  return w;
+}
+
+/**
+ * CVaR at level α ∈ (0, 1]: min_η η + E[(ℓ − η)₊]/α (METHOD.md §4), the mean of the worst α
+ * fraction. The dual is piecewise linear and convex, minimised at the ⌈αn⌉-th largest loss.
+ */
+export function cvar(losses: ArrayLike<number>, alpha: number): number {
+  if (!(alpha > 0 && alpha <= 1)) throw new Error(`cvar: alpha must be in (0, 1], got ${alpha}`);
+  const n = losses.length;
+  if (n === 0) throw new Error('cvar: empty loss vector');
+  const s = toSortedDesc(losses);
+  const k = Math.min(n, Math.max(1, Math.ceil(alpha * n - 1e-9)));
+  const eta = s[k - 1];
+  let tail = 0;
+  for (let i = 0; i < k; i++) tail += s[i] - eta;
+  return eta + tail / (n * alpha);
+}
+
+/**
+ * Worst case over the KL ball KL(Q‖P) ≤ ρ: min_{λ>0} λρ + λ log E[exp(ℓ/λ)] (METHOD.md §4).
+ * The derivative in λ is ρ − KL(q_λ‖p) with q_λ ∝ exp(ℓ/λ), increasing in λ, so the optimum is
+ * found by bisection on log λ; when ρ ≥ log(n/#argmax) the sup is max ℓ (λ → 0).
+ */
+export function klWorstCase(losses: ArrayLike<number>, rho: number): number {
+  if (!(rho >= 0)) throw new Error(`kl worst case: rho must be ≥ 0, got ${rho}`);
+  const n = losses.length;
+  if (n === 0) throw new Error('kl worst case: empty loss vector');
+  const s = toSortedDesc(losses);
+  const max = s[0], min = s[n - 1];
+  if (rho === 0 || max === min) return mean(s);
+  let nMax = 0;
+  while (nMax < n && s[nMax] === max) nMax++;
+  if (rho >= Math.log(n / nMax)) return max;
+  const dual = (lambda: number): number => {
+    const z = new Float64Array(n);
+    for (let i = 0; i < n; i++) z[i] = s[i] / lambda;
+    return lambda * rho + lambda * logMeanExp(z);
+  };
+  // KL(q_λ‖p) = E_q[ℓ]/λ − log E_p[exp(ℓ/λ)], computed with the shift by max for stability.
+  const klOfTilt = (lambda: number): number => {
+    let zsum = 0, lsum = 0;
+    for (let i = 0; i < n; i++) { const e = Math.exp((s[i] - max) / lambda); zsum += e; lsum += e * s[i]; }
+    const eq = lsum / zsum;
+    return (eq - max) / lambda - Math.log(zsum / n);
+  };
+  const spread = max - min;
+  let lo = spread * 1e-6, hi = spread;
+  while (klOfTilt(lo) < rho && lo > 1e-300) lo /= 10;
+  while (klOfTilt(hi) > rho && hi < 1e300) hi *= 10;
+  for (let it = 0; it < 200; it++) {
+    const mid = Math.sqrt(lo * hi);
+    if (klOfTilt(mid) > rho) lo = mid; else hi = mid;
+    if (hi / lo - 1 < 1e-14) break;
+  }
+  return Math.min(dual(lo), dual(hi), dual(Math.sqrt(lo * hi)));
+}

@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let cached: string | undefined;
+
+/** The app version from package.json (recorded with every run for reproducibility). */
+export function appVersion(): string {
+  if (cached) return cached;
+  if (process.env.DRMM_APP_VERSION) return (cached = process.env.DRMM_APP_VERSION);
+  try {
+    const here = dirname(fileURLToPath(import.meta.url));
+    cached = (JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    cached = '0.0.0';
+  }
+  return cached;
+}

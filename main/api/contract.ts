@@ -1,0 +1,253 @@
+/**
+ * AppApi — the one contract between the renderer and a host (Electron IPC or browser mode).
+ *
+ * Every channel is listed once in `CHANNELS` with the zod schema of its request and response;
+ * every event in `EVENTS`. Hosts validate every request with these schemas before calling a
+ * service (and reject unknown channels). The renderer imports TYPES ONLY from this file.
+ */
+import { z } from 'zod';
+import { TrainConfigSchema } from '../../core/train/config';
+
+// ---------------------------------------------------------------- shared shapes
+
+export const RunStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+export const ErrorInfoSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  location: z.object({ file: z.string().optional(), row: z.number().optional(), column: z.string().optional() }).default({}),
+  hint: z.string().default(''),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
+
+export const ModalityInfoSchema = z.object({ name: z.string(), width: z.number(), features: z.array(z.string()) });
+
+export const DatasetSummarySchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  version: z.number(),
+  nRows: z.number(),
+  modalities: z.array(z.object({ name: z.string(), width: z.number() })),
+  classes: z.array(z.string()),
+  groupLevels: z.array(z.string()).optional(),
+  contentHash: z.string(),
+  createdAt: z.string(),
+  runCount: z.number(),
+});
+export type DatasetSummary = z.infer<typeof DatasetSummarySchema>;
+
+export const DatasetDetailSchema = DatasetSummarySchema.extend({
+  spec: z.unknown(),
+  files: z.array(z.object({ path: z.string(), sha256: z.string(), bytes: z.number() })),
+  modalityDetails: z.array(ModalityInfoSchema),
+  classCounts: z.array(z.number()),
+  /** ρ_k calibrated from environments, when the dataset has a group column (METHOD §3). */
+  environmentRadii: z.record(z.string(), z.number()).optional(),
+});
+export type DatasetDetail = z.infer<typeof DatasetDetailSchema>;
+
+export const ColumnPreviewSchema = z.object({
+  name: z.string(),
+  inferredType: z.enum(['numeric', 'categorical', 'text', 'id']),
+  missing: z.number(),
+});
+export const FilePreviewSchema = z.object({
+  path: z.string(),
+  fileName: z.string(),
+  delimiter: z.string(),
+  hasHeader: z.boolean(),
+  columns: z.array(ColumnPreviewSchema),
+  rows: z.array(z.array(z.string())),
+  bytesRead: z.number(),
+  truncated: z.boolean(),
+});
+export type FilePreview = z.infer<typeof FilePreviewSchema>;
+
+export const ValidationIssueSchema = z.object({
+  severity: z.enum(['error', 'warning']),
+  code: z.string(),
+  message: z.string(),
+  file: z.string().optional(),
+  row: z.number().optional(),
+  column: z.string().optional(),
+  modality: z.string().optional(),
+});
+export type ValidationIssue = z.infer<typeof ValidationIssueSchema>;
+
+export const RunSummarySchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  datasetId: z.number(),
+  datasetName: z.string(),
+  method: z.string(),
+  fusion: z.string(),
+  seed: z.number(),
+  status: RunStatusSchema,
+  backend: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  tags: z.array(z.string()),
+  notes: z.string(),
+  error: z.string().nullable(),
+  /** Key test metrics once succeeded. */
+  metrics: z
+    .object({ accuracy: z.number(), macroF1: z.number(), robustAccuracy: z.number(), worstGroupAccuracy: z.number().optional() })
+    .nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummarySchema>;
+
+export const EpochRecordSchema = z.object({
+  epoch: z.number(),
+  trainLoss: z.number(),
+  robustObjective: z.number(),
+  valLoss: z.number(),
+  valAccuracy: z.number(),
+  worstGroupValAccuracy: z.number().optional(),
+  groupWeights: z.array(z.number()).optional(),
+  seconds: z.number().optional(),
+});
+export type EpochRecordDto = z.infer<typeof EpochRecordSchema>;
+
+export const RunDetailSchema = RunSummarySchema.extend({
+  config: z.unknown(),
+  device: z.string().nullable(),
+  appVersion: z.string(),
+  epochs: z.array(EpochRecordSchema),
+  results: z.unknown().nullable(),
+  artifacts: z.array(z.object({ kind: z.string(), bytes: z.number(), createdAt: z.string() })),
+});
+export type RunDetail = z.infer<typeof RunDetailSchema>;
+
+export const SettingsSchema = z.object({
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']),
+  concurrency: z.number().int().min(1).max(8),
+  theme: z.enum(['system', 'light', 'dark']),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export const SystemInfoSchema = z.object({
+  appVersion: z.string(),
+  host: z.enum(['electron', 'browser']),
+  dataDir: z.string(),
+  backend: z.object({ name: z.string(), device: z.string(), reason: z.string().optional() }),
+  versions: z.record(z.string(), z.string()),
+});
+export type SystemInfo = z.infer<typeof SystemInfoSchema>;
+
+export const ExportKindSchema = z.enum(['report-html', 'report-pdf', 'report-csv', 'report-json', 'model', 'bundle']);
+export type ExportKind = z.infer<typeof ExportKindSchema>;
+
+const Id = z.number().int().positive();
+const RunIds = z.array(Id).min(1).max(20);
+
+/** Where a file to import comes from: a local path (both hosts) or an upload id (browser mode). */
+export const FileRefSchema = z.union([z.object({ path: z.string().min(1) }), z.object({ uploadId: z.string().min(1) })]);
+export type FileRef = z.infer<typeof FileRefSchema>;
+
+// ---------------------------------------------------------------- channels
+
+function channel<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
+  return { request, response };
+}
+
+export const CHANNELS = {
+  'system.info': channel(z.object({}), SystemInfoSchema),
+  'settings.get': channel(z.object({}), SettingsSchema),
+  'settings.update': channel(SettingsSchema.partial(), SettingsSchema),
+
+  'datasets.list': channel(z.object({}), z.array(DatasetSummarySchema)),
+  'datasets.get': channel(z.object({ id: Id }), DatasetDetailSchema),
+  'datasets.delete': channel(z.object({ id: Id, cascade: z.boolean().default(false) }), z.object({ deletedRuns: z.number() })),
+
+  'import.samples': channel(z.object({}), z.array(z.object({ name: z.string(), title: z.string(), description: z.string() }))),
+  'import.trySample': channel(z.object({ name: z.string().min(1) }), DatasetSummarySchema),
+  'import.preview': channel(
+    z.object({ file: FileRefSchema, delimiter: z.string().max(4).optional(), hasHeader: z.boolean().optional(), maxRows: z.number().int().min(1).max(5000).optional() }),
+    FilePreviewSchema,
+  ),
+  /** Validate a dataset spec (files referenced by path relative to baseDir, or by upload id). */
+  'import.validate': channel(
+    z.object({ spec: z.unknown(), baseDir: z.string().optional() }),
+    z.object({
+      issues: z.array(ValidationIssueSchema),
+      summary: z.object({ nRows: z.number(), modalities: z.array(z.object({ name: z.string(), width: z.number() })), classes: z.array(z.string()) }).optional(),
+    }),
+  ),
+  'import.save': channel(z.object({ name: z.string().min(1).max(200), spec: z.unknown(), baseDir: z.string().optional() }), DatasetSummarySchema),
+  'import.bundle': channel(z.object({ file: FileRefSchema }), z.object({ runIds: z.array(z.number()) })),
+
+  'experiments.start': channel(
+    z.object({ datasetId: Id, configs: z.array(TrainConfigSchema).min(1).max(100), name: z.string().max(200).optional() }),
+    z.object({ runIds: z.array(z.number()) }),
+  ),
+
+  'runs.list': channel(z.object({ datasetId: Id.optional(), status: RunStatusSchema.optional() }), z.array(RunSummarySchema)),
+  'runs.get': channel(z.object({ id: Id }), RunDetailSchema),
+  'runs.cancel': channel(z.object({ id: Id }), z.object({ status: RunStatusSchema })),
+  'runs.delete': channel(z.object({ id: Id }), z.object({ deleted: z.boolean() })),
+  'runs.rename': channel(z.object({ id: Id, name: z.string().min(1).max(200) }), RunSummarySchema),
+  'runs.setTags': channel(z.object({ id: Id, tags: z.array(z.string().min(1).max(50)).max(20) }), RunSummarySchema),
+  'runs.setNotes': channel(z.object({ id: Id, notes: z.string().max(10_000) }), RunSummarySchema),
+
+  /** The report model (see docs/report-schema.json) and its HTML rendering, for one run or a comparison. */
+  'reports.get': channel(z.object({ runIds: RunIds, bEval: z.number().min(0).optional() }), z.object({ report: z.unknown(), html: z.string() })),
+
+  /**
+   * Export a file. Electron: a native save dialog, then `savedTo`. Browser mode: `downloadUrl`
+   * (same origin, token-protected) that the client opens.
+   */
+  'export.file': channel(
+    z.object({ kind: ExportKindSchema, runIds: RunIds }),
+    z.object({ fileName: z.string(), savedTo: z.string().optional(), downloadUrl: z.string().optional(), cancelled: z.boolean().optional() }),
+  ),
+  /** Native open dialog (Electron). Browser mode answers `{ paths: [] , unsupported: true }`; the UI then uploads. */
+  'dialog.openFiles': channel(
+    z.object({ title: z.string().optional(), multiple: z.boolean().default(true) }),
+    z.object({ paths: z.array(z.string()), unsupported: z.boolean().optional() }),
+  ),
+} as const;
+
+export type Channel = keyof typeof CHANNELS;
+export type ChannelRequest<C extends Channel> = z.input<(typeof CHANNELS)[C]['request']>;
+export type ChannelResponse<C extends Channel> = z.infer<(typeof CHANNELS)[C]['response']>;
+
+// ---------------------------------------------------------------- events (host → renderer)
+
+export const RunProgressEventSchema = z.object({
+  runId: z.number(),
+  epoch: z.number(),
+  epochs: z.number(),
+  step: z.number(),
+  stepsPerEpoch: z.number(),
+  trainLoss: z.number(),
+  robustObjective: z.number(),
+  valLoss: z.number().optional(),
+  valAccuracy: z.number().optional(),
+  worstGroupValAccuracy: z.number().optional(),
+  groupWeights: z.array(z.number()).optional(),
+  etaSeconds: z.number().optional(),
+  phase: z.string().optional(),
+});
+
+export const EVENTS = {
+  'run.progress': RunProgressEventSchema,
+  'run.epoch': z.object({ runId: z.number(), record: EpochRecordSchema }),
+  'run.status': z.object({ runId: z.number(), status: RunStatusSchema, error: z.string().nullable().optional() }),
+} as const;
+
+export type EventName = keyof typeof EVENTS;
+export type EventPayload<E extends EventName> = z.infer<(typeof EVENTS)[E]>;
+
+/** The client-side shape both hosts implement for the renderer. */
+export interface AppApi {
+  call<C extends Channel>(channel: C, request: ChannelRequest<C>): Promise<ChannelResponse<C>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** 'electron' or 'browser' — only for capabilities (drag-and-drop paths vs uploads), never for behaviour. */
+  readonly host: 'electron' | 'browser';
+}
+
+/** Error thrown by `AppApi.call` on a failed request (validation or a DrmmError from a service). */
+export interface ApiErrorPayload {
+  error: ErrorInfo;
+}
