@@ -1,18 +1,146 @@
 /**
  * One run from end to end, the same for the CLI, the training process and the tests:
- * dataset → split + preprocessing → training → evaluation on the test split.
- * (Glue only: the behaviour lives in core/data, core/train, core/evaluate.)
- *
- * PROVISIONAL SIGNATURE — the implementation is written once data/train/evaluate exist.
+ * dataset → split + preprocessing (fit on train) → training → evaluation on the test split.
+ * Glue only: the behaviour lives in core/data, core/train and core/evaluate.
  */
-import type { Dataset } from './data/dataset';
-import type { TrainConfig } from './train/config';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Dataset, PreparedData } from './data/dataset';
+import { prepareData } from './data/prepare';
+import { resolveSplit, type TrainConfig } from './train/config';
+import { trainModel, type EpochRecord, type TrainOutcome, type TrainProgress } from './train/trainer';
+import { evaluateRun } from './evaluate/evaluate-run';
+import type { RunEvaluation } from './evaluate/schema';
+import { datasetEvalRadius } from './evaluate/eval-radius';
+import { saveModel } from './model/io';
+import { DrmmError } from './errors';
+
+type Num = number | null;
 
 export interface RunHooks {
-  onProgress?: (p: unknown) => void;
+  onProgress?: (p: TrainProgress & { phase?: string }) => void;
+  onEpoch?: (e: EpochRecord) => void;
   signal?: AbortSignal;
+  /** Where the model is saved (`<artifactDir>/model/`); nothing is written when absent. */
+  artifactDir?: string;
+  /** Evaluation radius shared by compared runs; default: from the data (METHOD.md §5). */
+  bEval?: number;
+  /** Stress-test repeats R (default 3). */
+  stressRepeats?: number;
 }
 
-export async function runExperiment(_dataset: Dataset, _config: TrainConfig, _hooks: RunHooks = {}): Promise<unknown> {
-  throw new Error('runExperiment: not implemented yet');
+/** The summary every surface prints (`drmm train --json`) and the history stores as `results`. */
+export interface RunResults {
+  method: string;
+  fusion: string;
+  backend: string;
+  device: string;
+  seed: number;
+  modalities: string[];
+  rho: Record<string, number> | number;
+  rhoRule: string;
+  B?: number;
+  gamma?: number[][];
+  bEval: number;
+  datasetGamma: number[][];
+  split: { train: number; validation: number; test: number; description: string };
+  /** Metrics are null where undefined (e.g. AUROC with a class absent from the test split). */
+  test: { accuracy: Num; balancedAccuracy: Num; macroF1: Num; logLoss: Num; auroc?: Num; ece?: Num; worstGroupAccuracy?: Num };
+  robust: { chi2Exact: Num; chi2ClosedForm: Num; robustAccuracy: Num; cvar10: Num; cvar20: Num; bEval: Num };
+  training: { bestEpoch: number; epochsRun: number; stoppedEarly: boolean };
+  timing: { trainSeconds: number; samplesPerSecond: number; evaluateSeconds: number };
+}
+
+export interface ExperimentOutcome {
+  results: RunResults;
+  evaluation: RunEvaluation;
+  history: EpochRecord[];
+  artifacts: { kind: string; path: string }[];
+}
+
+export function prepareForConfig(dataset: Dataset, config: TrainConfig): PreparedData {
+  return prepareData(dataset, {
+    split: resolveSplit(config, dataset.providedSplit !== undefined),
+    modalities: config.modalities && config.modalities.length > 0 ? config.modalities : undefined,
+    missingIndicator: config.missingIndicator,
+    seed: config.seed,
+  });
+}
+
+export async function runExperiment(dataset: Dataset, config: TrainConfig, hooks: RunHooks = {}): Promise<ExperimentOutcome> {
+  const data = prepareForConfig(dataset, config);
+  if (data.train.n === 0) throw new DrmmError('INVALID_CONFIG', 'The training split is empty.', { hint: 'Check the split settings: the training fraction, or the held-out group.' });
+  if (data.test.n === 0) throw new DrmmError('INVALID_CONFIG', 'The test split is empty.', { hint: 'Check the split settings: with a provided split, some rows must be marked test.' });
+
+  let epochsSeen = 0;
+  const outcome: TrainOutcome = await trainModel(data, config, {
+    signal: hooks.signal,
+    onProgress: (p) => {
+      hooks.onProgress?.({ ...p, phase: 'training' });
+    },
+    onEpoch: (e) => {
+      epochsSeen++;
+      hooks.onEpoch?.(e);
+    },
+  });
+  try {
+    if (epochsSeen === 0) for (const e of outcome.history) hooks.onEpoch?.(e);
+    if (hooks.signal?.aborted) throw new DrmmError('CANCELLED', 'Training was cancelled.', { hint: 'Start the run again to train it.' });
+
+    hooks.onProgress?.({ ...lastProgress(outcome, config), phase: 'evaluating' });
+    const tEval = performance.now();
+    const radius = hooks.bEval !== undefined ? { bEval: hooks.bEval, gamma: [] as number[][] } : datasetEvalRadius(data);
+    const evaluation = evaluateRun(outcome.model, data, { bEval: radius.bEval, seed: config.seed, repeats: hooks.stressRepeats ?? 3 });
+    const evaluateSeconds = (performance.now() - tEval) / 1000;
+
+    const artifacts: { kind: string; path: string }[] = [];
+    if (hooks.artifactDir) {
+      const dir = join(hooks.artifactDir, 'model');
+      mkdirSync(dir, { recursive: true });
+      await saveModel(outcome.model as Parameters<typeof saveModel>[0], dir);
+      artifacts.push({ kind: 'model', path: dir });
+    }
+
+    const m = evaluation.nominal.metrics;
+    const d = evaluation.distributional;
+    const results: RunResults = {
+      method: config.method,
+      fusion: config.fusion,
+      backend: outcome.backend,
+      device: outcome.device,
+      seed: config.seed,
+      modalities: data.modalityNames,
+      rho: config.method === 'mm-dro' ? outcome.rho : (outcome.radius ?? config.rho),
+      rhoRule: outcome.rhoRule,
+      ...(outcome.B !== undefined ? { B: outcome.B } : {}),
+      ...(outcome.gamma ? { gamma: outcome.gamma } : {}),
+      bEval: radius.bEval,
+      datasetGamma: radius.gamma,
+      split: { train: data.train.n, validation: data.validation.n, test: data.test.n, description: data.split.description },
+      test: {
+        accuracy: m.accuracy,
+        balancedAccuracy: m.balancedAccuracy,
+        macroF1: m.macroF1,
+        logLoss: m.logLoss,
+        ...(m.auroc !== undefined ? { auroc: m.auroc } : {}),
+        ...(m.ece !== undefined ? { ece: m.ece } : {}),
+        ...(evaluation.groups ? { worstGroupAccuracy: evaluation.groups.worstGroupAccuracy } : {}),
+      },
+      robust: { chi2Exact: d.chi2Exact, chi2ClosedForm: d.chi2ClosedForm, robustAccuracy: d.robustAccuracy, cvar10: d.cvar10, cvar20: d.cvar20, bEval: d.bEval },
+      training: { bestEpoch: outcome.bestEpoch, epochsRun: outcome.history.length, stoppedEarly: outcome.stoppedEarly },
+      timing: { ...outcome.timing, evaluateSeconds },
+    };
+    return { results, evaluation, history: outcome.history, artifacts };
+  } finally {
+    outcome.model.dispose();
+  }
+}
+
+function lastProgress(o: TrainOutcome, config: TrainConfig): TrainProgress {
+  const last = o.history[o.history.length - 1];
+  return {
+    epoch: o.history.length, epochs: config.epochs, step: 0, stepsPerEpoch: 0,
+    trainLoss: last?.trainLoss ?? NaN, robustObjective: last?.robustObjective ?? NaN,
+    valLoss: last?.valLoss ?? NaN, valAccuracy: last?.valAccuracy ?? NaN, etaSeconds: 0,
+  };
 }

@@ -133,17 +133,18 @@ export function schemaVersion(db: Database.Database): number {
  * Brings the database to `target` (default: latest). Returns the versions applied.
  * A database newer than this build is refused (never downgraded).
  */
-export function migrate(db: Database.Database, target: number = LATEST_SCHEMA_VERSION): number[] {
+export function migrate(db: Database.Database, target: number = LATEST_SCHEMA_VERSION, steps: readonly Migration[] = MIGRATIONS): number[] {
   const current = schemaVersion(db);
-  if (current > LATEST_SCHEMA_VERSION) {
+  const latest = steps.length ? steps[steps.length - 1].version : 0;
+  if (current > latest) {
     throw new DrmmError(
       'CONFLICT',
-      `The history database has schema version ${current}, newer than this app understands (${LATEST_SCHEMA_VERSION}).`,
+      `The history database has schema version ${current}, newer than this app understands (${latest}).`,
       { location: { file: db.name }, hint: 'Update DRMM Workbench, or point --data-dir at another folder.' },
     );
   }
   const applied: number[] = [];
-  for (const m of MIGRATIONS) {
+  for (const m of steps) {
     if (m.version <= current || m.version > target) continue;
     // Re-read the version under the write lock: another process may have migrated meanwhile.
     const ran = db.transaction(() => {

@@ -25,6 +25,15 @@ export const EncoderSchema = z.object({
 });
 export type EncoderConfig = z.infer<typeof EncoderSchema>;
 
+export const SplitSchema = z.object({
+  kind: z.enum(['stratified', 'provided', 'leave-one-group-out']).default('stratified'),
+  train: z.number().gt(0).lt(1).default(0.7),
+  validation: z.number().min(0).lt(1).default(0.15),
+  /** Group level held out as the test set for leave-one-group-out. */
+  heldOutGroup: z.string().optional(),
+});
+export type SplitConfig = z.infer<typeof SplitSchema>;
+
 export const TrainConfigSchema = z.object({
   method: z.enum(METHODS),
   fusion: z.enum(FUSIONS).default('intermediate'),
@@ -63,16 +72,12 @@ export const TrainConfigSchema = z.object({
   /** Stop after this many epochs without improvement of the selection rule (0 = never stop early). */
   patience: z.number().int().min(0).default(10),
 
-  /** Split: fractions for a stratified random split, or the dataset's own split. */
-  split: z
-    .object({
-      kind: z.enum(['stratified', 'provided', 'leave-one-group-out']).default('stratified'),
-      train: z.number().gt(0).lt(1).default(0.7),
-      validation: z.number().min(0).lt(1).default(0.15),
-      /** Group level held out as the test set for leave-one-group-out. */
-      heldOutGroup: z.string().optional(),
-    })
-    .default({ kind: 'stratified', train: 0.7, validation: 0.15 }),
+  /**
+   * Split: fractions for a stratified random split, the dataset's own split column/files, or
+   * leave-one-group-out. Absent: the dataset's own split when it has one, else stratified 0.7/0.15/0.15
+   * (see `resolveSplit`).
+   */
+  split: SplitSchema.optional(),
   missingIndicator: z.boolean().default(false),
   seed: z.number().int().min(0).default(0),
   backend: z.enum(BACKENDS).default('auto'),
@@ -82,4 +87,10 @@ export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 
 export function parseTrainConfig(input: unknown): TrainConfig {
   return TrainConfigSchema.parse(input);
+}
+
+/** The split a run uses: its own, else the dataset's provided split, else stratified 0.7/0.15/0.15. */
+export function resolveSplit(config: Pick<TrainConfig, 'split'>, hasProvidedSplit: boolean): SplitConfig {
+  if (config.split) return config.split;
+  return hasProvidedSplit ? { kind: 'provided', train: 0.7, validation: 0.15 } : { kind: 'stratified', train: 0.7, validation: 0.15 };
 }

@@ -90,19 +90,25 @@ export const RunSummarySchema = z.object({
   tags: z.array(z.string()),
   notes: z.string(),
   error: z.string().nullable(),
-  /** Key test metrics once succeeded. */
+  /** Key test metrics once succeeded (a metric undefined on this data is null). */
   metrics: z
-    .object({ accuracy: z.number(), macroF1: z.number(), robustAccuracy: z.number(), worstGroupAccuracy: z.number().optional() })
+    .object({
+      accuracy: z.number().nullable(),
+      macroF1: z.number().nullable(),
+      robustAccuracy: z.number().nullable(),
+      worstGroupAccuracy: z.number().nullable().optional(),
+    })
     .nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 
 export const EpochRecordSchema = z.object({
   epoch: z.number(),
-  trainLoss: z.number(),
-  robustObjective: z.number(),
-  valLoss: z.number(),
-  valAccuracy: z.number(),
+  /** null where the training process did not report the value (or it was not finite). */
+  trainLoss: z.number().nullable(),
+  robustObjective: z.number().nullable(),
+  valLoss: z.number().nullable(),
+  valAccuracy: z.number().nullable(),
   worstGroupValAccuracy: z.number().optional(),
   groupWeights: z.array(z.number()).optional(),
   seconds: z.number().optional(),
@@ -220,8 +226,9 @@ export const RunProgressEventSchema = z.object({
   epochs: z.number(),
   step: z.number(),
   stepsPerEpoch: z.number(),
-  trainLoss: z.number(),
-  robustObjective: z.number(),
+  /** null while no loss has been reported yet (loading, evaluating) or when not finite. */
+  trainLoss: z.number().nullable(),
+  robustObjective: z.number().nullable(),
   valLoss: z.number().optional(),
   valAccuracy: z.number().optional(),
   worstGroupValAccuracy: z.number().optional(),
@@ -234,6 +241,8 @@ export const EVENTS = {
   'run.progress': RunProgressEventSchema,
   'run.epoch': z.object({ runId: z.number(), record: EpochRecordSchema }),
   'run.status': z.object({ runId: z.number(), status: RunStatusSchema, error: z.string().nullable().optional() }),
+  /** A host-level command for the UI (Electron's application menu): open a screen. */
+  'app.command': z.object({ command: z.enum(['import', 'new-experiment', 'history', 'settings']) }),
 } as const;
 
 export type EventName = keyof typeof EVENTS;
@@ -250,4 +259,34 @@ export interface AppApi {
 /** Error thrown by `AppApi.call` on a failed request (validation or a DrmmError from a service). */
 export interface ApiErrorPayload {
   error: ErrorInfo;
+}
+
+// ---------------------------------------------------------------- wire format (both hosts)
+
+/**
+ * What the shared dispatcher (main/api/dispatch.ts) yields for one call. On the wire:
+ *  - browser mode: `POST /api/call/<channel>` with the JSON request as body and
+ *    `Authorization: Bearer <token>` (or the HttpOnly cookie set when the page was opened with
+ *    `?token=`). Answer: HTTP 200 with the response JSON, or 4xx/5xx with `{ error: ErrorInfo }`
+ *    (`ApiErrorPayload`). Events: WebSocket `/api/events?token=…` (or the cookie), one JSON
+ *    `EventMessage` per frame. Uploads: `POST /api/upload`, raw body, `X-File-Name` header
+ *    (URI-encoded) → `{ uploadId, path }`. Downloads: the `downloadUrl` of export.file (GET).
+ *  - Electron: `window.drmm.call(channel, request)` resolves to the response, or to
+ *    `{ error: ErrorInfo }` (errors keep their fields across contextBridge this way);
+ *    `window.drmm.on(event, cb)` returns an unsubscribe function.
+ */
+export type CallEnvelope<C extends Channel = Channel> = { ok: true; result: ChannelResponse<C> } | { ok: false; error: ErrorInfo };
+
+export interface EventMessage<E extends EventName = EventName> {
+  event: E;
+  payload: EventPayload<E>;
+}
+
+/** What the Electron preload exposes as `window.drmm`. */
+export interface DrmmBridge {
+  call<C extends Channel>(channel: C, request: ChannelRequest<C>): Promise<ChannelResponse<C> | ApiErrorPayload>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** The local path of a dropped or chosen File (webUtils.getPathForFile); '' when it has none. */
+  pathForFile(file: File): string;
+  readonly host: 'electron';
 }

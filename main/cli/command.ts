@@ -3,7 +3,7 @@
  * and `run`, which returns the exit code. Errors a user can act on are DrmmErrors (exit 2).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DrmmError } from '../errors';
+import { DrmmError } from '../../core/errors';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; valueName?: string };
 

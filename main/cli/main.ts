@@ -2,10 +2,10 @@
  * `drmm` — the command-line surface (PRODUCT.md "Surfaces"). Same core, same store, same
  * numbers as the app. Exit codes: 0 ok, 2 bad input (a DrmmError, with a clear message), 1 internal error.
  */
-import { DrmmError, isDrmmError } from '../errors';
+import { DrmmError, isDrmmError } from '../../core/errors';
 import { helpText, parseCommandArgs, type CliCommand } from './command';
 import { COMMANDS } from './commands/index';
-import { appVersion } from '../version';
+import { appVersion } from '../../core/version';
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

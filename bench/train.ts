@@ -1,0 +1,127 @@
+/**
+ * Training throughput (samples/s): ERM and mm-dro on a fixed synthetic set (50 000 rows,
+ * 3 modalities × 100 features, intermediate fusion, encoders 100→128 dense+ReLU, head 384→128→2,
+ * batch 256, Adam) on the wasm backend, against the same model/batch/optimiser in PyTorch CPU.
+ * Runnable alone: `node --import tsx bench/train.ts`.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../core/backend';
+import type { PreparedData, PreparedPart } from '../core/data/dataset';
+import { Rng } from '../core/rng';
+import { trainModel } from '../core/train/trainer';
+import { parseTrainConfig } from '../core/train/config';
+import type { BenchRow, BenchSection } from './types';
+
+const N = 50_000, K = 3, D = 100, WIDTH = 128, BATCH = 256, EPOCHS = 3;
+
+function synthPart(n: number, rng: Rng): PreparedPart {
+  const x = Array.from({ length: K }, () => new Float32Array(n * D));
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = rng.int(2);
+    const s = y[i] ? 0.3 : -0.3;
+    for (let k = 0; k < K; k++) for (let f = 0; f < D; f++) x[k][i * D + f] = rng.normal() + (f < 10 ? s : 0);
+  }
+  return { n, x, y, rows: new Int32Array(n).map((_, i) => i) };
+}
+
+export function benchData(): PreparedData {
+  const rng = new Rng(2024);
+  const train = synthPart(N, rng), validation = synthPart(1000, rng), test = synthPart(10, rng);
+  return {
+    datasetName: 'bench-synthetic', modalityNames: ['m0', 'm1', 'm2'], widths: [D, D, D], classes: ['0', '1'],
+    scalers: [], train, validation, test,
+    split: { train: train.rows, validation: validation.rows, test: test.rows, description: 'bench' },
+  };
+}
+
+const PY = String.raw`
+import sys, time, json
+import torch, torch.nn as nn
+torch.manual_seed(0)
+N, K, D, W, B, EPOCHS, MM = 50000, 3, 100, 128, 256, 3, sys.argv[1] == 'mm'
+X = [torch.randn(N, D) for _ in range(K)]
+y = torch.randint(0, 2, (N,))
+class Net(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.enc = nn.ModuleList([nn.Sequential(nn.Linear(D, W), nn.ReLU()) for _ in range(K)])
+        s.head = nn.Sequential(nn.Linear(K * W, W), nn.ReLU(), nn.Linear(W, 2))
+    def forward(s, xs):
+        return s.head(torch.cat([e(x) for e, x in zip(s.enc, xs)], 1))
+net = Net(); opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+ce = nn.CrossEntropyLoss(reduction='none')
+times = []
+for ep in range(EPOCHS):
+    t = time.perf_counter(); perm = torch.randperm(N)
+    for i in range(0, N, B):
+        idx = perm[i:i + B]
+        l = ce(net([x[idx] for x in X]), y[idx])
+        loss = l.mean() + (0.3 ** 0.5) * torch.sqrt(l.var(unbiased=False) + 1e-8) if MM else l.mean()
+        opt.zero_grad(); loss.backward(); opt.step()
+    times.append(time.perf_counter() - t)
+print(json.dumps({'samplesPerSecond': N / min(times[1:]), 'threads': torch.get_num_threads(), 'version': torch.__version__}))
+`;
+
+/** Debian's python3 (where python3-torch lives) first: a pyenv/venv `python3` on PATH may lack torch. */
+function python(): string {
+  for (const p of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(p, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) return p;
+  }
+  return 'python3';
+}
+
+function pytorch(mode: 'erm' | 'mm'): { samplesPerSecond: number; threads: number; version: string } | { error: string } {
+  const r = spawnSync(python(), ['-c', PY, mode], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) {
+    const msg = (r.stderr || r.error?.message || '').trim().split('\n').pop() ?? '';
+    return { error: /No module named 'torch'/.test(r.stderr ?? '') ? 'PyTorch not installed (apt-get install python3-torch)' : `python3 failed: ${msg}` };
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+async function ours(method: 'erm' | 'mm-dro', data: PreparedData): Promise<{ sps: number; device: string }> {
+  const config = parseTrainConfig({
+    method, fusion: 'intermediate', encoder: { kind: 'mlp', width: WIDTH, depth: 0 }, headWidth: WIDTH,
+    batchSize: BATCH, epochs: EPOCHS, patience: 0, backend: 'wasm', seed: 1,
+    gammaMode: 'independent', rho: 0.1, learningRate: 1e-3,
+  });
+  const out = await trainModel(data, config);
+  const best = Math.min(...out.history.slice(1).map((h) => h.seconds));
+  out.model.dispose();
+  return { sps: N / best, device: out.device };
+}
+
+export async function run(): Promise<BenchSection> {
+  await initBackend('wasm');
+  const data = benchData();
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  for (const [method, mode] of [['erm', 'erm'], ['mm-dro', 'mm']] as const) {
+    const o = await ours(method, data);
+    const p = pytorch(mode);
+    const ref = 'error' in p ? undefined : p.samplesPerSecond;
+    if ('error' in p) notes.push(p.error);
+    else if (method === 'erm') notes.push(`PyTorch ${p.version}, ${p.threads} threads; ours: ${o.device}.`);
+    rows.push({
+      name: `train ${method} (intermediate, 3×100 → 128, batch 256)`, ours: Math.round(o.sps), reference: ref && Math.round(ref),
+      unit: 'samples/s', ratio: ref ? o.sps / ref : undefined, target: '≥ 1.0× PyTorch CPU',
+      note: 'best epoch of 2–3 (epoch time includes batch packing and a 1 000-row validation pass)',
+    });
+  }
+  notes.push(
+    'Profile (wasm, 1 thread): one step is ~10 matMuls of 256×100…384 × 128 at ~200–350 µs each; transposed ' +
+      'matMuls (autodiff default, 3–4 ms each in tfjs-wasm) are avoided by hand-written dense gradients with explicit ' +
+      'transposes, and batches are uploaded from JS (tf.gather of rows costs ~800 µs). What remains is matMul time in ' +
+      'single-threaded wasm (tfjs-wasm runs 1 thread under Node) plus ~15 µs per small op (Adam: ~10 ops per variable).',
+  );
+  return { title: 'Training throughput', rows, notes };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const s = await run();
+  for (const r of s.rows) console.log(`${r.name}: ours ${r.ours} ${r.unit}` + (r.reference ? `, PyTorch ${r.reference} → ratio ${r.ratio!.toFixed(3)}×` : ''));
+  for (const nt of s.notes) console.log('- ' + nt);
+}

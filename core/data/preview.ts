@@ -1,0 +1,60 @@
+/**
+ * The import wizard's first look at a file: delimiter and header (sniffed unless given), the first
+ * rows as text, and an inferred type per column. Reads only the start of the file (1 MiB at a
+ * time, stopping after `maxRows`), so a file of any size previews at once.
+ */
+import { DEFAULT_MISSING, openInput, readCsv, sniffFormat } from './csv';
+import { inferColumnType, type InferredType } from './infer';
+
+export interface PreviewOptions {
+  maxRows?: number;
+  delimiter?: string;
+  hasHeader?: boolean;
+  missing?: string[];
+}
+
+export interface FilePreview {
+  delimiter: string;
+  hasHeader: boolean;
+  columns: { name: string; inferredType: InferredType; missing: number }[];
+  /** Cell text as in the file (quotes removed), `maxRows` rows at most. */
+  rows: string[][];
+  bytesRead: number;
+  /** True when the file has more rows than shown. */
+  truncated: boolean;
+  /** Lines of the preview whose number of fields differs from the header's. */
+  raggedLines: number[];
+}
+
+export async function previewFile(path: string, opts: PreviewOptions = {}): Promise<FilePreview> {
+  const maxRows = opts.maxRows ?? 200;
+  const missing = new Set(opts.missing ?? DEFAULT_MISSING);
+  // Sniff with the missing markers (the read below keeps cells verbatim, markers included).
+  const { fh } = await openInput(path);
+  let head: Buffer;
+  try {
+    const b = Buffer.alloc(65536);
+    const { bytesRead } = await fh.read(b, 0, b.length, 0);
+    head = b.subarray(bytesRead >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0, bytesRead);
+  } finally { await fh.close(); }
+  const format = sniffFormat(head, { delimiter: opts.delimiter, hasHeader: opts.hasHeader, missing: [...missing], fileName: path });
+  const t = await readCsv(path, {
+    delimiter: format.delimiter, hasHeader: format.hasHeader, missing: [], maxRows, chunkSize: 1 << 20, onRagged: 'record',
+    columnKind: () => 'string',
+  });
+  const rows: string[][] = [];
+  for (let i = 0; i < t.nRows; i++) rows.push(t.columns.map((c) => c.strings![i] ?? ''));
+  return {
+    delimiter: t.delimiter,
+    hasHeader: t.hasHeader,
+    columns: t.columns.map((c) => ({
+      name: c.name,
+      inferredType: inferColumnType(c.strings!, missing),
+      missing: c.strings!.reduce((a, s) => a + (s === null || missing.has(s) ? 1 : 0), 0),
+    })),
+    rows,
+    bytesRead: t.bytesRead,
+    truncated: t.truncated,
+    raggedLines: t.raggedRows.map((r) => r.line),
+  };
+}

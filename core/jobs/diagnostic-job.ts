@@ -1,0 +1,87 @@
+/**
+ * A job that does real, deterministic CPU work without TensorFlow: it reads the dataset cache
+ * (checksum), then runs `epochs × stepsPerEpoch` busy steps of `stepMs` each, reporting progress
+ * and epochs like training does. Used by the process tests (crash, cancel, concurrency) and as a
+ * stand-in until runExperiment exists. Selected with job 'diagnostic'; knobs in config.diagnostic.
+ */
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DrmmError } from '../errors';
+import type { JobContext, JobResult } from './job';
+
+export interface DiagnosticOptions {
+  epochs: number;
+  stepsPerEpoch: number;
+  /** Busy CPU time per step. */
+  stepMs: number;
+  /** Throw a DrmmError at the start of this epoch (1-based). */
+  failAtEpoch?: number;
+  /** Exit the process abruptly (code 70) at the start of this epoch — a crash without a message. */
+  crashAtEpoch?: number;
+  /** Keep computing after a cancel (tests the kill-after-timeout path). */
+  ignoreCancel?: boolean;
+  /** Write a small model artifact. */
+  writeArtifact?: boolean;
+}
+
+export function diagnosticOptions(config: Record<string, unknown>): DiagnosticOptions {
+  const d = (config.diagnostic ?? {}) as Partial<DiagnosticOptions>;
+  return { epochs: 3, stepsPerEpoch: 10, stepMs: 10, ...d };
+}
+
+/** Spins the CPU for `ms` doing floating-point work; returns an accumulator so it is not optimised away. */
+export function busyWork(ms: number, seed: number): number {
+  const end = performance.now() + ms;
+  let acc = seed;
+  while (performance.now() < end) {
+    for (let i = 0; i < 2000; i++) acc = Math.sin(acc + i) * 0.5 + Math.sqrt(i + 1);
+  }
+  return acc;
+}
+
+export async function runJob(ctx: JobContext): Promise<JobResult> {
+  const opt = diagnosticOptions(ctx.config);
+  const t0 = performance.now();
+  ctx.progress({ epoch: 0, epochs: opt.epochs, step: 0, steps: opt.stepsPerEpoch, phase: 'loading' });
+  const cache = ctx.loadDatasetCache();
+  const cacheSha256 = createHash('sha256').update(cache).digest('hex');
+  const loadMs = performance.now() - t0;
+  ctx.environment({ backend: 'diagnostic', device: 'cpu' });
+
+  let acc = 0;
+  const tTrain = performance.now();
+  for (let epoch = 1; epoch <= opt.epochs; epoch++) {
+    if (opt.failAtEpoch === epoch) throw new DrmmError('INVALID_CONFIG', `diagnostic failure at epoch ${epoch}`, { hint: 'This is the diagnostic job.' });
+    if (opt.crashAtEpoch === epoch) process.exit(70);
+    const te = performance.now();
+    for (let step = 1; step <= opt.stepsPerEpoch; step++) {
+      if (ctx.signal.aborted && !opt.ignoreCancel) throw ctx.signal.reason ?? new DrmmError('CANCELLED', 'Cancelled.');
+      acc += busyWork(opt.stepMs, epoch * 1000 + step);
+      const done = (epoch - 1) * opt.stepsPerEpoch + step;
+      const total = opt.epochs * opt.stepsPerEpoch;
+      const elapsed = (performance.now() - tTrain) / 1000;
+      ctx.progress({
+        epoch, epochs: opt.epochs, step, steps: opt.stepsPerEpoch, phase: 'training',
+        losses: { loss: 1 / (1 + done / opt.stepsPerEpoch) },
+        elapsedSeconds: elapsed, etaSeconds: (elapsed / done) * (total - done),
+      });
+      // Yield so a cancel message can arrive (the real trainer awaits between batches too).
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    const loss = 1 / (1 + epoch);
+    ctx.epoch({ epoch, trainLoss: loss, objective: loss * 1.1, valLoss: loss * 1.2, valAccuracy: 1 - loss / 2, durationMs: performance.now() - te, metrics: { acc } });
+  }
+  const artifacts = [];
+  if (opt.writeArtifact) {
+    const file = path.join(ctx.artifactDir, 'model.json');
+    writeFileSync(file, JSON.stringify({ diagnostic: true, acc }));
+    artifacts.push({ kind: 'model', path: file });
+  }
+  return {
+    results: { kind: 'diagnostic', epochs: opt.epochs, cacheSha256, cacheBytes: cache.byteLength, checksum: acc },
+    evaluation: { note: 'diagnostic job: no evaluation' },
+    artifacts,
+    timings: { loadMs, trainMs: performance.now() - tTrain },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * A job body: what the training process runs for one run. The worker owns the protocol and the
+ * process; a job only computes and reports through its context. Jobs never write to SQLite —
+ * the host persists what they report. The same job can run in-process (`runJobInline`) for the
+ * CLI's --no-worker path and for the overhead benchmark.
+ */
+import type { EpochRecord } from '../store/types';
+import type { ArtifactRef, LogLevel, Progress } from './protocol';
+
+export interface JobContext {
+  runId: number;
+  dataDir: string;
+  datasetId: number;
+  config: Record<string, unknown>;
+  /** Absolute folder for the run's artifacts (created by the worker before the job starts). */
+  artifactDir: string;
+  /** Aborted when the host asks to cancel. */
+  signal: AbortSignal;
+  /** The encoded parsed dataset (read-only; no parsing of source files happens here). */
+  loadDatasetCache(): Buffer;
+  /** Throttled by the caller to ≤ ~10 messages/s; the last one is always delivered. */
+  progress(p: Progress): void;
+  /** One finished epoch, persisted by the host. */
+  epoch(e: EpochRecord): void;
+  /** The backend/device actually used (after TF.js initialisation). */
+  environment(env: { backend?: string; device?: string }): void;
+  log(level: LogLevel, message: string): void;
+}
+
+export interface JobResult {
+  results: unknown;
+  evaluation?: unknown;
+  artifacts?: ArtifactRef[];
+  timings?: Record<string, number>;
+}
+
+export interface JobModule {
+  runJob(ctx: JobContext): Promise<JobResult>;
+  /** Optional warm-up before any run is known (load libraries, initialise the compute backend). */
+  prepare?(): Promise<void>;
+}

@@ -1,0 +1,533 @@
+/**
+ * The experiment queue in the host. Runs wait as `queued` in the store, start one training
+ * process each (through a Launcher), and everything the process reports is written to the store
+ * by this class — the host is the only writer. Progress goes to listeners at ≤ ~10 events/s per
+ * run. Cancel asks the process to stop and kills it after a timeout. A process that dies without
+ * a final message fails only its run (exit code/signal and the last message are recorded), and
+ * the queue goes on.
+ */
+import path from 'node:path';
+import { DrmmError } from '../errors';
+import { appVersion as currentAppVersion } from '../version';
+import type { Store } from '../store/store';
+import type { EpochRecord, RunRow } from '../store/types';
+import { TERMINAL_STATUSES } from '../store/types';
+import { ChildProcessLauncher, type Launcher, type WorkerExit, type WorkerHandle } from './launcher';
+import { DEFAULT_JOB } from './jobs';
+import { describeMessage, parseWorkerMessage, type LogLevel, type ProgressMessage, type StartMessage, type WorkerMessage } from './protocol';
+
+export interface JobQueueOptions {
+  store: Store;
+  /** Default: ChildProcessLauncher (child_process.fork of worker.ts / worker.js). */
+  launcher?: Launcher;
+  /** Runs training at the same time (default 1). */
+  concurrency?: number;
+  /** After a cancel, how long the process may take to stop before it is killed (default 5000 ms). */
+  cancelTimeoutMs?: number;
+  /** Minimum spacing of progress events to listeners, per run (default 100 ms ⇒ ≤ 10/s). */
+  progressIntervalMs?: number;
+  /** How long a new process may take to say `ready` (default 60 s). */
+  startTimeoutMs?: number;
+  /** Job body for runs that do not name one (default 'experiment'). */
+  job?: string;
+  appVersion?: string;
+  /**
+   * While a run trains and others wait, start the next run's process ahead (job body loaded,
+   * backend up) so its start-up is hidden (default true).
+   */
+  prelaunch?: boolean;
+  /** Always keep one prepared process waiting, even when nothing is queued (default false; for the app). */
+  keepWarm?: boolean;
+}
+
+/** A process started ahead of its run. */
+interface Spare {
+  handle: WorkerHandle;
+  job: string;
+  launchedAt: number;
+  readyAt?: number;
+  exited: boolean;
+  owner?: ActiveRun;
+}
+
+export interface EnqueueInput {
+  datasetId: number;
+  config: Record<string, unknown>;
+  name?: string;
+  tags?: string[];
+  notes?: string;
+  /** Job body (registered name or absolute module path); host code only, never from a UI payload. */
+  job?: string;
+}
+
+export type QueueEvent =
+  | { type: 'queued'; run: RunRow }
+  | { type: 'started'; runId: number; pid: number | undefined }
+  | { type: 'progress'; runId: number; progress: ProgressMessage }
+  | { type: 'epoch'; runId: number; record: EpochRecord }
+  | { type: 'log'; runId: number; level: LogLevel; message: string }
+  | { type: 'finished'; run: RunRow };
+
+export type QueueListener = (ev: QueueEvent) => void;
+
+interface ActiveRun {
+  runId: number;
+  handle: WorkerHandle;
+  start: StartMessage;
+  launchedAt: number;
+  readyAt?: number;
+  lastMessage?: string;
+  cancelRequested: boolean;
+  cancelledByKill: boolean;
+  /** Set once the run's final state is in the store. */
+  finished: boolean;
+  timers: Set<ReturnType<typeof setTimeout>>;
+  lastProgressEmit: number;
+  pendingProgress?: ProgressMessage;
+  progressTimer?: ReturnType<typeof setTimeout>;
+  latestProgress?: ProgressMessage;
+  /** Started in a spare process launched ahead. */
+  fromSpare: boolean;
+}
+
+export class JobQueue {
+  readonly store: Store;
+  /** Runs this queue found left behind by a dead host and marked `interrupted`. */
+  readonly interruptedOnStartup: number[];
+  private readonly launcher: Launcher;
+  private concurrency: number;
+  private readonly cancelTimeoutMs: number;
+  private readonly progressIntervalMs: number;
+  private readonly startTimeoutMs: number;
+  private readonly defaultJob: string;
+  private readonly appVersion: string;
+  private readonly pending: { runId: number; job: string }[] = [];
+  private readonly active = new Map<number, ActiveRun>();
+  private readonly listeners = new Set<QueueListener>();
+  private readonly waiters = new Map<number, ((run: RunRow) => void)[]>();
+  private idleWaiters: (() => void)[] = [];
+  private readonly prelaunch: boolean;
+  private readonly keepWarm: boolean;
+  private spare: Spare | undefined;
+  private closed = false;
+
+  constructor(opts: JobQueueOptions) {
+    this.store = opts.store;
+    this.launcher = opts.launcher ?? new ChildProcessLauncher();
+    this.concurrency = Math.max(1, opts.concurrency ?? 1);
+    this.cancelTimeoutMs = opts.cancelTimeoutMs ?? 5000;
+    this.progressIntervalMs = opts.progressIntervalMs ?? 100;
+    this.startTimeoutMs = opts.startTimeoutMs ?? 60_000;
+    this.defaultJob = opts.job ?? DEFAULT_JOB;
+    this.appVersion = opts.appVersion ?? currentAppVersion();
+    this.prelaunch = opts.prelaunch ?? true;
+    this.keepWarm = opts.keepWarm ?? false;
+    this.interruptedOnStartup = this.store.markInterruptedOnStartup();
+  }
+
+  /** Subscribe to queue events; returns the unsubscribe function. */
+  on(listener: QueueListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  setConcurrency(n: number): void {
+    this.concurrency = Math.max(1, Math.floor(n));
+    this.pump();
+  }
+
+  /** Records a queued run and starts it when a slot is free. */
+  enqueue(input: EnqueueInput): RunRow {
+    const run = this.store.createRun({
+      datasetId: input.datasetId, config: input.config, name: input.name, tags: input.tags, notes: input.notes,
+      appVersion: this.appVersion, status: 'queued', hostPid: process.pid,
+    });
+    this.pending.push({ runId: run.id, job: input.job ?? this.defaultJob });
+    this.emit({ type: 'queued', run });
+    queueMicrotask(() => this.pump());
+    return run;
+  }
+
+  /**
+   * Cancels a run: a queued one at once; a running one gracefully (`cancel` message), killed
+   * after the timeout. Resolves with the run's final row.
+   */
+  cancel(runId: number, reason = 'Cancelled by the user.'): Promise<RunRow> {
+    const i = this.pending.findIndex((p) => p.runId === runId);
+    if (i >= 0) {
+      this.pending.splice(i, 1);
+      const run = this.store.finishRun(runId, { status: 'cancelled', error: `${reason} (before it started)` });
+      this.settle(run, true);
+      return Promise.resolve(run);
+    }
+    const a = this.active.get(runId);
+    if (a) {
+      const done = this.waitFor(runId);
+      if (!a.cancelRequested) {
+        a.cancelRequested = true;
+        if (a.readyAt === undefined) {
+          a.cancelledByKill = true;
+          a.handle.kill('SIGKILL');
+        } else {
+          a.handle.send({ type: 'cancel', reason });
+          this.timer(a, this.cancelTimeoutMs, () => {
+            a.cancelledByKill = true;
+            a.handle.kill('SIGKILL');
+          });
+        }
+      }
+      return done;
+    }
+    const run = this.store.getRun(runId);
+    if (TERMINAL_STATUSES.includes(run.status)) return Promise.resolve(run);
+    return Promise.reject(new DrmmError('CONFLICT', `Run #${runId} belongs to another process (pid ${run.hostPid ?? '?'}).`, {
+      hint: 'Cancel it from the app or command that started it.',
+    }));
+  }
+
+  /** Resolves with the run's row once it is in a final state. */
+  waitFor(runId: number): Promise<RunRow> {
+    if (!this.active.has(runId) && !this.pending.some((p) => p.runId === runId)) {
+      const run = this.store.getRun(runId);
+      if (TERMINAL_STATUSES.includes(run.status)) return Promise.resolve(run);
+    }
+    return new Promise((resolve) => {
+      const list = this.waiters.get(runId) ?? [];
+      list.push(resolve);
+      this.waiters.set(runId, list);
+    });
+  }
+
+  /** Resolves when nothing is queued or running. */
+  whenIdle(): Promise<void> {
+    if (this.pending.length === 0 && this.active.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** The latest progress of a running run (for a UI that connects mid-run). */
+  progressOf(runId: number): ProgressMessage | undefined {
+    return this.active.get(runId)?.latestProgress;
+  }
+
+  /** The pid of a run's training process while it runs. */
+  workerPid(runId: number): number | undefined {
+    return this.active.get(runId)?.handle.pid;
+  }
+
+  get runningIds(): number[] {
+    return [...this.active.keys()];
+  }
+
+  get queuedIds(): number[] {
+    return this.pending.map((p) => p.runId);
+  }
+
+  /** Cancels everything queued and running, stops the spare process; resolves when all processes have ended. */
+  async shutdown(reason = 'The app is closing.'): Promise<void> {
+    this.closed = true;
+    this.dropSpare();
+    for (const p of [...this.pending]) await this.cancel(p.runId, reason);
+    await Promise.all([...this.active.keys()].map((id) => this.cancel(id, reason)));
+    this.dropSpare();
+  }
+
+  // ───────────────────────────── internals ────────────────────────────
+
+  private pump(): void {
+    while (this.active.size < this.concurrency && this.pending.length > 0) {
+      const next = this.pending.shift()!;
+      this.startRun(next.runId, next.job);
+    }
+    this.maybeLaunchSpare();
+    if (this.pending.length === 0 && this.active.size === 0) {
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  // ─────────────────────────── spare process ───────────────────────────
+
+  private maybeLaunchSpare(): void {
+    if (this.closed) return;
+    // For a waiting run: start its process now (it loads while the current run trains).
+    // Kept warm: only while idle, so that warming never competes with a training run for CPU.
+    const forPending = this.prelaunch ? this.pending[0]?.job : undefined;
+    const forIdle = this.keepWarm && this.active.size === 0 ? this.defaultJob : undefined;
+    const wanted = forPending ?? forIdle;
+    if (wanted === undefined) {
+      if (!this.keepWarm) this.dropSpare(); // nothing waits for it any more
+      return;
+    }
+    if (this.spare && this.spare.job !== wanted) this.dropSpare();
+    if (this.spare) return;
+    let handle: WorkerHandle;
+    try {
+      handle = this.launcher.launch();
+    } catch {
+      return; // the run's own launch will report the problem
+    }
+    const spare: Spare = { handle, job: wanted, launchedAt: performance.now(), exited: false };
+    this.spare = spare;
+    handle.onMessage((raw) => {
+      if (spare.owner) { this.onMessage(spare.owner, raw); return; }
+      const m = parseWorkerMessage(raw);
+      if (m.ok && m.message.type === 'ready') {
+        spare.readyAt = performance.now();
+        handle.send({ type: 'prepare', job: spare.job });
+      }
+    });
+    handle.onExit((exit) => {
+      spare.exited = true;
+      if (spare.owner) this.onExit(spare.owner, exit);
+      else if (this.spare === spare) this.spare = undefined;
+    });
+  }
+
+  /** The spare process for `job`, if one is alive; a spare for another job is stopped. */
+  private takeSpare(job: string): Spare | undefined {
+    const s = this.spare;
+    if (!s) return undefined;
+    this.spare = undefined;
+    if (s.exited || s.job !== job) {
+      if (!s.exited) s.handle.kill('SIGKILL');
+      return undefined;
+    }
+    return s;
+  }
+
+  private dropSpare(): void {
+    const s = this.spare;
+    this.spare = undefined;
+    if (s && !s.exited && !s.owner) s.handle.kill('SIGKILL');
+  }
+
+  private startRun(runId: number, job: string): void {
+    let run: RunRow;
+    let cacheFile: string;
+    try {
+      run = this.store.getRun(runId);
+      if (run.status !== 'queued') return; // deleted or cancelled elsewhere
+      cacheFile = this.store.datasetCachePath(run.datasetId);
+    } catch (e) {
+      this.failWithoutProcess(runId, e);
+      return;
+    }
+    const artifactDir = this.store.runDir(runId);
+    const start: StartMessage = {
+      type: 'start', runId, dataDir: this.store.dataDir, datasetId: run.datasetId, cacheFile, config: run.config, artifactDir, job,
+    };
+    const spare = this.takeSpare(job);
+    let handle: WorkerHandle;
+    try {
+      handle = spare?.handle ?? this.launcher.launch();
+    } catch (e) {
+      this.failWithoutProcess(runId, e);
+      return;
+    }
+    const now = performance.now();
+    const a: ActiveRun = {
+      runId, handle, start, launchedAt: now, cancelRequested: false, cancelledByKill: false, finished: false,
+      timers: new Set(), lastProgressEmit: -Infinity, fromSpare: spare !== undefined,
+    };
+    this.active.set(runId, a);
+    this.store.markRunning(runId, { workerPid: handle.pid });
+    this.emit({ type: 'started', runId, pid: handle.pid });
+    if (spare) {
+      spare.owner = a; // its message/exit handlers now route to this run
+      if (spare.readyAt !== undefined) {
+        a.readyAt = now;
+        handle.send(start);
+      }
+    } else {
+      handle.onMessage((raw) => this.onMessage(a, raw));
+      handle.onExit((exit) => this.onExit(a, exit));
+    }
+    if (a.readyAt === undefined) {
+      this.timer(a, this.startTimeoutMs, () => {
+        if (a.readyAt === undefined) {
+          a.lastMessage = `no 'ready' from the training process within ${this.startTimeoutMs} ms`;
+          handle.kill('SIGKILL');
+        }
+      });
+    }
+  }
+
+  private onMessage(a: ActiveRun, raw: unknown): void {
+    const parsed = parseWorkerMessage(raw);
+    if (!parsed.ok) {
+      a.lastMessage = `invalid message: ${parsed.error.slice(0, 300)}`;
+      this.emit({ type: 'log', runId: a.runId, level: 'warn', message: `Ignored an invalid message from the training process: ${parsed.error}` });
+      return;
+    }
+    const m: WorkerMessage = parsed.message;
+    if (m.type !== 'ready' && m.runId !== undefined && m.runId !== a.runId) {
+      this.emit({ type: 'log', runId: a.runId, level: 'warn', message: `Ignored a message for run ${m.runId}.` });
+      return;
+    }
+    a.lastMessage = describeMessage(m);
+    try {
+      switch (m.type) {
+        case 'ready':
+          a.readyAt = performance.now();
+          if (a.cancelRequested) { a.cancelledByKill = true; a.handle.kill('SIGKILL'); }
+          else a.handle.send(a.start);
+          break;
+        case 'environment':
+          this.store.setRunEnvironment(a.runId, { backend: m.backend, device: m.device });
+          break;
+        case 'progress':
+          this.onProgress(a, m);
+          break;
+        case 'epoch':
+          this.flushProgress(a);
+          this.store.appendEpoch(a.runId, m.record);
+          this.emit({ type: 'epoch', runId: a.runId, record: m.record });
+          break;
+        case 'log':
+          this.emit({ type: 'log', runId: a.runId, level: m.level, message: m.message });
+          break;
+        case 'done': {
+          this.flushProgress(a);
+          const artifacts = m.artifacts.map((r) => ({ kind: r.kind, path: path.resolve(a.start.artifactDir, r.path) }));
+          this.finish(a, {
+            status: 'succeeded', results: m.results, evaluation: m.evaluation, artifacts,
+            timings: { ...this.hostTimings(a), ...(m.timings ?? {}) },
+          });
+          this.afterFinalMessage(a);
+          break;
+        }
+        case 'failed': {
+          this.flushProgress(a);
+          const e = m.error;
+          const cancelled = e.code === 'CANCELLED' && a.cancelRequested;
+          this.finish(a, {
+            status: cancelled ? 'cancelled' : 'failed',
+            error: `${e.message}${e.hint ? `\nWhat to do: ${e.hint}` : ''}`,
+            timings: this.hostTimings(a),
+          });
+          this.afterFinalMessage(a);
+          break;
+        }
+        case 'cancelled':
+          this.flushProgress(a);
+          this.finish(a, { status: 'cancelled', error: 'Cancelled by the user.', timings: this.hostTimings(a) });
+          this.afterFinalMessage(a);
+          break;
+      }
+    } catch (e) {
+      // A store error while handling a message must not take the host down.
+      this.emit({ type: 'log', runId: a.runId, level: 'error', message: `Could not record '${m.type}': ${(e as Error).message}` });
+      if (m.type === 'done') {
+        this.finish(a, { status: 'failed', error: `The run finished but its results could not be stored: ${(e as Error).message}` });
+        this.afterFinalMessage(a);
+      }
+    }
+  }
+
+  /** After done/failed/cancelled the process should exit by itself; make sure it does. */
+  private afterFinalMessage(a: ActiveRun): void {
+    this.timer(a, 10_000, () => a.handle.kill('SIGKILL'));
+  }
+
+  private onExit(a: ActiveRun, exit: WorkerExit): void {
+    for (const t of a.timers) clearTimeout(t);
+    a.timers.clear();
+    if (a.progressTimer) clearTimeout(a.progressTimer);
+    if (!a.finished) {
+      const how = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
+      const tail = lastLines(a.handle.stderrTail?.() ?? '', 3);
+      if (a.cancelRequested) {
+        this.finish(a, {
+          status: 'cancelled',
+          error: a.cancelledByKill ? `Cancelled; the training process did not stop within ${this.cancelTimeoutMs} ms and was killed.` : 'Cancelled by the user.',
+          exitCode: exit.code, exitSignal: exit.signal, lastMessage: a.lastMessage ?? null, timings: this.hostTimings(a),
+        });
+      } else {
+        this.finish(a, {
+          status: 'failed',
+          error: `The training process ${how} (last message: ${a.lastMessage ?? 'none'}).${tail ? `\n${tail}` : ''}`,
+          exitCode: exit.code, exitSignal: exit.signal, lastMessage: a.lastMessage ?? null, timings: this.hostTimings(a),
+        });
+      }
+    } else {
+      try {
+        this.store.db.prepare('UPDATE runs SET exit_code = ?, exit_signal = ? WHERE id = ?').run(exit.code, exit.signal, a.runId);
+      } catch { /* informative only */ }
+    }
+    this.active.delete(a.runId);
+    const run = this.safeGetRun(a.runId);
+    if (run) this.settle(run);
+    this.pump();
+  }
+
+  private finish(a: ActiveRun, fin: Parameters<Store['finishRun']>[1]): void {
+    if (a.finished) return;
+    a.finished = true;
+    try {
+      this.store.finishRun(a.runId, fin);
+    } catch (e) {
+      this.store.finishRun(a.runId, { status: 'failed', error: `${fin.error ?? ''}\nCould not store the outcome: ${(e as Error).message}`.trim(), exitCode: fin.exitCode, exitSignal: fin.exitSignal });
+    }
+    const run = this.safeGetRun(a.runId);
+    if (run) this.emit({ type: 'finished', run });
+  }
+
+  /** Resolve waiters once the run is final and (if it had one) its process has ended. */
+  private settle(run: RunRow, emitFinished = false): void {
+    if (emitFinished) this.emit({ type: 'finished', run });
+    for (const w of this.waiters.get(run.id) ?? []) w(run);
+    this.waiters.delete(run.id);
+    if (this.pending.length === 0 && this.active.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private failWithoutProcess(runId: number, e: unknown): void {
+    const msg = e instanceof DrmmError ? e.describe() : (e as Error)?.message ?? String(e);
+    try {
+      const run = this.store.finishRun(runId, { status: 'failed', error: msg });
+      this.settle(run, true);
+    } catch { /* the run is gone */ }
+    queueMicrotask(() => this.pump());
+  }
+
+  private onProgress(a: ActiveRun, m: ProgressMessage): void {
+    a.latestProgress = m;
+    a.pendingProgress = m;
+    const wait = a.lastProgressEmit + this.progressIntervalMs - performance.now();
+    if (wait <= 0) this.flushProgress(a);
+    else if (!a.progressTimer) a.progressTimer = setTimeout(() => this.flushProgress(a), wait);
+  }
+
+  private flushProgress(a: ActiveRun): void {
+    if (a.progressTimer) { clearTimeout(a.progressTimer); a.progressTimer = undefined; }
+    if (!a.pendingProgress) return;
+    const p = a.pendingProgress;
+    a.pendingProgress = undefined;
+    a.lastProgressEmit = performance.now();
+    this.emit({ type: 'progress', runId: a.runId, progress: p });
+  }
+
+  private hostTimings(a: ActiveRun): Record<string, number> {
+    const now = performance.now();
+    const t: Record<string, number> = { processMs: now - a.launchedAt, prelaunched: a.fromSpare ? 1 : 0 };
+    if (a.readyAt !== undefined) t.startupMs = a.readyAt - a.launchedAt;
+    return t;
+  }
+
+  private timer(a: ActiveRun, ms: number, fn: () => void): void {
+    const t = setTimeout(() => { a.timers.delete(t); fn(); }, ms);
+    a.timers.add(t);
+  }
+
+  private safeGetRun(id: number): RunRow | undefined {
+    try { return this.store.getRun(id); } catch { return undefined; }
+  }
+
+  private emit(ev: QueueEvent): void {
+    for (const l of this.listeners) {
+      try { l(ev); } catch { /* a listener's error is its own */ }
+    }
+  }
+}
+
+function lastLines(s: string, n: number): string {
+  return s.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '').slice(-n).join('\n');
+}

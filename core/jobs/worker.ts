@@ -1,0 +1,101 @@
+/**
+ * The training process entry. Started by a Launcher (child_process.fork or Electron's
+ * utilityProcess.fork); speaks core/jobs/protocol.ts with its host: says `ready`, takes one
+ * `start`, runs the job (job-runner.ts), sends done / failed / cancelled, exits.
+ * `cancel` aborts the job's signal. It reads the dataset cache and never writes to SQLite.
+ */
+import { DrmmError } from '../errors';
+import type { JobModule } from './job';
+import { executeJob } from './job-runner';
+import { loadJob } from './jobs';
+import { errorPayload, parseHostMessage, type WorkerMessageInput } from './protocol';
+
+interface Port {
+  send(m: WorkerMessageInput): Promise<void>;
+  onMessage(cb: (raw: unknown) => void): void;
+}
+
+type ParentPort = { postMessage(m: unknown): void; on(ev: 'message', cb: (e: { data: unknown }) => void): void };
+
+function connect(): Port {
+  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  if (parentPort) {
+    // Electron utilityProcess
+    return {
+      send: (m) => { parentPort.postMessage(m); return Promise.resolve(); },
+      onMessage: (cb) => parentPort.on('message', (e) => cb(e.data)),
+    };
+  }
+  if (process.send) {
+    return {
+      send: (m) => new Promise<void>((resolve) => {
+        try {
+          process.send!(m, undefined, undefined, () => resolve());
+        } catch {
+          process.exit(3); // the host is gone
+        }
+      }),
+      onMessage: (cb) => process.on('message', cb),
+    };
+  }
+  throw new Error('core/jobs/worker must be started by a Launcher (no IPC channel).');
+}
+
+const port = connect();
+let lastSend: Promise<void> = Promise.resolve();
+const send = (m: WorkerMessageInput) => { lastSend = port.send(m); };
+let controller: AbortController | undefined;
+/** Job bodies loaded (and prepared) ahead of `start`. */
+const prepared = new Map<string, Promise<JobModule>>();
+function jobModule(job: string): Promise<JobModule> {
+  let p = prepared.get(job);
+  if (!p) {
+    p = loadJob(job).then(async (mod) => { await mod.prepare?.(); return mod; });
+    prepared.set(job, p);
+  }
+  return p;
+}
+
+async function exit(code: number): Promise<never> {
+  await lastSend;
+  process.exit(code);
+}
+
+port.onMessage((raw) => {
+  const parsed = parseHostMessage(raw);
+  if (!parsed.ok) {
+    send({ type: 'log', level: 'error', message: `Ignored an invalid message from the host: ${parsed.error}` });
+    return;
+  }
+  const msg = parsed.message;
+  if (msg.type === 'cancel') {
+    if (!controller) void exit(0);
+    else controller.abort(new DrmmError('CANCELLED', msg.reason ?? 'Cancelled by the user.'));
+    return;
+  }
+  if (msg.type === 'prepare') {
+    jobModule(msg.job).catch((e) => {
+      prepared.delete(msg.job); // `start` will try again and report the error on its run
+      send({ type: 'log', level: 'warn', message: `Preparing job '${msg.job}' failed: ${errorPayload(e).message}` });
+    });
+    return;
+  }
+  if (controller) {
+    send({ type: 'log', runId: msg.runId, level: 'warn', message: 'A second start message was ignored: one run per training process.' });
+    return;
+  }
+  controller = new AbortController();
+  void executeJob(msg, send, controller.signal, { loadJob: jobModule }).then((outcome) => exit(outcome === 'failed' ? 1 : 0));
+});
+
+process.on('disconnect', () => process.exit(2)); // host died: do not train for nobody
+process.on('uncaughtException', (e) => {
+  send({ type: 'log', level: 'error', message: `Uncaught: ${errorPayload(e).message}` });
+  void exit(1);
+});
+process.on('unhandledRejection', (e) => {
+  send({ type: 'log', level: 'error', message: `Unhandled rejection: ${errorPayload(e).message}` });
+  void exit(1);
+});
+
+send({ type: 'ready', pid: process.pid });

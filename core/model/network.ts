@@ -1,0 +1,149 @@
+/**
+ * The multimodal network (METHOD.md §1): per-modality encoders g_k and a fusion head f.
+ *  - early:        concatenated raw features → one encoder (same shape rules) → head MLP;
+ *  - intermediate: encoders → (concatenated) embeddings → head MLP (hidden `headWidth`, ReLU) → logits;
+ *  - late:         encoders → one linear head per modality → logits averaged with softmax(α) weights.
+ * Encoders: `linear` = one dense layer (no activation); `mlp` = dense+ReLU, then `depth` more
+ * width→width dense+ReLU layers. Raw tf variables, seeded initialisation from core/rng.
+ * The head's first layer keeps one weight block per modality (Σ_k z_k·W_k = concat(z)·W, no concat op).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../rng';
+import type { EncoderConfig, Fusion } from '../train/config';
+import { dense, softmaxCrossEntropy, type DenseInput } from './dense';
+
+export interface NetworkSpec {
+  fusion: Fusion;
+  modalityNames: string[];
+  /** Input width per modality. */
+  widths: number[];
+  nClasses: number;
+  /** One per modality (early fusion uses encoders[0] for the concatenated input). */
+  encoders: EncoderConfig[];
+  headWidth: number;
+}
+
+interface DenseLayer { W: tf.Variable<tf.Rank.R2>[]; b: tf.Variable<tf.Rank.R1>; relu: boolean }
+
+export interface ForwardResult {
+  logits: tf.Tensor2D;
+  /** Encoder outputs per encoder (one for early fusion). */
+  z: tf.Tensor2D[];
+}
+
+let instance = 0;
+
+export class MultimodalNetwork {
+  readonly spec: NetworkSpec;
+  /** Input groups: which modalities are concatenated into each network input (early: one group of all). */
+  readonly inputGroups: number[][];
+  readonly inputWidths: number[];
+  private readonly encoders: DenseLayer[][];
+  private readonly head: DenseLayer[];
+  /** Late fusion: per-modality output layers and mixing logits α. */
+  private readonly lateHeads: DenseLayer[];
+  private readonly lateAlpha: tf.Variable<tf.Rank.R1> | null;
+  /** All variables in a fixed order with stable names (save format). */
+  readonly named: { name: string; v: tf.Variable }[] = [];
+  private readonly id = instance++;
+
+  constructor(spec: NetworkSpec, seed: number) {
+    this.spec = spec;
+    const rng = new Rng(seed);
+    const K = spec.widths.length;
+    this.inputGroups = spec.fusion === 'early' ? [Array.from({ length: K }, (_, k) => k)] : spec.widths.map((_, k) => [k]);
+    this.inputWidths = this.inputGroups.map((g) => g.reduce((s, k) => s + spec.widths[k], 0));
+    this.encoders = this.inputGroups.map((_, e) => this.makeEncoder(`enc${e}`, this.inputWidths[e], spec.encoders[e] ?? spec.encoders[0], rng));
+    const zWidths = this.encoders.map((layers) => layers[layers.length - 1].W[0].shape[1]);
+    this.head = [];
+    this.lateHeads = [];
+    this.lateAlpha = null;
+    if (spec.fusion === 'late') {
+      zWidths.forEach((w, k) => this.lateHeads.push(this.makeDense(`late${k}`, [w], spec.nClasses, false, rng)));
+      this.lateAlpha = this.variable('late/alpha', tf.zeros([K]) as tf.Tensor1D) as tf.Variable<tf.Rank.R1>;
+    } else {
+      this.head.push(this.makeDense('head0', zWidths, spec.headWidth, true, rng));
+      this.head.push(this.makeDense('head1', [spec.headWidth], spec.nClasses, false, rng));
+    }
+  }
+
+  get variables(): tf.Variable[] { return this.named.map((n) => n.v); }
+  /** Number of encoders (K for intermediate/late, 1 for early). */
+  get encoderCount(): number { return this.encoders.length; }
+  embeddingWidth(e: number): number { const l = this.encoders[e]; return l[l.length - 1].W[0].shape[1]; }
+
+  private variable(name: string, init: tf.Tensor): tf.Variable {
+    const v = tf.variable(init, true, `net${this.id}/${name}`);
+    init.dispose();
+    this.named.push({ name, v });
+    return v;
+  }
+
+  private makeDense(name: string, inWidths: number[], out: number, relu: boolean, rng: Rng): DenseLayer {
+    const fanIn = inWidths.reduce((a, b) => a + b, 0);
+    // He-uniform for ReLU layers, Glorot-uniform otherwise.
+    const limit = relu ? Math.sqrt(6 / fanIn) : Math.sqrt(6 / (fanIn + out));
+    const W = inWidths.map((w, j) => {
+      const vals = new Float32Array(w * out);
+      for (let i = 0; i < vals.length; i++) vals[i] = (2 * rng.next() - 1) * limit;
+      return this.variable(`${name}/kernel${inWidths.length > 1 ? `_${j}` : ''}`, tf.tensor2d(vals, [w, out])) as tf.Variable<tf.Rank.R2>;
+    });
+    const b = this.variable(`${name}/bias`, tf.zeros([out])) as tf.Variable<tf.Rank.R1>;
+    return { W, b, relu };
+  }
+
+  private makeEncoder(name: string, inWidth: number, cfg: EncoderConfig, rng: Rng): DenseLayer[] {
+    if (cfg.kind === 'linear') return [this.makeDense(`${name}/dense0`, [inWidth], cfg.width, false, rng)];
+    const layers = [this.makeDense(`${name}/dense0`, [inWidth], cfg.width, true, rng)];
+    for (let d = 0; d < cfg.depth; d++) layers.push(this.makeDense(`${name}/dense${d + 1}`, [cfg.width], cfg.width, true, rng));
+    return layers;
+  }
+
+  /** z_e = g_e(x_e). `input` may carry xᵀ (training batches) to speed up the weight gradient. */
+  encode(e: number, input: DenseInput): tf.Tensor2D {
+    let h: DenseInput = input;
+    let out: tf.Tensor2D = input.x;
+    this.encoders[e].forEach((layer, i) => {
+      out = dense([h], layer.W, layer.b, { relu: layer.relu, inputGrad: i > 0 });
+      h = { x: out };
+    });
+    return out;
+  }
+
+  /** Logits from embeddings (the fusion head f). */
+  headLogits(z: tf.Tensor2D[], zNeedGrad = true): tf.Tensor2D {
+    if (this.spec.fusion === 'late') {
+      const weights = tf.softmax(this.lateAlpha!);
+      let acc: tf.Tensor2D | null = null;
+      z.forEach((zk, k) => {
+        const lk = dense([{ x: zk }], this.lateHeads[k].W, this.lateHeads[k].b, { relu: false, inputGrad: zNeedGrad });
+        const term = tf.mul(lk, tf.gather(weights, [k])) as tf.Tensor2D;
+        acc = acc === null ? term : (tf.add(acc, term) as tf.Tensor2D);
+      });
+      return acc!;
+    }
+    const h = dense(z.map((x) => ({ x })), this.head[0].W, this.head[0].b, { relu: true, inputGrad: zNeedGrad });
+    return dense([{ x: h }], this.head[1].W, this.head[1].b, { relu: false, inputGrad: true });
+  }
+
+  forward(inputs: DenseInput[]): ForwardResult {
+    const z = inputs.map((inp, e) => this.encode(e, inp));
+    return { logits: this.headLogits(z), z };
+  }
+
+  /** Per-sample cross-entropy of a forward pass. */
+  static losses(logits: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Tensor1D {
+    return softmaxCrossEntropy(logits, oneHot);
+  }
+
+  /** Late fusion mixing weights softmax(α) (reads back), else undefined. */
+  lateWeights(): number[] | undefined {
+    if (!this.lateAlpha) return undefined;
+    const w = tf.softmax(this.lateAlpha);
+    const out = Array.from(w.dataSync());
+    w.dispose();
+    return out;
+  }
+
+  dispose(): void { for (const n of this.named) n.v.dispose(); }
+}

@@ -1,0 +1,48 @@
+/**
+ * The one interface every training objective implements (METHOD.md §3–§4). An objective turns the
+ * per-sample losses of a minibatch into the scalar that is minimised; it may own extra trainable
+ * scalars (η of the χ²/CVaR duals, λ of KL) and per-step state (Group DRO's q).
+ * Adding a method = one file here + one line in registry.ts.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface ObjectiveContext {
+  /** One-hot group membership of the batch rows (B × nGroups, float32), when the data has groups. */
+  groupOneHot?: tf.Tensor2D;
+  /** True inside a training step (state such as Group DRO's q may be updated), false for evaluation. */
+  training: boolean;
+}
+
+export interface ObjectiveOptions {
+  /** χ² / KL radius (chi2, kl). For mm-dro use `B`. */
+  rho: number;
+  /** Effective radius of modality-aware DRO (METHOD.md §3). */
+  B?: number;
+  form: 'closed-form' | 'exact';
+  cvarAlpha: number;
+  groupStep: number;
+  groupSizeAdjust: number;
+  nGroups?: number;
+  /** Training rows per group (for the C/√n_g adjustment). */
+  groupCounts?: number[];
+}
+
+export interface TrainingObjective {
+  readonly name: string;
+  /** Extra trainable scalars, optimised jointly with the model weights. */
+  readonly variables: tf.Variable[];
+  /** Differentiable scalar objective of the per-sample losses. May update state when ctx.training. */
+  loss(perSampleLosses: tf.Tensor1D, ctx: ObjectiveContext): tf.Scalar;
+  /** Readable state for progress/report (reads back; call once per epoch at most). */
+  state?(): { groupWeights?: number[] };
+  /** Change the radius (mm-dro when γ is refreshed). */
+  setRadius?(radius: number): void;
+  dispose(): void;
+}
+
+/** A variable from an initial tensor, disposing the initial tensor (tf.variable keeps its own copy). */
+export function scalarVariable(init: tf.Tensor, trainable: boolean, name: string): tf.Variable {
+  const v = tf.variable(init, trainable, name);
+  init.dispose();
+  return v;
+}

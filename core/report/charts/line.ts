@@ -1,0 +1,58 @@
+/** Line chart with optional ±sd bands (robustness curves, training curves, reliability diagrams). */
+import { axes, chartTitle, colorAt, esc, extent, type Frame, legend, legendRows, linearScale, niceTicks, r2, svgOpen, widthForTitle } from './svg';
+
+export interface LineSeries {
+  label: string;
+  x: number[];
+  y: (number | null)[];
+  /** Half-width of the band around y (e.g. one sd). */
+  band?: (number | null)[];
+  color?: string;
+  dashed?: boolean;
+  /** Draw point markers (default true when ≤ 20 points). */
+  markers?: boolean;
+}
+
+export interface LineChartOptions {
+  kind?: string;
+  title: string;
+  xLabel?: string;
+  yLabel?: string;
+  series: LineSeries[];
+  yDomain?: [number, number];
+  xDomain?: [number, number];
+  width?: number;
+  height?: number;
+  /** A reference diagonal y = x (reliability diagram). */
+  diagonal?: boolean;
+}
+
+export function lineChart(o: LineChartOptions): string {
+  const width = widthForTitle(o.width ?? 340, o.title);
+  const nLegend = legendRows(o.series, { width, height: 0, left: 44, right: 10, top: 0, bottom: 0 });
+  const f: Frame = { width, height: (o.height ?? 210) + nLegend * 14, left: 44, right: 10, top: 22, bottom: 36 + nLegend * 14 };
+  const xs = o.series.flatMap((s) => s.x);
+  const ys = o.series.flatMap((s) => s.y.flatMap((v, i) => (v === null ? [] : [v - (s.band?.[i] ?? 0), v + (s.band?.[i] ?? 0)])));
+  const [xd0, xd1] = o.xDomain ?? extent(xs, [], 0);
+  const [yd0, yd1] = o.yDomain ?? extent(ys);
+  const x = linearScale(xd0, xd1, f.left, f.width - f.right);
+  const y = linearScale(yd0, yd1, f.height - f.bottom, f.top);
+  const clampY = (v: number) => y(Math.min(yd1, Math.max(yd0, v)));
+  const parts: string[] = [svgOpen(o.kind ?? 'line', f, o.title), chartTitle(o.title, f)];
+  parts.push(axes(f, y, niceTicks(yd0, yd1, 5).filter((t) => t >= yd0 - 1e-9 && t <= yd1 + 1e-9), { x, xTicks: niceTicks(xd0, xd1, 5).filter((t) => t >= xd0 - 1e-9 && t <= xd1 + 1e-9), xLabel: o.xLabel, yLabel: o.yLabel }));
+  if (o.diagonal) parts.push(`<line x1="${r2(x(xd0))}" y1="${r2(y(xd0))}" x2="${r2(x(xd1))}" y2="${r2(y(xd1))}" class="diag"/>`);
+  o.series.forEach((s, si) => {
+    const color = s.color ?? colorAt(si);
+    const pts = s.x.map((xv, i) => ({ xv, yv: s.y[i], b: s.band?.[i] ?? 0 })).filter((p) => typeof p.yv === 'number' && Number.isFinite(p.yv));
+    if (s.band && pts.some((p) => (p.b ?? 0) > 0)) {
+      const up = pts.map((p) => `${r2(x(p.xv))},${r2(clampY(p.yv! + (p.b ?? 0)))}`);
+      const dn = pts.slice().reverse().map((p) => `${r2(x(p.xv))},${r2(clampY(p.yv! - (p.b ?? 0)))}`);
+      parts.push(`<polygon points="${[...up, ...dn].join(' ')}" fill="${color}" fill-opacity="0.16" stroke="none" class="band"/>`);
+    }
+    if (pts.length > 1) parts.push(`<polyline points="${pts.map((p) => `${r2(x(p.xv))},${r2(clampY(p.yv!))}`).join(' ')}" fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    if (s.markers ?? pts.length <= 20) for (const p of pts) parts.push(`<circle cx="${r2(x(p.xv))}" cy="${r2(clampY(p.yv!))}" r="2.4" fill="${color}"><title>${esc(`${s.label}: ${p.xv} → ${p.yv!.toFixed(3)}${p.b ? ` ± ${p.b.toFixed(3)}` : ''}`)}</title></circle>`);
+  });
+  parts.push(legend(o.series.map((s, i) => ({ label: s.label, color: s.color ?? colorAt(i), dashed: s.dashed })), f, f.height - f.bottom + 40));
+  parts.push('</svg>');
+  return parts.join('');
+}

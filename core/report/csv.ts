@@ -1,0 +1,69 @@
+/**
+ * One tidy long table of every number in a report: one row per value.
+ * Columns: run_id, run_name, method, section, metric, modality, corruption, severity, group, value, sd, lo, hi, n.
+ * Empty cell = not applicable; "NA" = undefined on this data (e.g. AUROC with one class present).
+ */
+import type { ReportModel } from './model';
+
+export const CSV_COLUMNS = ['run_id', 'run_name', 'method', 'section', 'metric', 'modality', 'corruption', 'severity', 'group', 'value', 'sd', 'lo', 'hi', 'n'] as const;
+type Col = (typeof CSV_COLUMNS)[number];
+type Row = Partial<Record<Col, string | number | null>>;
+
+function cell(v: string | number | null | undefined): string {
+  if (v === undefined) return '';
+  if (v === null) return 'NA';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'NA';
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+export function reportRows(m: ReportModel): Row[] {
+  const rows: Row[] = [];
+  for (const r of m.runs) {
+    const base = { run_id: r.meta.id, run_name: r.meta.name, method: r.meta.method };
+    const e = r.evaluation;
+    const add = (x: Row) => rows.push({ ...base, ...x });
+    for (const [k, v] of Object.entries(e.nominal.metrics)) add({ section: 'nominal', metric: k, value: v, n: e.nTest });
+    e.nominal.confusion.forEach((row, i) => row.forEach((v, j) => add({ section: 'nominal', metric: `confusion[${e.classes[i]}][${e.classes[j]}]`, value: v })));
+    const d = e.distributional;
+    for (const k of ['meanLoss', 'sdLoss', 'chi2Exact', 'chi2ClosedForm', 'cvar10', 'cvar20', 'robustAccuracy'] as const) add({ section: 'distributional', metric: k, value: d[k] });
+    add({ section: 'distributional', metric: 'bEval', value: d.bEval });
+    if (r.meta.B !== undefined) add({ section: 'distributional', metric: 'trainingB', value: r.meta.B });
+    if (e.groups) {
+      for (const g of e.groups.groups) for (const k of ['accuracy', 'balancedAccuracy', 'macroF1', 'logLoss'] as const) add({ section: 'groups', metric: k, group: g.level, value: g[k], n: g.n });
+      add({ section: 'groups', metric: 'worstGroupAccuracy', group: e.groups.worstGroup, value: e.groups.worstGroupAccuracy });
+    }
+    for (const c of e.stress.curves) {
+      c.severities.forEach((s, i) => {
+        add({ section: 'stress', metric: 'accuracy', modality: c.modality, corruption: c.test, severity: s, value: c.accuracyMean[i], sd: c.accuracySd[i], n: e.stress.repeats });
+        add({ section: 'stress', metric: 'logLoss', modality: c.modality, corruption: c.test, severity: s, value: c.lossMean[i], sd: c.lossSd[i], n: e.stress.repeats });
+      });
+      add({ section: 'stress', metric: 'relativeRobustness', modality: c.modality, corruption: c.test, value: c.relativeRobustness });
+    }
+    for (const p of e.stress.points) {
+      add({ section: 'missing', metric: 'accuracy', modality: p.modality, corruption: p.test, severity: 1, value: p.accuracy });
+      add({ section: 'missing', metric: 'logLoss', modality: p.modality, corruption: p.test, severity: 1, value: p.logLoss });
+    }
+    if (e.encoder.available) {
+      for (const x of e.encoder.modalities) for (const k of ['lipschitz', 'embeddingShift', 'contribution', 'measuredLoss'] as const) add({ section: 'encoder', metric: k, modality: x.modality, corruption: 'gaussian-noise', severity: e.encoder.severity, value: x[k] });
+      for (const k of ['robustRisk', 'sumContribution', 'bound', 'measuredLossAll'] as const) add({ section: 'encoder', metric: k, severity: e.encoder.severity, value: e.encoder[k] });
+    }
+    for (const b of e.nominal.reliability) add({ section: 'calibration', metric: 'binAccuracy', group: `${b.lo.toFixed(4)}-${b.hi.toFixed(4)}`, value: b.accuracy, n: b.count });
+    for (const h of r.history ?? []) for (const [k, v] of Object.entries(h)) if (k !== 'epoch' && typeof v === 'number') add({ section: 'training', metric: k, severity: undefined, group: `epoch ${h.epoch}`, value: v });
+  }
+  for (const b of m.comparison.bootstrap) {
+    const r = m.runs.find((x) => x.meta.id === b.runId)!;
+    rows.push({ run_id: b.runId, run_name: r.meta.name, method: r.meta.method, section: 'comparison', metric: `${b.metric}Difference`, group: `vs ${b.baselineRunId}`, value: b.difference, lo: b.lo, hi: b.hi, n: b.resamples });
+  }
+  for (const e of m.effectiveRobustness.entries) {
+    if (e.effectiveRobustness === null) continue;
+    const r = m.runs.find((x) => x.meta.id === e.runId)!;
+    rows.push({ run_id: e.runId, run_name: r.meta.name, method: r.meta.method, section: 'comparison', metric: 'effectiveRobustness', modality: e.modality, corruption: e.test, value: e.effectiveRobustness });
+  }
+  return rows;
+}
+
+export function renderCsv(m: ReportModel): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const r of reportRows(m)) lines.push(CSV_COLUMNS.map((c) => cell(r[c])).join(','));
+  return lines.join('\n') + '\n';
+}

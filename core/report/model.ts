@@ -1,0 +1,401 @@
+/**
+ * The report model: a typed, versioned, JSON-serialisable description of a robustness report for
+ * one or more runs (issue "Robustness reports", METHOD.md §5). Every rendering (HTML, PDF, CSV,
+ * JSON, the app's report screen) reads this and nothing else. `docs/report-schema.json` is
+ * generated from `ReportModelSchema` (see `core/report/schema-file.ts`).
+ *
+ * `buildReport` works from stored evaluations only (per-sample test predictions included), so it
+ * never reloads a model: it re-scores at the shared B_eval, bootstraps differences against a
+ * baseline, computes effective robustness against an ERM run on the same test rows, and writes the
+ * plain-words summary.
+ */
+import { z } from 'zod';
+import { DrmmError } from '../errors';
+import { accuracyStatistic, DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES, pairedBootstrap, robustAccuracyStatistic, worstGroupAccuracyStatistic } from '../evaluate/bootstrap';
+import { extendedBound } from '../evaluate/encoder-error';
+import { scoreSamples } from '../evaluate/evaluate-run';
+import { argmaxRows, listMetrics } from '../evaluate/metrics';
+import { RunEvaluationSchema, type RunEvaluation } from '../evaluate/schema';
+import { getStressTest } from '../evaluate/stress';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+const N = z.number().nullable();
+
+export const EnvironmentPairSchema = z.object({
+  source: z.number().int(), target: z.number().int(), nSource: z.number().int(), nTarget: z.number().int(), rho: z.number(),
+});
+/** How the radii ρ_k were chosen, with the data behind it (METHOD.md §3 "Choosing ρ_k"). */
+export const RhoDetailsSchema = z.object({
+  rule: z.string(),
+  /** Environment level names (decode `source` / `target` codes). */
+  environments: z.array(z.string()).optional(),
+  modalities: z.array(z.object({
+    modality: z.string(),
+    rho: z.number(),
+    /** Environment rule: the per-pair radii, of which ρ_k is the maximum. */
+    pairs: z.array(EnvironmentPairSchema).optional(),
+    note: z.string().optional(),
+  })),
+});
+
+export const DatasetInfoSchema = z.object({
+  name: z.string(),
+  version: z.union([z.string(), z.number()]).optional(),
+  hashes: z.array(z.object({ file: z.string(), sha256: z.string() })),
+  /** The dataset spec (JSON) as imported. */
+  spec: z.unknown(),
+});
+
+export const RunMetaSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  method: z.string(),
+  fusion: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  seed: z.number(),
+  backend: z.string(),
+  device: z.string().optional(),
+  appVersion: z.string(),
+  dataset: DatasetInfoSchema,
+  /** The run's own training radius (reported beside B_eval, never used for evaluation). */
+  B: z.number().optional(),
+  gamma: z.array(z.array(z.number())).optional(),
+  /** Per-modality training radii, in modality order. */
+  rho: z.array(z.number()).optional(),
+  rhoDetails: RhoDetailsSchema.optional(),
+  createdAt: z.string(),
+});
+export type RunMeta = z.infer<typeof RunMetaSchema>;
+
+/** One epoch of training history: `epoch` plus any numeric series (trainLoss, valLoss, valAccuracy, worstGroupAccuracy, …). */
+export const EpochRecordSchema = z.object({ epoch: z.number() }).catchall(z.union([z.number(), z.array(z.number()), z.null()]));
+export type EpochRecord = z.infer<typeof EpochRecordSchema>;
+
+const EvaluationSummarySchema = RunEvaluationSchema.omit({ samples: true });
+
+export const ReportRunSchema = z.object({
+  meta: RunMetaSchema,
+  /** The stored evaluation without its per-sample block, re-scored at the report's B_eval. */
+  evaluation: EvaluationSummarySchema,
+  history: z.array(EpochRecordSchema).optional(),
+});
+
+export const ComparisonRowSchema = z.object({
+  runId: z.string(), name: z.string(), method: z.string(), fusion: z.string(),
+  trainingB: N,
+  metrics: z.record(z.string(), N),
+  worstGroupAccuracy: N,
+  robustAccuracy: N, chi2Exact: N, chi2ClosedForm: N, cvar10: N, cvar20: N,
+  /** Mean relative robustness over the modality × graded-corruption curves. */
+  meanRelativeRobustness: N,
+  meanEffectiveRobustness: N,
+});
+
+export const BootstrapRowSchema = z.object({
+  runId: z.string(), baselineRunId: z.string(),
+  metric: z.enum(['accuracy', 'worstGroupAccuracy', 'robustAccuracy']),
+  difference: N, lo: N, hi: N, resamples: z.number().int(), seed: z.number(),
+});
+
+export const EffectiveRobustnessSchema = z.object({
+  runId: z.string(), test: z.string(), modality: z.string(),
+  relativeRobustness: N, ermRelativeRobustness: N, effectiveRobustness: N,
+});
+
+export const MissingMatrixSchema = z.object({
+  /** 'none' first, then every modality seen in any run. */
+  columns: z.array(z.string()),
+  rows: z.array(z.object({
+    runId: z.string(), label: z.string(), trainModalities: z.array(z.string()),
+    cells: z.array(z.object({ accuracy: N, notUsed: z.boolean() })),
+  })),
+});
+
+export const ReportModelSchema = z.object({
+  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+  title: z.string(),
+  generatedAt: z.string(),
+  appVersion: z.string(),
+  bEval: z.number(),
+  bEvalSource: z.enum(['default', 'user', 'stored']),
+  /** Severity used by summary sentences and the bound panel (closest to 0.5 in the grid). */
+  referenceSeverity: N,
+  dataset: DatasetInfoSchema,
+  summary: z.array(z.string()),
+  warnings: z.array(z.string()),
+  metricLabels: z.record(z.string(), z.object({ label: z.string(), higherIsBetter: z.boolean() })),
+  stressLabels: z.record(z.string(), z.string()),
+  runs: z.array(ReportRunSchema),
+  comparison: z.object({
+    baselineRunId: z.string(),
+    baselineReason: z.string(),
+    rows: z.array(ComparisonRowSchema),
+    bootstrap: z.array(BootstrapRowSchema),
+    bootstrapNote: z.string().optional(),
+  }),
+  effectiveRobustness: z.object({ ermRunId: z.string().nullable(), entries: z.array(EffectiveRobustnessSchema), note: z.string().optional() }),
+  missingMatrix: MissingMatrixSchema,
+});
+export type ReportModel = z.infer<typeof ReportModelSchema>;
+export type ReportRun = z.infer<typeof ReportRunSchema>;
+
+export interface ReportRunInput {
+  meta: RunMeta;
+  evaluation: RunEvaluation;
+  history?: EpochRecord[];
+}
+
+export interface BuildReportOptions {
+  /** Shared evaluation radius; default: the first run's stored B_eval. */
+  bEval?: number;
+  /** Where B_eval came from (shown in the report). */
+  bEvalSource?: 'default' | 'user' | 'stored';
+  /** Run to compare against; default the first ERM run, else the first run. */
+  baselineRunId?: string;
+  bootstrapSeed?: number;
+  resamples?: number;
+  title?: string;
+  appVersion?: string;
+  /** ISO time; pass it for byte-identical reports. */
+  generatedAt?: string;
+}
+
+const sameRows = (a: RunEvaluation, b: RunEvaluation) =>
+  a.samples.rows.length === b.samples.rows.length && a.samples.rows.every((r, i) => r === b.samples.rows[i]);
+
+const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
+const nz = (v: number | null | undefined): number | null => (finite(v) ? v : null);
+const f2 = (v: number | null | undefined) => (finite(v) ? v.toFixed(2) : 'n/a');
+const meanOf = (v: (number | null)[]) => { const f = v.filter(finite); return f.length ? f.reduce((a, b) => a + b, 0) / f.length : null; };
+
+export function buildReport(inputs: ReportRunInput[], opts: BuildReportOptions = {}): ReportModel {
+  if (inputs.length === 0) throw new DrmmError('INVALID_ARGUMENT', 'A report needs at least one run.', { hint: 'Pass one or more run ids.' });
+  const warnings: string[] = [];
+  const runsIn = inputs.map((r) => ({ ...r, meta: RunMetaSchema.parse(r.meta), evaluation: RunEvaluationSchema.parse(r.evaluation) }));
+  const ids = new Set<string>();
+  for (const r of runsIn) { if (ids.has(r.meta.id)) throw new DrmmError('INVALID_ARGUMENT', `Run '${r.meta.id}' is listed twice.`, { hint: 'List each run once.' }); ids.add(r.meta.id); }
+  const first = runsIn[0];
+  const bEval = opts.bEval ?? first.evaluation.distributional.bEval;
+  if (!(bEval >= 0) || !Number.isFinite(bEval)) throw new DrmmError('INVALID_ARGUMENT', `B_eval must be a number ≥ 0 (got ${bEval}).`, { hint: 'Leave it unset for the default.' });
+  const bEvalSource = opts.bEvalSource ?? (opts.bEval === undefined ? 'stored' : 'user');
+
+  const datasets = new Set(runsIn.map((r) => r.meta.dataset.name + '@' + (r.meta.dataset.hashes.map((h) => h.sha256).join(','))));
+  if (datasets.size > 1) warnings.push('The runs come from different datasets (or dataset versions); comparisons between them are not like for like.');
+
+  // ---- re-score at the shared B_eval where a run was stored at another radius
+  const runs: ReportRun[] = runsIn.map((r) => {
+    const { samples, ...summary } = r.evaluation;
+    const ev = { ...summary };
+    if (Math.abs(ev.distributional.bEval - bEval) > 1e-12) {
+      const scored = scoreSamples(samples, ev.classes.length, bEval, ev.groupLevels);
+      ev.distributional = scored.distributional;
+      if (ev.encoder.available && finite(ev.encoder.sumContribution)) {
+        const eb = extendedBound(ev.distributional.meanLoss ?? NaN, ev.distributional.sdLoss ?? NaN, bEval, ev.encoder.sumContribution);
+        ev.encoder = { ...ev.encoder, bEval, robustRisk: nz(eb.robustRisk), bound: nz(eb.bound) };
+      }
+      warnings.push(`${r.meta.name} was evaluated at B = ${r.evaluation.distributional.bEval.toFixed(3)}; its distributional metrics were recomputed at B_eval = ${bEval.toFixed(3)} from its stored test predictions.`);
+    }
+    return { meta: r.meta, evaluation: ev, history: r.history };
+  });
+
+  // ---- baseline (bootstrap) and ERM reference (effective robustness)
+  let baselineReason: string;
+  let baseline = opts.baselineRunId ? runsIn.find((r) => r.meta.id === opts.baselineRunId) : undefined;
+  if (opts.baselineRunId && !baseline) throw new DrmmError('NOT_FOUND', `Baseline run '${opts.baselineRunId}' is not among the runs of this report.`, { hint: 'Pick one of the listed runs.' });
+  if (baseline) baselineReason = 'chosen by the user';
+  else if ((baseline = runsIn.find((r) => r.meta.method === 'erm'))) baselineReason = 'the ERM run';
+  else { baseline = first; baselineReason = 'the first run (no ERM run in this report)'; }
+  const erm = runsIn.find((r) => r.meta.method === 'erm');
+
+  // ---- paired bootstrap against the baseline
+  const bootstrapSeed = opts.bootstrapSeed ?? DEFAULT_BOOTSTRAP_SEED;
+  const resamples = opts.resamples ?? DEFAULT_RESAMPLES;
+  const bootstrap: z.infer<typeof BootstrapRowSchema>[] = [];
+  let bootstrapNote: string | undefined;
+  const predOf = (e: RunEvaluation) => argmaxRows(e.samples.probs, e.samples.y.length, e.classes.length);
+  const basePred = predOf(baseline.evaluation);
+  const bs = baseline.evaluation.samples;
+  const skippedSplit: string[] = [];
+  for (const r of runsIn) {
+    if (r === baseline) continue;
+    if (!sameRows(r.evaluation, baseline.evaluation)) { skippedSplit.push(r.meta.name); continue; }
+    const pred = predOf(r.evaluation);
+    const y = r.evaluation.samples.y;
+    const n = y.length;
+    const add = (metric: 'accuracy' | 'worstGroupAccuracy' | 'robustAccuracy', a: (idx: Int32Array) => number, b: (idx: Int32Array) => number) => {
+      const ci = pairedBootstrap(n, a, b, { seed: bootstrapSeed, resamples });
+      bootstrap.push({ runId: r.meta.id, baselineRunId: baseline!.meta.id, metric, difference: nz(ci.difference), lo: nz(ci.lo), hi: nz(ci.hi), resamples, seed: bootstrapSeed });
+    };
+    add('accuracy', accuracyStatistic(basePred, bs.y), accuracyStatistic(pred, y));
+    const levels = r.evaluation.groupLevels;
+    if (levels && bs.group && r.evaluation.samples.group) {
+      add('worstGroupAccuracy', worstGroupAccuracyStatistic(basePred, bs.y, bs.group, levels.length), worstGroupAccuracyStatistic(pred, y, r.evaluation.samples.group, levels.length));
+    }
+    add('robustAccuracy', robustAccuracyStatistic(basePred, bs.y, bEval), robustAccuracyStatistic(pred, y, bEval));
+  }
+  if (skippedSplit.length) bootstrapNote = `No paired interval for ${skippedSplit.join(', ')}: not scored on the same test rows as ${baseline.meta.name}.`;
+  if (runsIn.length === 1) bootstrapNote = 'One run only: nothing to compare.';
+
+  // ---- effective robustness against the ERM run of the same dataset and split
+  const erEntries: z.infer<typeof EffectiveRobustnessSchema>[] = [];
+  let erNote: string | undefined;
+  if (!erm) erNote = 'No ERM run in this report: effective robustness needs one (train an ERM run on the same dataset and split).';
+  for (const r of runs) {
+    for (const c of r.evaluation.stress.curves) {
+      let ermRR: number | null = null;
+      if (erm && sameRows(erm.evaluation, runsIn.find((x) => x.meta.id === r.meta.id)!.evaluation)) {
+        ermRR = erm.evaluation.stress.curves.find((e) => e.test === c.test && e.modality === c.modality)?.relativeRobustness ?? null;
+      }
+      erEntries.push({
+        runId: r.meta.id, test: c.test, modality: c.modality, relativeRobustness: c.relativeRobustness,
+        ermRelativeRobustness: ermRR, effectiveRobustness: finite(ermRR) && finite(c.relativeRobustness) && ermRR > 0 ? c.relativeRobustness / ermRR : null,
+      });
+    }
+  }
+
+  // ---- comparison table
+  const rows = runs.map((r) => {
+    const e = r.evaluation, d = e.distributional;
+    const er = erEntries.filter((x) => x.runId === r.meta.id);
+    return {
+      runId: r.meta.id, name: r.meta.name, method: r.meta.method, fusion: r.meta.fusion,
+      trainingB: nz(r.meta.B),
+      metrics: e.nominal.metrics,
+      worstGroupAccuracy: e.groups ? e.groups.worstGroupAccuracy : null,
+      robustAccuracy: d.robustAccuracy, chi2Exact: d.chi2Exact, chi2ClosedForm: d.chi2ClosedForm, cvar10: d.cvar10, cvar20: d.cvar20,
+      meanRelativeRobustness: meanOf(er.map((x) => x.relativeRobustness)),
+      meanEffectiveRobustness: meanOf(er.map((x) => x.effectiveRobustness)),
+    };
+  });
+
+  // ---- train × test missing-modality matrix
+  const allMods: string[] = [];
+  for (const r of runs) for (const m of r.evaluation.modalityNames) if (!allMods.includes(m)) allMods.push(m);
+  const missingMatrix = {
+    columns: ['none', ...allMods],
+    rows: runs.map((r) => {
+      const e = r.evaluation;
+      return {
+        runId: r.meta.id,
+        label: r.meta.name,
+        trainModalities: e.modalityNames,
+        cells: [
+          { accuracy: e.nominal.metrics.accuracy ?? null, notUsed: false },
+          ...allMods.map((m) => {
+            if (!e.modalityNames.includes(m)) return { accuracy: e.nominal.metrics.accuracy ?? null, notUsed: true };
+            const p = e.stress.points.find((x) => x.test === 'missing-modality' && x.modality === m);
+            return { accuracy: p ? p.accuracy : null, notUsed: false };
+          }),
+        ],
+      };
+    }),
+  };
+
+  const severities = first.evaluation.stress.severities.filter((s) => s > 0);
+  const referenceSeverity = severities.length ? severities.reduce((b, s) => (Math.abs(s - 0.5) < Math.abs(b - 0.5) ? s : b)) : null;
+
+  const metricLabels: Record<string, { label: string; higherIsBetter: boolean }> = {};
+  for (const m of listMetrics()) metricLabels[m.name] = { label: m.label, higherIsBetter: m.higherIsBetter };
+  const stressLabels: Record<string, string> = {};
+  for (const r of runs) for (const c of [...r.evaluation.stress.curves, ...r.evaluation.stress.points]) {
+    try { stressLabels[c.test] = getStressTest(c.test).label; } catch { stressLabels[c.test] = c.test; }
+  }
+
+  const model: ReportModel = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    title: opts.title ?? `Robustness report — ${first.meta.dataset.name}`,
+    generatedAt: opts.generatedAt ?? new Date().toISOString(),
+    appVersion: opts.appVersion ?? first.meta.appVersion,
+    bEval, bEvalSource, referenceSeverity,
+    dataset: first.meta.dataset,
+    summary: [],
+    warnings,
+    metricLabels, stressLabels,
+    runs,
+    comparison: { baselineRunId: baseline.meta.id, baselineReason, rows, bootstrap, bootstrapNote },
+    effectiveRobustness: { ermRunId: erm ? erm.meta.id : null, entries: erEntries, note: erNote },
+    missingMatrix,
+  };
+  model.summary = writeSummary(model);
+  return ReportModelSchema.parse(JSON.parse(JSON.stringify(model)));
+}
+
+// ---------------------------------------------------------------- plain-words summary
+
+/** A few sentences from the numbers: best runs, where accuracy breaks, missing modalities, significant differences. */
+export function writeSummary(m: ReportModel): string[] {
+  const out: string[] = [];
+  const runs = m.runs;
+  const name = (id: string) => runs.find((r) => r.meta.id === id)?.meta.name ?? id;
+  const acc = (r: ReportRun) => r.evaluation.nominal.metrics.accuracy;
+  const nTest = runs[0].evaluation.nTest;
+  const mods = runs[0].evaluation.modalityNames;
+  out.push(`${runs.length === 1 ? 'One run' : `${runs.length} runs`} on ${m.dataset.name}: ${nTest} test rows, ${mods.length} modalit${mods.length === 1 ? 'y' : 'ies'} (${mods.join(', ')}); distributional metrics at B_eval = ${m.bEval.toFixed(3)}.`);
+
+  const best = (f: (r: ReportRun) => number | null | undefined) => {
+    let b: ReportRun | undefined, bv = -Infinity;
+    for (const r of runs) { const v = f(r); if (finite(v) && v > bv) { bv = v; b = r; } }
+    return b ? { run: b, value: bv } : undefined;
+  };
+  if (runs.length > 1) {
+    const ba = best(acc), br = best((r) => r.evaluation.distributional.robustAccuracy);
+    if (ba && br) {
+      out.push(ba.run === br.run
+        ? `${ba.run.meta.name} has both the best accuracy (${f2(ba.value)}) and the best robust accuracy (${f2(br.value)}).`
+        : `Best accuracy: ${ba.run.meta.name} (${f2(ba.value)}); best robust accuracy: ${br.run.meta.name} (${f2(br.value)}).`);
+    }
+  } else {
+    const r = runs[0];
+    out.push(`Accuracy ${f2(acc(r))}; robust accuracy ${f2(r.evaluation.distributional.robustAccuracy)}${r.evaluation.groups ? `; worst-group accuracy ${f2(r.evaluation.groups.worstGroupAccuracy)} (${r.evaluation.groups.worstGroup})` : ''}.`);
+  }
+
+  // Where it breaks: per modality, Gaussian noise at the reference severity, for the baseline run.
+  const s = m.referenceSeverity;
+  const base = runs.find((r) => r.meta.id === m.comparison.baselineRunId) ?? runs[0];
+  if (s !== null) {
+    const drops: { mod: string; test: string; from: number; to: number }[] = [];
+    for (const c of base.evaluation.stress.curves) {
+      const i = c.severities.indexOf(s);
+      if (i < 0 || !finite(c.accuracyMean[0]) || !finite(c.accuracyMean[i])) continue;
+      drops.push({ mod: c.modality, test: c.test, from: c.accuracyMean[0]!, to: c.accuracyMean[i]! });
+    }
+    // one sentence per modality: its most damaging corruption; largest drops first, at most 4
+    const perMod = new Map<string, (typeof drops)[number]>();
+    for (const d of drops) { const o = perMod.get(d.mod); if (!o || d.from - d.to > o.from - o.to) perMod.set(d.mod, d); }
+    const sorted = [...perMod.values()].sort((a, b) => (b.from - b.to) - (a.from - a.to)).slice(0, 4);
+    for (const d of sorted) {
+      const label = m.stressLabels[d.test] ?? d.test;
+      let sentence = `${d.mod} modality (${label}): ${runs.length > 1 ? base.meta.name + "'s " : ''}accuracy ${d.from - d.to >= 0.005 ? 'falls' : 'stays'} from ${f2(d.from)} to ${f2(d.to)} at severity ${s}`;
+      if (runs.length > 1) {
+        const others = runs.filter((r) => r !== base).map((r) => {
+          const c = r.evaluation.stress.curves.find((x) => x.test === d.test && x.modality === d.mod);
+          const i = c ? c.severities.indexOf(s) : -1;
+          return { r, v: c && i >= 0 ? c.accuracyMean[i] : null };
+        }).filter((o) => finite(o.v)).sort((a, b) => b.v! - a.v!);
+        if (others.length) sentence += `; ${others[0].r.meta.name} keeps ${f2(others[0].v)}`;
+      }
+      out.push(sentence + '.');
+    }
+  }
+
+  // Missing modalities: the worst one for the baseline.
+  const miss = base.evaluation.stress.points.filter((p) => p.test === 'missing-modality' && finite(p.accuracy));
+  if (miss.length) {
+    const worst = miss.reduce((a, b) => (b.accuracy! < a.accuracy! ? b : a));
+    out.push(`Without the ${worst.modality} modality${runs.length > 1 ? `, ${base.meta.name}` : ''} drops to ${f2(worst.accuracy)} accuracy (from ${f2(acc(base))}).`);
+  }
+
+  // Paired bootstrap: which differences exclude 0.
+  for (const b of m.comparison.bootstrap) {
+    if (!finite(b.lo) || !finite(b.hi) || !finite(b.difference)) continue;
+    if (b.lo > 0 || b.hi < 0) {
+      const what = b.metric === 'accuracy' ? 'accuracy' : b.metric === 'robustAccuracy' ? 'robust accuracy' : 'worst-group accuracy';
+      out.push(`${name(b.runId)} vs ${name(b.baselineRunId)}: ${what} ${b.difference >= 0 ? '+' : ''}${b.difference.toFixed(3)} (95% CI ${b.lo.toFixed(3)} to ${b.hi.toFixed(3)}), a difference the bootstrap does not attribute to chance.`);
+    }
+  }
+  if (runs.length > 1 && !m.comparison.bootstrap.some((b) => finite(b.lo) && (b.lo! > 0 || b.hi! < 0)) && m.comparison.bootstrap.length) {
+    out.push(`No difference against ${name(m.comparison.baselineRunId)} excludes 0 in the paired bootstrap (95%).`);
+  }
+  return out;
+}

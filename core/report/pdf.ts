@@ -1,0 +1,78 @@
+/**
+ * PDF for the CLI: prints the self-contained HTML through a locally installed Chromium/Chrome in
+ * headless mode (the app uses Electron's printToPDF instead). No network: the HTML references
+ * nothing, and Chromium's background networking, component updates and sync are switched off.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DrmmError } from '../errors';
+
+const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome', 'microsoft-edge', 'msedge'];
+const FIXED_PATHS = [
+  '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/snap/bin/chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe', 'C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe',
+  'C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe',
+];
+
+function executable(p: string): boolean {
+  try { accessSync(p, constants.X_OK); return statSync(p).isFile(); } catch { return false; }
+}
+
+/** The browser to print with: $DRMM_CHROME, then PATH, then the usual install locations. Null when none. */
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.DRMM_CHROME) return executable(env.DRMM_CHROME) ? env.DRMM_CHROME : null;
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const name of CANDIDATES) for (const ext of process.platform === 'win32' ? ['.exe', ''] : ['']) {
+      const p = join(dir, name + ext);
+      if (executable(p)) return p;
+    }
+  }
+  return FIXED_PATHS.find(executable) ?? null;
+}
+
+export interface PdfOptions { browser?: string; timeoutMs?: number }
+
+export async function renderPdf(html: string, outFile: string, opts: PdfOptions = {}): Promise<void> {
+  const browser = opts.browser ?? findChromium();
+  if (!browser) {
+    throw new DrmmError('BACKEND_UNAVAILABLE', 'No Chromium or Chrome found to print the PDF.', {
+      hint: 'Install Chromium (Debian/Ubuntu: sudo apt install chromium) or Google Chrome, or set DRMM_CHROME to its path; or export HTML (--format html) and print it from a browser.',
+    });
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'drmm-pdf-'));
+  const out = resolve(outFile);
+  try {
+    const htmlFile = join(dir, 'report.html');
+    writeFileSync(htmlFile, html);
+    const args = [
+      '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--no-default-browser-check',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
+      '--disable-default-apps', '--mute-audio', '--hide-scrollbars',
+      `--user-data-dir=${join(dir, 'profile')}`,
+      '--no-pdf-header-footer', '--print-to-pdf-no-header',
+      `--print-to-pdf=${out}`,
+      pathToFileURL(htmlFile).href,
+    ];
+    rmSync(out, { force: true });
+    await new Promise<void>((res, rej) => {
+      const child = spawn(browser, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d) => { err = (err + String(d)).slice(-4000); });
+      const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new DrmmError('BACKEND_UNAVAILABLE', `Chromium did not finish printing within ${(opts.timeoutMs ?? 120_000) / 1000} s.`, { hint: 'Try again, or export HTML and print it from a browser.' })); }, opts.timeoutMs ?? 120_000);
+      child.on('error', (e) => { clearTimeout(timer); rej(new DrmmError('BACKEND_UNAVAILABLE', `Could not start ${browser}: ${e.message}`, { hint: 'Check the browser installation or set DRMM_CHROME.', cause: e })); });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        let ok = false;
+        try { ok = statSync(out).size > 0; } catch { ok = false; }
+        if (ok) res();
+        else rej(new DrmmError('BACKEND_UNAVAILABLE', `Chromium exited with code ${code} without writing ${out}.`, { location: { file: out }, hint: `Check that the folder is writable. Browser said: ${err.trim().split('\n').slice(-3).join(' | ')}` }));
+      });
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

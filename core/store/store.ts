@@ -1,0 +1,637 @@
+/**
+ * The local history: one SQLite database (`history.sqlite`, WAL) in the data dir, plus sidecar
+ * files: the parsed-data cache `cache/<contentHash>.bin` and run artifacts under `runs/<runId>/`.
+ *
+ * Durability: WAL + synchronous=NORMAL survives a kill of the app at any moment (a commit is in
+ * the WAL before `run()` returns); only an OS crash / power loss may drop the last commits.
+ * Every multi-row change runs in one transaction. One writer per process is expected (the
+ * host); other processes (the CLI while the app runs, the training process reading) are
+ * serialised by SQLite's locks and the busy timeout.
+ */
+import Database from 'better-sqlite3';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { DrmmError } from '../errors';
+import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations';
+import type {
+  ArtifactKind,
+  ArtifactRow,
+  DatasetFileRow,
+  DatasetRow,
+  EpochRecord,
+  EpochRow,
+  RunResultRow,
+  RunRow,
+  RunStatus,
+  TerminalStatus,
+} from './types';
+import { TERMINAL_STATUSES } from './types';
+
+export const DB_FILE_NAME = 'history.sqlite';
+export const CACHE_DIR = 'cache';
+export const RUNS_DIR = 'runs';
+
+export interface StoreOptions {
+  /** Open without migrating and refuse writes (e.g. the training process). */
+  readonly?: boolean;
+  /** How long a statement waits for another connection's lock (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+export interface ImportDatasetInput {
+  name: string;
+  spec: unknown;
+  files: DatasetFileRow[];
+  /** The encoded parsed dataset, or a function producing it — called only when no cache for this content exists. */
+  cache: Uint8Array | (() => Uint8Array);
+  summary?: unknown;
+  /** The import identity; default `datasetImportHash(spec, files)`. (core/data/cache's datasetContentHash also fits.) */
+  contentHash?: string;
+}
+
+export interface CreateRunInput {
+  datasetId: number;
+  config: Record<string, unknown>;
+  name?: string;
+  /** Default: config.method / config.fusion / config.seed / config.backend. */
+  method?: string;
+  fusion?: string | null;
+  seed?: number | null;
+  backend?: string | null;
+  device?: string | null;
+  appVersion?: string | null;
+  status?: 'queued' | 'running';
+  /** The process that owns the run (the host); default process.pid. */
+  hostPid?: number;
+  notes?: string;
+  tags?: string[];
+}
+
+export interface ArtifactInput {
+  kind: ArtifactKind;
+  /** Relative to the data dir, or absolute inside it. */
+  path: string;
+  bytes?: number;
+}
+
+export interface FinishRunInput {
+  status: TerminalStatus;
+  error?: string | null;
+  results?: unknown;
+  evaluation?: unknown;
+  /** Merged into the run's timings. */
+  timings?: Record<string, number>;
+  exitCode?: number | null;
+  exitSignal?: string | null;
+  lastMessage?: string | null;
+  artifacts?: ArtifactInput[];
+}
+
+export type RunSortKey = 'created' | 'started' | 'finished' | 'name' | 'status' | 'method' | 'dataset';
+
+export interface RunFilter {
+  ids?: number[];
+  status?: RunStatus | RunStatus[];
+  datasetId?: number;
+  datasetName?: string;
+  method?: string;
+  tag?: string;
+  /** Case-insensitive substring of name, notes, method or dataset name. */
+  search?: string;
+  sort?: { by: RunSortKey; dir?: 'asc' | 'desc' };
+  limit?: number;
+  offset?: number;
+  /** Attach `results` and `evaluation` to each row. */
+  includeResults?: boolean;
+}
+
+/**
+ * The identity of an imported dataset: sha256 over the canonical spec JSON and every source
+ * file's hash and size, in order. Same spec and same file contents ⇒ same dataset.
+ */
+export function datasetImportHash(spec: unknown, files: readonly DatasetFileRow[]): string {
+  const h = createHash('sha256');
+  h.update(canonicalJson(spec));
+  for (const f of files) h.update(`\n${f.sha256}:${f.bytes}`);
+  return h.digest('hex');
+}
+
+/** JSON with object keys sorted, so equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      : v,
+  ) ?? 'null';
+}
+
+/** Writes a file so that readers see either nothing or the whole content (tmp + fsync + rename). */
+export function writeFileAtomic(file: string, data: Uint8Array): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    let off = 0;
+    while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, file);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+    throw e;
+  }
+}
+
+/** Whether a process id is alive (signal 0 probes without sending). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+const parse = <T>(s: string | null): T => (s === null || s === undefined ? (null as T) : (JSON.parse(s) as T));
+const num = (v: number | null | undefined): number | null => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
+
+interface DatasetDb {
+  id: number; name: string; version: number; spec: string; content_hash: string; cache_path: string | null;
+  cache_bytes: number | null; summary: string | null; created_at: number; run_count: number;
+}
+interface RunDb {
+  id: number; dataset_id: number; dataset_name: string; dataset_version: number; name: string; method: string;
+  fusion: string | null; config: string; seed: number | null; backend: string | null; device: string | null;
+  app_version: string | null; status: RunStatus; error: string | null; exit_code: number | null;
+  exit_signal: string | null; last_message: string | null; host_pid: number | null; worker_pid: number | null;
+  created_at: number; started_at: number | null; finished_at: number | null; timings: string | null; notes: string;
+  tags_json: string; results?: string | null; evaluation?: string | null;
+}
+interface EpochDb {
+  run_id: number; epoch: number; train_loss: number | null; objective: number | null; val_loss: number | null;
+  val_accuracy: number | null; worst_group_accuracy: number | null; duration_ms: number | null; metrics: string; created_at: number;
+}
+
+const RUN_SELECT = `
+  SELECT r.*, d.name AS dataset_name, d.version AS dataset_version,
+         (SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags_json
+  FROM runs r JOIN datasets d ON d.id = r.dataset_id`;
+
+const SORT_COLUMNS: Record<RunSortKey, string> = {
+  created: 'r.created_at', started: 'r.started_at', finished: 'r.finished_at', name: 'r.name COLLATE NOCASE',
+  status: 'r.status', method: 'r.method', dataset: 'd.name COLLATE NOCASE',
+};
+
+export class Store {
+  readonly dataDir: string;
+  readonly dbPath: string;
+  readonly db: Database.Database;
+  readonly readonly: boolean;
+
+  private constructor(dataDir: string, db: Database.Database, readonly: boolean) {
+    this.dataDir = dataDir;
+    this.dbPath = db.name;
+    this.db = db;
+    this.readonly = readonly;
+  }
+
+  /** Opens (creating and migrating if needed) the history in `dataDir`. */
+  static open(dataDir: string, opts: StoreOptions = {}): Store {
+    const dir = path.resolve(dataDir);
+    const file = path.join(dir, DB_FILE_NAME);
+    const busy = opts.busyTimeoutMs ?? 5000;
+    if (opts.readonly) {
+      if (!existsSync(file)) {
+        throw new DrmmError('NOT_FOUND', `No history database in ${dir}.`, { location: { file }, hint: 'Import a dataset first, or check --data-dir / DRMM_DATA_DIR.' });
+      }
+      const db = new Database(file, { readonly: true, fileMustExist: true, timeout: busy });
+      db.pragma(`busy_timeout = ${busy}`);
+      const v = schemaVersion(db);
+      if (v !== LATEST_SCHEMA_VERSION) {
+        db.close();
+        throw new DrmmError('CONFLICT', `The history database has schema version ${v}; this build reads ${LATEST_SCHEMA_VERSION}.`, { location: { file }, hint: 'Open it once with the app or the CLI to migrate it.' });
+      }
+      return new Store(dir, db, true);
+    }
+    mkdirSync(dir, { recursive: true });
+    const db = new Database(file, { timeout: busy });
+    try {
+      db.pragma(`busy_timeout = ${busy}`);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return new Store(dir, db, false);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** `PRAGMA integrity_check` — 'ok' when the file is sound. */
+  integrityCheck(): string {
+    const rows = this.db.pragma('integrity_check') as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).join('\n');
+  }
+
+  get schemaVersion(): number {
+    return schemaVersion(this.db);
+  }
+
+  /** Absolute path of a data-dir-relative path. */
+  resolvePath(rel: string): string {
+    return path.join(this.dataDir, rel);
+  }
+
+  /** Absolute folder for a run's artifacts (`runs/<id>`); not created. */
+  runDir(runId: number): string {
+    return path.join(this.dataDir, RUNS_DIR, String(runId));
+  }
+
+  // ───────────────────────────── datasets ─────────────────────────────
+
+  /**
+   * Stores a dataset. Same name and same content hash as an existing version ⇒ that version
+   * (`created: false`, the cache function is not called). Changed content ⇒ the next version of
+   * the name; older versions and their runs are untouched.
+   */
+  importDataset(input: ImportDatasetInput): { dataset: DatasetRow; created: boolean } {
+    const name = input.name.trim();
+    if (name === '') throw new DrmmError('INVALID_ARGUMENT', 'A dataset needs a name.', { hint: 'Give the dataset a name in the spec or with --name.' });
+    for (const f of input.files) {
+      if (!/^[0-9a-f]{64}$/.test(f.sha256)) throw new DrmmError('INVALID_ARGUMENT', `Not a sha256 hex digest for ${f.path}: '${f.sha256}'.`, { location: { file: f.path } });
+    }
+    const contentHash = input.contentHash ?? datasetImportHash(input.spec, input.files);
+    if (!/^[0-9a-zA-Z_-]{8,128}$/.test(contentHash)) throw new DrmmError('INVALID_ARGUMENT', `Unusable content hash '${contentHash}'.`);
+    const existing = this.findDataset({ name, contentHash });
+    if (existing) return { dataset: existing, created: false };
+
+    // The cache goes to disk first (atomically); a kill before the row commits leaves at most an
+    // orphan cache file that the next import of the same content reuses.
+    const cacheRel = path.posix.join(CACHE_DIR, `${contentHash}.bin`);
+    const cacheAbs = this.resolvePath(cacheRel);
+    let cacheBytes: number;
+    if (existsSync(cacheAbs)) {
+      cacheBytes = statSync(cacheAbs).size;
+    } else {
+      const buf = typeof input.cache === 'function' ? input.cache() : input.cache;
+      writeFileAtomic(cacheAbs, buf);
+      cacheBytes = buf.byteLength;
+    }
+
+    const id = this.db.transaction(() => {
+      const again = this.db.prepare('SELECT id FROM datasets WHERE name = ? AND content_hash = ?').get(name, contentHash) as { id: number } | undefined;
+      if (again) return { id: again.id, created: false };
+      const { v } = this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM datasets WHERE name = ?').get(name) as { v: number };
+      const info = this.db
+        .prepare(`INSERT INTO datasets (name, version, spec, content_hash, cache_path, cache_bytes, summary, created_at)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(name, v, JSON.stringify(input.spec ?? null), contentHash, cacheRel, cacheBytes, json(input.summary), Date.now());
+      const dsId = Number(info.lastInsertRowid);
+      const insFile = this.db.prepare('INSERT INTO dataset_files (dataset_id, ord, path, sha256, bytes) VALUES (?, ?, ?, ?, ?)');
+      input.files.forEach((f, i) => insFile.run(dsId, i, f.path, f.sha256, f.bytes));
+      return { id: dsId, created: true };
+    }).immediate();
+    return { dataset: this.getDataset(id.id), created: id.created };
+  }
+
+  /** A dataset by name + content hash (the import identity), or undefined. */
+  findDataset(q: { name: string; contentHash: string }): DatasetRow | undefined {
+    const row = this.db.prepare('SELECT id FROM datasets WHERE name = ? AND content_hash = ?').get(q.name.trim(), q.contentHash) as { id: number } | undefined;
+    return row ? this.getDataset(row.id) : undefined;
+  }
+
+  getDataset(id: number): DatasetRow {
+    const row = this.db
+      .prepare('SELECT d.*, (SELECT COUNT(*) FROM runs r WHERE r.dataset_id = d.id) AS run_count FROM datasets d WHERE d.id = ?')
+      .get(id) as DatasetDb | undefined;
+    if (!row) throw new DrmmError('NOT_FOUND', `No dataset with id ${id}.`, { hint: 'List datasets with `drmm datasets`.' });
+    return this.toDataset(row);
+  }
+
+  /** All datasets, newest first; `name` limits to the versions of one name. */
+  listDatasets(filter: { name?: string } = {}): DatasetRow[] {
+    const where = filter.name !== undefined ? 'WHERE d.name = ?' : '';
+    const rows = this.db
+      .prepare(`SELECT d.*, (SELECT COUNT(*) FROM runs r WHERE r.dataset_id = d.id) AS run_count FROM datasets d ${where} ORDER BY d.created_at DESC, d.id DESC`)
+      .all(...(filter.name !== undefined ? [filter.name] : [])) as DatasetDb[];
+    return rows.map((r) => this.toDataset(r));
+  }
+
+  /** Absolute path of a dataset's parsed-data cache file. */
+  datasetCachePath(id: number): string {
+    const ds = this.getDataset(id);
+    if (!ds.cachePath) throw new DrmmError('NOT_FOUND', `Dataset '${ds.name}' v${ds.version} has no parsed-data cache.`, { hint: 'Import the dataset again.' });
+    return this.resolvePath(ds.cachePath);
+  }
+
+  /** The encoded parsed dataset (decode with core/data/cache `decodeDataset`). */
+  loadDatasetCache(id: number): Buffer {
+    const ds = this.getDataset(id);
+    const file = this.datasetCachePath(id);
+    if (!existsSync(file)) {
+      throw new DrmmError('NOT_FOUND', `The parsed-data cache of dataset '${ds.name}' v${ds.version} is missing.`, { location: { file }, hint: 'Import the dataset again from its source files.' });
+    }
+    const buf = readFileSync(file);
+    if (ds.cacheBytes !== null && buf.byteLength !== ds.cacheBytes) {
+      throw new DrmmError('CONFLICT', `The parsed-data cache of dataset '${ds.name}' v${ds.version} is damaged (${buf.byteLength} bytes, expected ${ds.cacheBytes}).`, { location: { file }, hint: 'Delete the file and import the dataset again.' });
+    }
+    return buf;
+  }
+
+  /**
+   * Rewrites a dataset's parsed-data cache in place (atomically), e.g. after the cache format of
+   * a new app version made the old bytes unreadable (re-parse the source files, then call this).
+   */
+  replaceDatasetCache(id: number, cache: Uint8Array): DatasetRow {
+    const file = this.datasetCachePath(id);
+    writeFileAtomic(file, cache);
+    const ds = this.getDataset(id);
+    this.db.prepare('UPDATE datasets SET cache_bytes = ? WHERE cache_path = ?').run(cache.byteLength, ds.cachePath);
+    return this.getDataset(id);
+  }
+
+  /**
+   * Deletes a dataset version. When runs use it, requires `cascade` (which deletes those runs
+   * and their artifacts too); never while one of them is queued or running.
+   */
+  deleteDataset(id: number, opts: { cascade?: boolean } = {}): { deletedRuns: number[] } {
+    const ds = this.getDataset(id);
+    const runs = this.db.prepare('SELECT id, name, status FROM runs WHERE dataset_id = ? ORDER BY id').all(id) as { id: number; name: string; status: RunStatus }[];
+    const label = `'${ds.name}' v${ds.version}`;
+    const list = (rs: typeof runs) => rs.slice(0, 10).map((r) => `#${r.id} '${r.name}'`).join(', ') + (rs.length > 10 ? `, … (${rs.length} in all)` : '');
+    const active = runs.filter((r) => r.status === 'queued' || r.status === 'running');
+    if (active.length > 0) {
+      throw new DrmmError('CONFLICT', `Dataset ${label} is used by runs that are queued or running: ${list(active)}.`, { hint: 'Cancel those runs first.' });
+    }
+    if (runs.length > 0 && !opts.cascade) {
+      throw new DrmmError('CONFLICT', `Dataset ${label} is used by ${runs.length} run${runs.length > 1 ? 's' : ''}: ${list(runs)}.`, {
+        hint: 'Delete those runs first, or delete the dataset together with its runs (cascade; CLI: --cascade).',
+      });
+    }
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM runs WHERE dataset_id = ?').run(id);
+      this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
+    }).immediate();
+    for (const r of runs) rmSync(this.runDir(r.id), { recursive: true, force: true });
+    if (ds.cachePath) {
+      const shared = this.db.prepare('SELECT 1 FROM datasets WHERE cache_path = ? LIMIT 1').get(ds.cachePath);
+      if (!shared) rmSync(this.resolvePath(ds.cachePath), { force: true });
+    }
+    return { deletedRuns: runs.map((r) => r.id) };
+  }
+
+  // ─────────────────────────────── runs ───────────────────────────────
+
+  createRun(input: CreateRunInput): RunRow {
+    this.getDataset(input.datasetId); // NOT_FOUND with a readable message
+    const cfg = input.config ?? {};
+    const method = input.method ?? (typeof cfg.method === 'string' ? cfg.method : undefined);
+    if (!method) throw new DrmmError('INVALID_CONFIG', 'A run needs a method.', { hint: 'Set config.method (erm, chi2, cvar, kl, group-dro, mm-dro).' });
+    const fusion = input.fusion !== undefined ? input.fusion : typeof cfg.fusion === 'string' ? cfg.fusion : null;
+    const seed = input.seed !== undefined ? input.seed : typeof cfg.seed === 'number' ? cfg.seed : null;
+    const backend = input.backend !== undefined ? input.backend : typeof cfg.backend === 'string' ? cfg.backend : null;
+    const status = input.status ?? 'queued';
+    const now = Date.now();
+    const id = this.db.transaction(() => {
+      const info = this.db
+        .prepare(`INSERT INTO runs (dataset_id, name, method, fusion, config, seed, backend, device, app_version, status,
+                                    created_at, started_at, notes, host_pid)
+                  VALUES (?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(input.datasetId, method, fusion, JSON.stringify(cfg), seed, backend, input.device ?? null, input.appVersion ?? null,
+          status, now, status === 'running' ? now : null, input.notes ?? '', input.hostPid ?? process.pid);
+      const runId = Number(info.lastInsertRowid);
+      const name = input.name?.trim() || `${method}${fusion ? ` · ${fusion}` : ''}${seed !== null ? ` · seed ${seed}` : ''} #${runId}`;
+      this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, runId);
+      if (input.tags) this.writeTags(runId, input.tags);
+      return runId;
+    }).immediate();
+    return this.getRun(id);
+  }
+
+  /** queued → running. */
+  markRunning(id: number, info: { workerPid?: number; backend?: string; device?: string } = {}): RunRow {
+    const res = this.db
+      .prepare(`UPDATE runs SET status = 'running', started_at = ?, worker_pid = ?,
+                  backend = COALESCE(?, backend), device = COALESCE(?, device)
+                WHERE id = ? AND status = 'queued'`)
+      .run(Date.now(), info.workerPid ?? null, info.backend ?? null, info.device ?? null, id);
+    if (res.changes === 0) {
+      const run = this.getRun(id);
+      throw new DrmmError('CONFLICT', `Run #${id} is ${run.status}, not queued; it cannot start.`);
+    }
+    return this.getRun(id);
+  }
+
+  /** Records the backend/device the training process actually uses. */
+  setRunEnvironment(id: number, env: { backend?: string; device?: string }): void {
+    this.db.prepare('UPDATE runs SET backend = COALESCE(?, backend), device = COALESCE(?, device) WHERE id = ?').run(env.backend ?? null, env.device ?? null, id);
+  }
+
+  /** Stores one epoch (re-sending an epoch replaces it). One statement: atomic on its own. */
+  appendEpoch(runId: number, rec: EpochRecord): void {
+    this.stmt('appendEpoch', `INSERT OR REPLACE INTO run_epochs
+        (run_id, epoch, train_loss, objective, val_loss, val_accuracy, worst_group_accuracy, duration_ms, metrics, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(runId, rec.epoch, num(rec.trainLoss), num(rec.objective), num(rec.valLoss), num(rec.valAccuracy),
+        num(rec.worstGroupAccuracy), num(rec.durationMs), JSON.stringify(rec.metrics ?? {}), Date.now());
+  }
+
+  /** Ends a run: status, error, exit info, results, artifacts and timings in one transaction. */
+  finishRun(id: number, fin: FinishRunInput): RunRow {
+    if (!TERMINAL_STATUSES.includes(fin.status)) throw new DrmmError('INVALID_ARGUMENT', `'${fin.status}' is not a final run status.`);
+    this.db.transaction(() => {
+      const cur = this.db.prepare('SELECT timings FROM runs WHERE id = ?').get(id) as { timings: string | null } | undefined;
+      if (!cur) throw new DrmmError('NOT_FOUND', `No run with id ${id}.`);
+      const timings = fin.timings ? { ...(parse<Record<string, number>>(cur.timings) ?? {}), ...fin.timings } : parse<Record<string, number>>(cur.timings);
+      this.db
+        .prepare(`UPDATE runs SET status = ?, error = ?, exit_code = ?, exit_signal = ?, last_message = ?, finished_at = ?, timings = ? WHERE id = ?`)
+        .run(fin.status, fin.error ?? null, fin.exitCode ?? null, fin.exitSignal ?? null, fin.lastMessage ?? null, Date.now(), json(timings), id);
+      if (fin.results !== undefined || fin.evaluation !== undefined) {
+        this.db.prepare('INSERT OR REPLACE INTO run_results (run_id, results, evaluation) VALUES (?, ?, ?)').run(id, JSON.stringify(fin.results ?? null), json(fin.evaluation));
+      }
+      for (const a of fin.artifacts ?? []) this.insertArtifact(id, a);
+    }).immediate();
+    return this.getRun(id);
+  }
+
+  getRun(id: number): RunRow {
+    const row = this.db.prepare(`${RUN_SELECT} WHERE r.id = ?`).get(id) as RunDb | undefined;
+    if (!row) throw new DrmmError('NOT_FOUND', `No run with id ${id}.`, { hint: 'List runs with `drmm runs`.' });
+    return toRun(row);
+  }
+
+  listRuns(filter: RunFilter = {}): RunRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.ids) {
+      if (filter.ids.length === 0) return [];
+      where.push(`r.id IN (${filter.ids.map(() => '?').join(',')})`);
+      args.push(...filter.ids);
+    }
+    if (filter.status !== undefined) {
+      const st = Array.isArray(filter.status) ? filter.status : [filter.status];
+      if (st.length === 0) return [];
+      where.push(`r.status IN (${st.map(() => '?').join(',')})`);
+      args.push(...st);
+    }
+    if (filter.datasetId !== undefined) { where.push('r.dataset_id = ?'); args.push(filter.datasetId); }
+    if (filter.datasetName !== undefined) { where.push('d.name = ?'); args.push(filter.datasetName); }
+    if (filter.method !== undefined) { where.push('r.method = ?'); args.push(filter.method); }
+    if (filter.tag !== undefined) { where.push('EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.tag = ?)'); args.push(filter.tag); }
+    if (filter.search) {
+      const like = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push(`(r.name LIKE ? ESCAPE '\\' OR r.notes LIKE ? ESCAPE '\\' OR r.method LIKE ? ESCAPE '\\' OR d.name LIKE ? ESCAPE '\\'
+               OR EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.tag LIKE ? ESCAPE '\\'))`);
+      args.push(like, like, like, like, like);
+    }
+    const by = SORT_COLUMNS[filter.sort?.by ?? 'created'];
+    const dir = (filter.sort?.dir ?? (filter.sort?.by && filter.sort.by !== 'created' ? 'asc' : 'desc')) === 'asc' ? 'ASC' : 'DESC';
+    let sql = filter.includeResults
+      ? RUN_SELECT.replace('FROM runs r', ', rr.results AS results, rr.evaluation AS evaluation FROM runs r LEFT JOIN run_results rr ON rr.run_id = r.id')
+      : RUN_SELECT;
+    sql += where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    sql += ` ORDER BY ${by} ${dir}, r.id ${dir}`;
+    if (filter.limit !== undefined) { sql += ' LIMIT ?'; args.push(filter.limit); }
+    if (filter.offset !== undefined) { if (filter.limit === undefined) sql += ' LIMIT -1'; sql += ' OFFSET ?'; args.push(filter.offset); }
+    return (this.db.prepare(sql).all(...args) as RunDb[]).map((r) => toRun(r, filter.includeResults));
+  }
+
+  getRunEpochs(runId: number): EpochRow[] {
+    return (this.db.prepare('SELECT * FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as EpochDb[]).map((e) => ({
+      runId: e.run_id, epoch: e.epoch, trainLoss: e.train_loss, objective: e.objective, valLoss: e.val_loss,
+      valAccuracy: e.val_accuracy, worstGroupAccuracy: e.worst_group_accuracy, durationMs: e.duration_ms,
+      metrics: parse<Record<string, unknown>>(e.metrics) ?? {}, createdAt: e.created_at,
+    }));
+  }
+
+  getRunResult(runId: number): RunResultRow | undefined {
+    const r = this.db.prepare('SELECT * FROM run_results WHERE run_id = ?').get(runId) as { run_id: number; results: string; evaluation: string | null } | undefined;
+    return r ? { runId: r.run_id, results: parse(r.results), evaluation: parse(r.evaluation) } : undefined;
+  }
+
+  /** Deletes a finished run, its epochs, results, tags, artifacts (rows and files). */
+  deleteRun(id: number): void {
+    const run = this.getRun(id);
+    if (run.status === 'queued' || run.status === 'running') {
+      throw new DrmmError('CONFLICT', `Run #${id} '${run.name}' is ${run.status}.`, { hint: 'Cancel it first, then delete it.' });
+    }
+    this.db.prepare('DELETE FROM runs WHERE id = ?').run(id); // children go by ON DELETE CASCADE
+    rmSync(this.runDir(id), { recursive: true, force: true });
+  }
+
+  renameRun(id: number, name: string): RunRow {
+    const n = name.trim();
+    if (n === '') throw new DrmmError('INVALID_ARGUMENT', 'A run name cannot be empty.', { hint: 'Type a name with at least one visible character.' });
+    if (this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(n, id).changes === 0) this.getRun(id);
+    return this.getRun(id);
+  }
+
+  /** Replaces the run's tags (trimmed, de-duplicated, empty ones dropped). */
+  setTags(id: number, tags: string[]): RunRow {
+    this.getRun(id);
+    this.db.transaction(() => this.writeTags(id, tags)).immediate();
+    return this.getRun(id);
+  }
+
+  setNotes(id: number, notes: string): RunRow {
+    if (this.db.prepare('UPDATE runs SET notes = ? WHERE id = ?').run(notes, id).changes === 0) this.getRun(id);
+    return this.getRun(id);
+  }
+
+  addArtifact(runId: number, a: ArtifactInput): ArtifactRow {
+    this.getRun(runId);
+    const id = this.insertArtifact(runId, a);
+    return this.listArtifacts(runId).find((r) => r.id === id)!;
+  }
+
+  listArtifacts(runId: number): ArtifactRow[] {
+    return (this.db.prepare('SELECT * FROM artifacts WHERE run_id = ? ORDER BY id').all(runId) as {
+      id: number; run_id: number; kind: string; path: string; bytes: number | null; created_at: number;
+    }[]).map((a) => ({ id: a.id, runId: a.run_id, kind: a.kind, path: a.path, bytes: a.bytes, createdAt: a.created_at }));
+  }
+
+  /**
+   * Runs left `queued` or `running` by a host that is no longer alive become `interrupted`.
+   * Runs owned by a live host (the app while the CLI starts, say) are left alone.
+   */
+  markInterruptedOnStartup(opts: { currentPid?: number; isAlive?: (pid: number) => boolean } = {}): number[] {
+    const me = opts.currentPid ?? process.pid;
+    const alive = opts.isAlive ?? isProcessAlive;
+    return this.db.transaction(() => {
+      const rows = this.db.prepare(`SELECT id, status, host_pid FROM runs WHERE status IN ('queued', 'running')`).all() as { id: number; status: RunStatus; host_pid: number | null }[];
+      const stale = rows.filter((r) => r.host_pid === null || (r.host_pid !== me && !alive(r.host_pid)));
+      const upd = this.db.prepare(`UPDATE runs SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ?`);
+      const now = Date.now();
+      for (const r of stale) {
+        upd.run(r.status === 'running'
+          ? 'The app stopped while this run was training; its partial epochs are kept.'
+          : 'The app stopped before this queued run started.', now, r.id);
+      }
+      return stale.map((r) => r.id);
+    }).immediate();
+  }
+
+  // ───────────────────────────── internals ────────────────────────────
+
+  private statements = new Map<string, Database.Statement>();
+  private stmt(key: string, sql: string): Database.Statement {
+    let s = this.statements.get(key);
+    if (!s) { s = this.db.prepare(sql); this.statements.set(key, s); }
+    return s;
+  }
+
+  private writeTags(runId: number, tags: string[]): void {
+    const clean = [...new Set(tags.map((t) => t.trim()).filter((t) => t !== ''))];
+    this.db.prepare('DELETE FROM tags WHERE run_id = ?').run(runId);
+    const ins = this.db.prepare('INSERT INTO tags (run_id, tag) VALUES (?, ?)');
+    for (const t of clean) ins.run(runId, t);
+  }
+
+  private insertArtifact(runId: number, a: ArtifactInput): number {
+    const abs = path.resolve(this.dataDir, a.path);
+    const rel = path.relative(this.dataDir, abs);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+      throw new DrmmError('INVALID_ARGUMENT', `Artifact path ${a.path} is outside the data folder ${this.dataDir}.`, { hint: 'Write artifacts under the run folder.' });
+    }
+    let bytes = a.bytes ?? null;
+    if (bytes === null && existsSync(abs)) { try { bytes = statSync(abs).size; } catch { /* leave null */ } }
+    const info = this.db.prepare('INSERT INTO artifacts (run_id, kind, path, bytes, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(runId, a.kind, rel.split(path.sep).join('/'), bytes, Date.now());
+    return Number(info.lastInsertRowid);
+  }
+
+  private toDataset(row: DatasetDb): DatasetRow {
+    const files = (this.db.prepare('SELECT path, sha256, bytes FROM dataset_files WHERE dataset_id = ? ORDER BY ord').all(row.id) as DatasetFileRow[]);
+    return {
+      id: row.id, name: row.name, version: row.version, spec: parse(row.spec), contentHash: row.content_hash,
+      cachePath: row.cache_path, cacheBytes: row.cache_bytes, summary: parse(row.summary), createdAt: row.created_at,
+      files, runCount: row.run_count,
+    };
+  }
+}
+
+function toRun(r: RunDb, withResults = false): RunRow {
+  const run: RunRow = {
+    id: r.id, datasetId: r.dataset_id, datasetName: r.dataset_name, datasetVersion: r.dataset_version, name: r.name,
+    method: r.method, fusion: r.fusion, config: parse<Record<string, unknown>>(r.config) ?? {}, seed: r.seed,
+    backend: r.backend, device: r.device, appVersion: r.app_version, status: r.status, error: r.error,
+    exitCode: r.exit_code, exitSignal: r.exit_signal, lastMessage: r.last_message, hostPid: r.host_pid,
+    workerPid: r.worker_pid, createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
+    timings: parse(r.timings), notes: r.notes, tags: parse<string[]>(r.tags_json) ?? [],
+  };
+  if (withResults) {
+    run.results = parse(r.results ?? null);
+    run.evaluation = parse(r.evaluation ?? null);
+  }
+  return run;
+}

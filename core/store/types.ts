@@ -1,0 +1,105 @@
+/**
+ * Row types of the history database as the hosts see them (camelCase, JSON columns parsed,
+ * timestamps in milliseconds since the epoch). Shared by the store, the job queue and the hosts.
+ */
+import type { RUN_STATUSES } from './migrations';
+
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+export type TerminalStatus = 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface DatasetFileRow {
+  /** The source path as the user gave it (informative; identity is the hash). */
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface DatasetRow {
+  id: number;
+  name: string;
+  /** 1, 2, … per name: a re-import with changed content gets the next version. */
+  version: number;
+  spec: unknown;
+  /** Hash of the spec and of every source file's hash (see `datasetImportHash` in store.ts, or the importer's own). */
+  contentHash: string;
+  /** Parsed-data cache, relative to the data dir (`cache/<contentHash>.bin`). */
+  cachePath: string | null;
+  cacheBytes: number | null;
+  /** Free JSON for listings (rows, modalities, classes), as given at import. */
+  summary: unknown;
+  createdAt: number;
+  files: DatasetFileRow[];
+  /** Number of runs that use this dataset version. */
+  runCount: number;
+}
+
+export interface RunRow {
+  id: number;
+  datasetId: number;
+  datasetName: string;
+  datasetVersion: number;
+  name: string;
+  method: string;
+  fusion: string | null;
+  config: Record<string, unknown>;
+  seed: number | null;
+  backend: string | null;
+  device: string | null;
+  appVersion: string | null;
+  status: RunStatus;
+  error: string | null;
+  exitCode: number | null;
+  exitSignal: string | null;
+  /** The last message the training process sent before it died (crash reports). */
+  lastMessage: string | null;
+  hostPid: number | null;
+  workerPid: number | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  timings: Record<string, number> | null;
+  notes: string;
+  tags: string[];
+  /** Present when listed with `includeResults`. */
+  results?: unknown;
+  evaluation?: unknown;
+}
+
+/** One epoch as the training process reports it and the store keeps it. */
+export interface EpochRecord {
+  epoch: number;
+  trainLoss?: number | null;
+  /** The training objective (robust risk for DRO methods; equals trainLoss for ERM). */
+  objective?: number | null;
+  valLoss?: number | null;
+  valAccuracy?: number | null;
+  worstGroupAccuracy?: number | null;
+  durationMs?: number | null;
+  /** Everything else (group weights, γ, per-modality losses, …). */
+  metrics?: Record<string, unknown>;
+}
+
+export interface EpochRow extends Required<Omit<EpochRecord, 'metrics'>> {
+  runId: number;
+  metrics: Record<string, unknown>;
+  createdAt: number;
+}
+
+export interface RunResultRow {
+  runId: number;
+  results: unknown;
+  evaluation: unknown;
+}
+
+export type ArtifactKind = 'model' | 'report-html' | 'report-json' | 'report-pdf' | 'metrics-csv' | 'bundle' | (string & {});
+
+export interface ArtifactRow {
+  id: number;
+  runId: number;
+  kind: ArtifactKind;
+  /** Relative to the data dir. */
+  path: string;
+  bytes: number | null;
+  createdAt: number;
+}

@@ -1,0 +1,164 @@
+/**
+ * Builds every service from { dataDir, launcher, host } and binds them to the API channels.
+ * Both hosts (Electron IPC, browser mode HTTP) call `createAppServices` and then only use
+ * `dispatch` and `onEvent`. No Electron import here or below.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Store } from '../../core/store/store';
+import { ensureDataDir } from '../../core/store/data-dir';
+import { JobQueue } from '../../core/jobs/queue';
+import type { Launcher } from '../../core/jobs/launcher';
+import type { EventMessage } from '../api/contract';
+import { createDispatcher, type ApiHandlers, type Dispatcher } from '../api/dispatch';
+import type { HostAdapter } from './host';
+import { DatasetService } from './dataset-service';
+import { ImportService } from './import-service';
+import { ExperimentService, queueEventToApi } from './experiment-service';
+import { RunService } from './run-service';
+import { ReportService } from './report-service';
+import { ExportService } from './export-service';
+import { SettingsService } from './settings-service';
+import { SystemService, type BackendProbe } from './system-service';
+
+export interface AppServicesOptions {
+  /** The data directory (created if needed): history.sqlite, caches, run artifacts, settings. */
+  dataDir: string;
+  /** How training processes start (ChildProcessLauncher, or Electron's utilityProcess launcher). */
+  launcher: Launcher;
+  host: HostAdapter;
+  /** Folder holding samples/<name>/spec.json. Default: <repo>/resources. */
+  resourcesDir?: string;
+  /** How system.info finds the backend; default: initialise it in this process. */
+  backendProbe?: BackendProbe;
+  /** Job body of the training process (default 'experiment'; tests use 'diagnostic'). Host code only. */
+  job?: string;
+}
+
+export interface AppServices {
+  readonly dataDir: string;
+  readonly store: Store;
+  readonly queue: JobQueue;
+  readonly settings: SettingsService;
+  readonly system: SystemService;
+  readonly datasets: DatasetService;
+  readonly imports: ImportService;
+  readonly experiments: ExperimentService;
+  readonly runs: RunService;
+  readonly reports: ReportService;
+  readonly exports: ExportService;
+  /** One handler per API channel. */
+  readonly handlers: ApiHandlers;
+  /** The shared dispatcher over `handlers` (validation, error mapping). */
+  readonly dispatch: Dispatcher;
+  /** Host → renderer events (run progress, epochs, status). */
+  onEvent(listener: (msg: EventMessage) => void): () => void;
+  /** Cancels queued and running runs, closes the database. */
+  close(): Promise<void>;
+}
+
+export function defaultResourcesDir(): string {
+  return fileURLToPath(new URL('../../resources', import.meta.url));
+}
+
+export async function createAppServices(opts: AppServicesOptions): Promise<AppServices> {
+  const dataDir = ensureDataDir(path.resolve(opts.dataDir));
+  const store = Store.open(dataDir);
+  const settings = new SettingsService(dataDir);
+  let queue: JobQueue;
+  try {
+    queue = new JobQueue({ store, launcher: opts.launcher, concurrency: settings.get().concurrency, ...(opts.job ? { job: opts.job } : {}) });
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  settings.onChange((s) => queue.setConcurrency(s.concurrency));
+
+  const system = new SystemService({ dataDir, host: opts.host, settings, probe: opts.backendProbe });
+  const datasets = new DatasetService(store);
+  const imports = new ImportService(store, { dataDir, samplesDir: path.join(opts.resourcesDir ?? defaultResourcesDir(), 'samples') });
+  const experiments = new ExperimentService(store, queue);
+  const runs = new RunService(store, queue);
+  const reports = new ReportService(store);
+  const exports = new ExportService(store, reports, opts.host, dataDir);
+
+  const handlers: ApiHandlers = {
+    'system.info': () => system.info(),
+    'settings.get': () => settings.get(),
+    'settings.update': (r) => settings.update(r),
+
+    'datasets.list': () => datasets.list(),
+    'datasets.get': (r) => datasets.get(r.id),
+    'datasets.delete': (r) => datasets.delete(r.id, r.cascade),
+
+    'import.samples': () => imports.samples(),
+    'import.trySample': (r) => imports.trySample(r.name),
+    'import.preview': (r) => imports.preview(r),
+    'import.validate': (r) => imports.validate(r),
+    'import.save': (r) => imports.save(r),
+    'import.bundle': (r) => imports.importBundle(r.file),
+
+    'experiments.start': (r) => experiments.start(r),
+
+    'runs.list': (r) => runs.list(r),
+    'runs.get': (r) => runs.get(r.id),
+    'runs.cancel': (r) => runs.cancel(r.id),
+    'runs.delete': (r) => runs.delete(r.id),
+    'runs.rename': (r) => runs.rename(r.id, r.name),
+    'runs.setTags': (r) => runs.setTags(r.id, r.tags),
+    'runs.setNotes': (r) => runs.setNotes(r.id, r.notes),
+
+    'reports.get': (r) => reports.get(r.runIds, r.bEval),
+    'export.file': (r) => exports.exportFile(r.kind, r.runIds),
+    'dialog.openFiles': (r) => opts.host.openFiles(r),
+  };
+
+  const listeners = new Set<(msg: EventMessage) => void>();
+  const emit = (msg: EventMessage) => {
+    for (const l of listeners) {
+      try {
+        l(msg);
+      } catch {
+        /* a listener's failure is its own */
+      }
+    }
+  };
+  const offQueue = queue.on((ev) => {
+    for (const msg of queueEventToApi(ev)) emit(msg);
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    dataDir,
+    store,
+    queue,
+    settings,
+    system,
+    datasets,
+    imports,
+    experiments,
+    runs,
+    reports,
+    exports,
+    handlers,
+    dispatch: createDispatcher(handlers, {
+      onInternalError: (channel, e) => console.error(`[drmm] internal error in ${channel}:`, e),
+    }),
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      closing ??= (async () => {
+        try {
+          await queue.shutdown();
+        } finally {
+          offQueue();
+          listeners.clear();
+          store.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,263 @@
+/**
+ * Import: preview a file, validate a spec (issues listed before anything is saved), save the
+ * dataset once (content hash + parsed-data cache), bundled samples, browser uploads, run bundles.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { DrmmError, isDrmmError } from '../../core/errors';
+import { parseSpec, type DatasetSpec } from '../../core/data/spec';
+import { readDataset } from '../../core/data/read';
+import { previewFile } from '../../core/data/preview';
+import { inspectDataset } from '../../core/data/inspect';
+import { encodeDataset } from '../../core/data/cache';
+import type { Store } from '../../core/store/store';
+import type { DatasetFileRow } from '../../core/store/types';
+import type { DatasetSummary, FilePreview, FileRef, ValidationIssue } from '../api/contract';
+import { summarizeDataset, toDatasetSummary, type StoredDatasetSummary } from './dataset-service';
+import { RunBundleSchema } from './run-bundle';
+import { describeZodIssues } from '../api/dispatch';
+
+export const UPLOADS_DIR = 'uploads';
+
+
+export interface SampleInfo {
+  name: string;
+  title: string;
+  description: string;
+}
+
+export async function sha256File(file: string): Promise<{ sha256: string; bytes: number }> {
+  const h = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    h.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: h.digest('hex'), bytes };
+}
+
+/** core/data/inspect issues → API issues (the hint joins the message: the panel shows one text). */
+function toIssues(list: Awaited<ReturnType<typeof inspectDataset>>): ValidationIssue[] {
+  return list.map(({ hint, ...i }) => ({ ...i, message: hint ? `${i.message}. ${hint}` : i.message }));
+}
+
+function issueFromError(e: unknown): ValidationIssue {
+  if (isDrmmError(e)) {
+    return {
+      severity: 'error',
+      code: e.code,
+      message: e.hint ? `${e.message}. ${e.hint}` : e.message,
+      ...(e.location.file ? { file: e.location.file } : {}),
+      ...(e.location.row !== undefined ? { row: e.location.row } : {}),
+      ...(e.location.column ? { column: e.location.column } : {}),
+    };
+  }
+  return { severity: 'error', code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}
+
+export class ImportService {
+  private readonly uploadsDir: string;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: { dataDir: string; samplesDir: string },
+  ) {
+    this.uploadsDir = path.join(opts.dataDir, UPLOADS_DIR);
+  }
+
+  // ── files: a local path or an upload id
+
+  resolveFile(ref: FileRef): string {
+    if ('path' in ref) {
+      const p = path.resolve(ref.path);
+      if (!existsSync(p)) throw new DrmmError('FILE_NOT_FOUND', `No file at ${ref.path}.`, { location: { file: ref.path }, hint: 'Check the path, or choose the file again.' });
+      return p;
+    }
+    if (!/^[a-f0-9]{32}$/.test(ref.uploadId)) {
+      throw new DrmmError('NOT_FOUND', `Unknown upload '${ref.uploadId.slice(0, 40)}'.`, { hint: 'Upload the file again.' });
+    }
+    const dir = path.join(this.uploadsDir, ref.uploadId);
+    const files = existsSync(dir) ? readdirSync(dir) : [];
+    if (files.length !== 1) throw new DrmmError('NOT_FOUND', `Upload '${ref.uploadId}' is gone.`, { hint: 'Upload the file again.' });
+    return path.join(dir, files[0]);
+  }
+
+  /** Stores an uploaded file under <dataDir>/uploads/<id>/<name>; refuses more than maxBytes. */
+  async saveUpload(fileName: string, body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream, maxBytes: number): Promise<{ uploadId: string; path: string }> {
+    const safe = path.basename(fileName).replace(/[^\w.\- ()]/g, '_').slice(0, 200) || 'upload';
+    const uploadId = randomBytes(16).toString('hex');
+    const dir = path.join(this.uploadsDir, uploadId);
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, safe);
+    let size = 0;
+    const limiter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        size += chunk.length;
+        if (size > maxBytes) cb(new DrmmError('INVALID_ARGUMENT', `${fileName} is larger than the upload limit of ${maxBytes} bytes.`, { location: { file: fileName }, hint: 'Import it by its local path instead.' }));
+        else cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body as NodeJS.ReadableStream, limiter, createWriteStream(file));
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    return { uploadId, path: file };
+  }
+
+  // ── preview, validate, save
+
+  async preview(req: { file: FileRef; delimiter?: string; hasHeader?: boolean; maxRows?: number }): Promise<FilePreview> {
+    const file = this.resolveFile(req.file);
+    const p = await previewFile(file, { delimiter: req.delimiter, hasHeader: req.hasHeader, maxRows: req.maxRows ?? 200 });
+    return {
+      path: file,
+      fileName: path.basename(file),
+      delimiter: p.delimiter,
+      hasHeader: p.hasHeader,
+      columns: p.columns,
+      rows: p.rows,
+      bytesRead: p.bytesRead,
+      truncated: p.truncated,
+    };
+  }
+
+  private parse(spec: unknown, baseDir?: string): { spec: DatasetSpec; baseDir: string } {
+    return { spec: parseSpec(spec), baseDir: path.resolve(baseDir ?? this.opts.dataDir) };
+  }
+
+  async validate(req: { spec: unknown; baseDir?: string }): Promise<{ issues: ValidationIssue[]; summary?: { nRows: number; modalities: { name: string; width: number }[]; classes: string[] } }> {
+    let parsed: { spec: DatasetSpec; baseDir: string };
+    try {
+      parsed = this.parse(req.spec, req.baseDir);
+    } catch (e) {
+      return { issues: [issueFromError(e)] };
+    }
+    let issues: ValidationIssue[];
+    try {
+      issues = toIssues(await inspectDataset(parsed.spec, parsed.baseDir));
+    } catch (e) {
+      return { issues: [issueFromError(e)] };
+    }
+    if (issues.some((i) => i.severity === 'error')) return { issues };
+    try {
+      const ds = await readDataset(parsed.spec, parsed.baseDir);
+      const s = summarizeDataset(ds);
+      return { issues, summary: { nRows: s.nRows, modalities: s.modalities.map((m) => ({ name: m.name, width: m.width })), classes: s.classes } };
+    } catch (e) {
+      return { issues: [...issues, issueFromError(e)] };
+    }
+  }
+
+  /** Reads, checks and stores a dataset once; a bad input throws and stores nothing. */
+  async save(req: { name: string; spec: unknown; baseDir?: string }): Promise<DatasetSummary> {
+    const { spec, baseDir } = this.parse(req.spec, req.baseDir);
+    const issues = await inspectDataset(spec, baseDir);
+    const firstError = issues.find((i) => i.severity === 'error');
+    if (firstError) {
+      throw new DrmmError((firstError.code as DrmmError['code']) ?? 'INVALID_SPEC', firstError.message, {
+        location: { file: firstError.file, row: firstError.row, column: firstError.column },
+        hint: firstError.hint || 'Fix the problems listed by validation, then save again.',
+      });
+    }
+    const ds = await readDataset(spec, baseDir);
+    const files: DatasetFileRow[] = [];
+    for (const f of spec.files) {
+      const abs = path.isAbsolute(f.path) ? f.path : path.resolve(baseDir, f.path);
+      files.push({ path: abs, ...(await sha256File(abs)) });
+    }
+    const summary: StoredDatasetSummary = summarizeDataset(ds);
+    const storedSpec = { ...spec, name: req.name.trim() };
+    const { dataset } = this.store.importDataset({ name: req.name.trim(), spec: storedSpec, files, cache: () => encodeDataset(ds), summary });
+    return toDatasetSummary(dataset);
+  }
+
+  // ── samples
+
+  samples(): SampleInfo[] {
+    const dir = this.opts.samplesDir;
+    if (!existsSync(dir)) return [];
+    const out: SampleInfo[] = [];
+    for (const name of readdirSync(dir).sort()) {
+      const specFile = path.join(dir, name, 'spec.json');
+      if (!existsSync(specFile)) continue;
+      try {
+        const spec = JSON.parse(readFileSync(specFile, 'utf8')) as { name?: string; description?: string; title?: string };
+        out.push({ name, title: spec.title ?? spec.name ?? name, description: spec.description ?? '' });
+      } catch {
+        /* a broken sample is skipped */
+      }
+    }
+    return out;
+  }
+
+  async trySample(name: string): Promise<DatasetSummary> {
+    const known = this.samples();
+    const s = known.find((k) => k.name === name);
+    if (!s) {
+      throw new DrmmError('NOT_FOUND', `No sample dataset '${name}'.`, { hint: `Samples: ${known.map((k) => k.name).join(', ') || 'none installed'}.` });
+    }
+    const dir = path.join(this.opts.samplesDir, name);
+    const raw = JSON.parse(await readFile(path.join(dir, 'spec.json'), 'utf8')) as Record<string, unknown>;
+    delete raw.title;
+    return this.save({ name: String(raw.name ?? name), spec: raw, baseDir: dir });
+  }
+
+  // ── run bundles
+
+  importBundle(ref: FileRef): { runIds: number[] } {
+    const file = this.resolveFile(ref);
+    if (statSync(file).size > 2 * 1024 * 1024 * 1024) throw new DrmmError('INVALID_ARGUMENT', 'This file is too large to be a run bundle.', { location: { file } });
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new DrmmError('INVALID_ARGUMENT', `Not a run bundle (not JSON): ${(e as Error).message}`, { location: { file: path.basename(file) }, hint: 'Choose a .drmm-bundle.json file exported by DRMM Workbench.' });
+    }
+    const r = RunBundleSchema.safeParse(json);
+    if (!r.success) {
+      throw new DrmmError('INVALID_ARGUMENT', `Not a valid run bundle: ${describeZodIssues(r.error.issues)}`, { location: { file: path.basename(file) }, hint: 'Choose a .drmm-bundle.json file exported by DRMM Workbench.' });
+    }
+    const bundle = r.data;
+    for (const run of bundle.runs) {
+      if (run.datasetIndex >= bundle.datasets.length) throw new DrmmError('INVALID_ARGUMENT', `The bundle's run '${run.name}' points at a missing dataset.`, { location: { file: path.basename(file) } });
+    }
+    const datasetIds = bundle.datasets.map((d) =>
+      this.store.importDataset({ name: d.name, spec: d.spec, files: d.files, cache: () => Buffer.from(d.cacheBase64, 'base64'), summary: d.summary }).dataset.id,
+    );
+    const runIds: number[] = [];
+    this.store.db.transaction(() => {
+      for (const run of bundle.runs) {
+        const created = this.store.createRun({
+          datasetId: datasetIds[run.datasetIndex],
+          config: run.config,
+          name: run.name,
+          method: run.method,
+          fusion: run.fusion,
+          seed: run.seed,
+          backend: run.backend,
+          device: run.device,
+          appVersion: run.appVersion,
+          status: 'queued',
+          tags: [...run.tags, 'imported'],
+          notes: run.notes,
+        });
+        for (const e of run.epochs) this.store.appendEpoch(created.id, e);
+        this.store.finishRun(created.id, {
+          status: run.status,
+          error: run.error,
+          results: run.results,
+          evaluation: run.evaluation,
+          timings: run.timings ?? undefined,
+        });
+        runIds.push(created.id);
+      }
+    })();
+    return { runIds };
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Reports from stored evaluations (no model is reloaded): the report model (core/report/model.ts)
+ * and its self-contained HTML (core/report/html.ts). A single run's default report is cached as
+ * the run's `report-html` artifact.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DrmmError } from '../../core/errors';
+import { buildReport, type ReportModel, type ReportRunInput, type RunMeta } from '../../core/report/model';
+import { renderHtml } from '../../core/report/html';
+import type { Store } from '../../core/store/store';
+import type { DatasetRow, RunRow } from '../../core/store/types';
+import { appVersion } from '../../core/version';
+
+const isNumArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number');
+const isMatrix = (v: unknown): v is number[][] => Array.isArray(v) && v.every(isNumArray);
+
+/** What a report needs to know about a run, from the store row, its dataset and its results. */
+export function runMeta(run: RunRow, ds: DatasetRow, results: unknown): RunMeta {
+  const r = (results ?? {}) as Record<string, unknown>;
+  const training = (r.training ?? r.bound ?? r) as Record<string, unknown>;
+  const meta: RunMeta = {
+    id: String(run.id),
+    name: run.name,
+    method: run.method,
+    fusion: run.fusion ?? String(run.config.fusion ?? ''),
+    config: run.config,
+    seed: run.seed ?? Number(run.config.seed ?? 0),
+    backend: run.backend ?? 'unknown',
+    ...(run.device ? { device: run.device } : {}),
+    appVersion: run.appVersion ?? appVersion(),
+    dataset: {
+      name: ds.name,
+      version: ds.version,
+      hashes: ds.files.map((f) => ({ file: f.path, sha256: f.sha256 })),
+      spec: ds.spec,
+    },
+    createdAt: new Date(run.createdAt).toISOString(),
+  };
+  if (typeof training.B === 'number') meta.B = training.B;
+  if (isMatrix(training.gamma)) meta.gamma = training.gamma;
+  if (isNumArray(training.rho)) meta.rho = training.rho;
+  if (training.rhoDetails && typeof training.rhoDetails === 'object') meta.rhoDetails = training.rhoDetails as RunMeta['rhoDetails'];
+  return meta;
+}
+
+export class ReportService {
+  constructor(private readonly store: Store) {}
+
+  /** The report model for runs (all must have succeeded), at a shared B_eval. */
+  model(runIds: number[], bEval?: number): ReportModel {
+    const inputs: ReportRunInput[] = [];
+    for (const id of [...new Set(runIds)]) {
+      const run = this.store.getRun(id);
+      if (run.status !== 'succeeded') {
+        throw new DrmmError('CONFLICT', `Run #${id} '${run.name}' is ${run.status}; only finished runs have a report.`, {
+          hint: run.status === 'queued' || run.status === 'running' ? 'Wait for it to finish.' : 'Leave it out of the report, or run it again.',
+        });
+      }
+      const result = this.store.getRunResult(id);
+      if (!result?.evaluation) {
+        throw new DrmmError('NOT_FOUND', `Run #${id} '${run.name}' has no stored evaluation.`, { hint: 'Run it again to evaluate it.' });
+      }
+      const history = this.store.getRunEpochs(id).map((e) => {
+        const rec: Record<string, number | number[] | null> = { epoch: e.epoch };
+        for (const [k, v] of Object.entries({ trainLoss: e.trainLoss, objective: e.objective, valLoss: e.valLoss, valAccuracy: e.valAccuracy, worstGroupAccuracy: e.worstGroupAccuracy })) {
+          if (typeof v === 'number') rec[k] = v;
+        }
+        for (const [k, v] of Object.entries(e.metrics ?? {})) if (typeof v === 'number' || isNumArray(v)) rec[k] ??= v;
+        return rec as ReportRunInput['history'] extends (infer T)[] | undefined ? T : never;
+      });
+      inputs.push({
+        meta: runMeta(run, this.store.getDataset(run.datasetId), result.results),
+        evaluation: result.evaluation as ReportRunInput['evaluation'],
+        history,
+      });
+    }
+    return buildReport(inputs, { ...(bEval !== undefined ? { bEval, bEvalSource: 'user' as const } : {}), appVersion: appVersion() });
+  }
+
+  get(runIds: number[], bEval?: number): { report: ReportModel; html: string } {
+    const report = this.model(runIds, bEval);
+    const html = renderHtml(report);
+    if (runIds.length === 1 && bEval === undefined) this.cacheHtml(runIds[0], html);
+    return { report, html };
+  }
+
+  private cacheHtml(runId: number, html: string): void {
+    try {
+      const dir = this.store.runDir(runId);
+      mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, 'report.html');
+      const existed = existsSync(file);
+      writeFileSync(file, html);
+      const has = this.store.listArtifacts(runId).some((a) => a.kind === 'report-html');
+      if (!existed || !has) this.store.addArtifact(runId, { kind: 'report-html', path: file, bytes: Buffer.byteLength(html) });
+    } catch {
+      /* a cache only */
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/** Shared bits of the host tests. */
+import type { Channel } from '../../main/api/contract';
+import type { HostAdapter } from '../../main/services/host';
+
+/** A host without dialogs or downloads (service-level tests). */
+export function nullHost(kind: 'browser' | 'electron' = 'browser'): HostAdapter {
+  return {
+    kind,
+    async deliverFile(file) {
+      return { savedTo: file.path };
+    },
+    async openFiles() {
+      return { paths: [], unsupported: true };
+    },
+  };
+}
+
+/** One payload per channel that breaks its request schema, and the field the error must name. */
+export const MALFORMED: Record<Channel, { payload: unknown; field: string }> = {
+  'system.info': { payload: 'not an object', field: 'the request' },
+  'settings.get': { payload: 42, field: 'the request' },
+  'settings.update': { payload: { concurrency: 0 }, field: 'concurrency' },
+  'datasets.list': { payload: [], field: 'the request' },
+  'datasets.get': { payload: { id: 'one' }, field: 'id' },
+  'datasets.delete': { payload: { id: 1, cascade: 'yes' }, field: 'cascade' },
+  'import.samples': { payload: 'samples please', field: 'the request' },
+  'import.trySample': { payload: { name: '' }, field: 'name' },
+  'import.preview': { payload: { file: { path: '' } }, field: 'file' },
+  'import.validate': { payload: { spec: {}, baseDir: 7 }, field: 'baseDir' },
+  'import.save': { payload: { spec: {} }, field: 'name' },
+  'import.bundle': { payload: { file: {} }, field: 'file' },
+  'experiments.start': { payload: { datasetId: 1, configs: [{ method: 'sgd' }] }, field: 'configs.0.method' },
+  'runs.list': { payload: { status: 'done' }, field: 'status' },
+  'runs.get': { payload: { id: -3 }, field: 'id' },
+  'runs.cancel': { payload: {}, field: 'id' },
+  'runs.delete': { payload: { id: 1.5 }, field: 'id' },
+  'runs.rename': { payload: { id: 1, name: '' }, field: 'name' },
+  'runs.setTags': { payload: { id: 1, tags: 'a,b' }, field: 'tags' },
+  'runs.setNotes': { payload: { id: 1 }, field: 'notes' },
+  'reports.get': { payload: { runIds: [] }, field: 'runIds' },
+  'export.file': { payload: { kind: 'docx', runIds: [1] }, field: 'kind' },
+  'dialog.openFiles': { payload: { multiple: 'no' }, field: 'multiple' },
+};
