@@ -47,28 +47,58 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
   };
 }
 
-/** Accepts the trainer's progress object; missing counters become 0. */
+const COUNTERS = new Set(['epoch', 'epochs', 'step', 'steps', 'stepsPerEpoch', 'etaSeconds', 'elapsedSeconds']);
+
+/**
+ * The trainer's progress (core/train/trainer.ts TrainProgress: epoch, epochs, step, stepsPerEpoch,
+ * trainLoss, robustObjective, valLoss, valAccuracy, worstGroupValAccuracy, etaSeconds, …) as a
+ * protocol progress: numeric `val*` / `worstGroup*` fields go to `validation`, other numbers to `losses`.
+ */
 export function toProgress(p: unknown): Progress {
-  const r = ProgressSchema.safeParse(p);
-  if (r.success) return r.data;
-  const o = (p ?? {}) as Record<string, unknown>;
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Math.max(0, Math.round(v)) : 0);
-  return { epoch: n(o.epoch), epochs: n(o.epochs), step: n(o.step), steps: n(o.steps), phase: typeof o.phase === 'string' ? o.phase : undefined };
+  const o = (p !== null && typeof p === 'object' ? p : {}) as Record<string, unknown>;
+  const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Math.max(0, Math.round(v)) : 0);
+  const losses: Record<string, number> = { ...((o.losses ?? {}) as Record<string, number>) };
+  const validation: Record<string, number> = { ...((o.validation ?? {}) as Record<string, number>) };
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v !== 'number' || COUNTERS.has(k)) continue;
+    if (k.startsWith('val') || k.startsWith('worstGroup')) validation[k] = v;
+    else losses[k] = v;
+  }
+  const out: Progress = {
+    epoch: count(o.epoch), epochs: count(o.epochs), step: count(o.step), steps: count(o.steps ?? o.stepsPerEpoch), losses,
+  };
+  if (Object.keys(validation).length > 0) out.validation = validation;
+  if (typeof o.etaSeconds === 'number') out.etaSeconds = o.etaSeconds;
+  if (typeof o.elapsedSeconds === 'number') out.elapsedSeconds = o.elapsedSeconds;
+  if (typeof o.phase === 'string') out.phase = o.phase;
+  return out;
 }
 
-/** Accepts the trainer's epoch object; known keys become columns, the rest goes to metrics. */
+/**
+ * The trainer's epoch (core/train/trainer.ts EpochRecord) as the store's: key columns
+ * (robustObjective → objective, worstGroupValAccuracy → worstGroupAccuracy, seconds → durationMs),
+ * everything else (valRobustObjective, groupWeights, B, …) in `metrics`.
+ */
 export function toEpochRecord(e: unknown): EpochRecord {
-  const o = { ...((e ?? {}) as Record<string, unknown>) };
-  const pick = (k: string): number | null => {
-    const v = o[k];
-    delete o[k];
-    return typeof v === 'number' ? v : null;
+  const o = { ...((e !== null && typeof e === 'object' ? e : {}) as Record<string, unknown>) };
+  const take = (...keys: string[]): number | null => {
+    let found: number | null = null;
+    for (const k of keys) {
+      if (typeof o[k] === 'number' && found === null) found = o[k] as number;
+      delete o[k];
+    }
+    return found;
   };
-  const epoch = typeof o.epoch === 'number' ? o.epoch : 0;
-  delete o.epoch;
+  const epoch = take('epoch') ?? 0;
+  const seconds = take('seconds');
   const rec: EpochRecord = {
-    epoch, trainLoss: pick('trainLoss'), objective: pick('objective'), valLoss: pick('valLoss'),
-    valAccuracy: pick('valAccuracy'), worstGroupAccuracy: pick('worstGroupAccuracy'), durationMs: pick('durationMs'),
+    epoch,
+    trainLoss: take('trainLoss'),
+    objective: take('objective', 'robustObjective'),
+    valLoss: take('valLoss'),
+    valAccuracy: take('valAccuracy'),
+    worstGroupAccuracy: take('worstGroupAccuracy', 'worstGroupValAccuracy'),
+    durationMs: take('durationMs') ?? (seconds === null ? null : seconds * 1000),
   };
   const extra = (o.metrics && typeof o.metrics === 'object' ? o.metrics : {}) as Record<string, unknown>;
   delete o.metrics;

@@ -35,10 +35,17 @@ describe('protocol validation', () => {
     expect(errorPayload(new Error('plain')).stack).toBeDefined();
     expect(errorPayload('str')).toEqual({ message: 'str' });
   });
-  it('normalises trainer progress and epochs', () => {
-    expect(toProgress({ epoch: 2.4, phase: 'training', foo: 1 })).toMatchObject({ epoch: 2, epochs: 0, step: 0, steps: 0, phase: 'training' });
-    expect(toEpochRecord({ epoch: 3, trainLoss: 0.5, groupWeights: [0.1, 0.9], metrics: { gamma: 0.2 } }))
-      .toEqual({ epoch: 3, trainLoss: 0.5, objective: null, valLoss: null, valAccuracy: null, worstGroupAccuracy: null, durationMs: null, metrics: { groupWeights: [0.1, 0.9], gamma: 0.2 } });
+  it('maps the trainer progress and epochs onto the protocol and the store columns', () => {
+    const p = toProgress({ epoch: 2, epochs: 30, step: 4, stepsPerEpoch: 9, trainLoss: 0.5, robustObjective: 0.7, valLoss: 0.6, valAccuracy: 0.8,
+      worstGroupValAccuracy: 0.4, groupWeights: [0.5, 0.5], etaSeconds: 12, phase: 'training' });
+    expect(p).toEqual({ epoch: 2, epochs: 30, step: 4, steps: 9, losses: { trainLoss: 0.5, robustObjective: 0.7 },
+      validation: { valLoss: 0.6, valAccuracy: 0.8, worstGroupValAccuracy: 0.4 }, etaSeconds: 12, phase: 'training' });
+    expect(parseWorkerMessage({ type: 'progress', runId: 1, ...p }).ok).toBe(true);
+    expect(toProgress({ epoch: 2.4, phase: 'loading' })).toEqual({ epoch: 2, epochs: 0, step: 0, steps: 0, losses: {}, phase: 'loading' });
+    expect(toEpochRecord({ epoch: 3, trainLoss: 0.5, robustObjective: 0.9, valLoss: 0.6, valAccuracy: 0.7, worstGroupValAccuracy: 0.3,
+      valRobustObjective: 1.1, groupWeights: [0.1, 0.9], B: 0.4, seconds: 1.5 }))
+      .toEqual({ epoch: 3, trainLoss: 0.5, objective: 0.9, valLoss: 0.6, valAccuracy: 0.7, worstGroupAccuracy: 0.3, durationMs: 1500,
+        metrics: { valRobustObjective: 1.1, groupWeights: [0.1, 0.9], B: 0.4 } });
   });
 });
 

@@ -25,6 +25,7 @@ export class MultimodalModel implements TrainedModel {
   readonly nClasses: number;
   embed?: (k: number, xk: Float32Array, n: number) => Float32Array;
   embeddingWidth?: (k: number) => number;
+  predictFromEmbeddings?: (z: Float32Array[], n: number) => Float32Array;
   embeddingGradNorms?: (x: Float32Array[], y: Int32Array, n: number) => Float32Array[];
 
   constructor(network: MultimodalNetwork, classes: string[]) {
@@ -36,6 +37,7 @@ export class MultimodalModel implements TrainedModel {
     if (network.spec.fusion !== 'early') {
       this.embed = (k, xk, n) => this.embedImpl(k, xk, n);
       this.embeddingWidth = (k) => network.embeddingWidth(k);
+      this.predictFromEmbeddings = (z, n) => this.headProbaImpl(z, n);
       this.embeddingGradNorms = (x, y, n) => this.gradNormsImpl(x, y, n);
     }
   }
@@ -86,6 +88,25 @@ export class MultimodalModel implements TrainedModel {
       const z = tf.tidy(() => this.network.encode(k, { x: tf.tensor2d(xk.subarray(s * this.widths[k], (s + c) * this.widths[k]), [c, this.widths[k]]) }));
       out.set(z.dataSync(), s * w);
       z.dispose();
+    }
+    return out;
+  }
+
+  /** softmax(f(z)) chunk by chunk: the fusion head on given embeddings. */
+  private headProbaImpl(z: Float32Array[], n: number): Float32Array {
+    const K = this.network.encoderCount;
+    if (z.length !== K) throw new Error(`predictFromEmbeddings: expected ${K} embeddings, got ${z.length}`);
+    const ws = z.map((_, k) => this.network.embeddingWidth(k));
+    z.forEach((zk, k) => {
+      if (zk.length !== n * ws[k]) throw new Error(`predictFromEmbeddings: z[${k}] has ${zk.length} values, expected ${n} × ${ws[k]}`);
+    });
+    const out = new Float32Array(n * this.nClasses);
+    for (let s = 0; s < n; s += CHUNK) {
+      const c = Math.min(CHUNK, n - s);
+      const p = tf.tidy(() => tf.softmax(this.network.headLogits(
+        z.map((zk, k) => tf.tensor2d(zk.subarray(s * ws[k], (s + c) * ws[k]), [c, ws[k]])), false)));
+      out.set(p.dataSync(), s * this.nClasses);
+      p.dispose();
     }
     return out;
   }

@@ -15,6 +15,12 @@ export interface Predictor {
   embed?(k: number, xk: Float32Array, n: number): Float32Array;
   embeddingWidth?(k: number): number;
   /**
+   * Class probabilities (row-major n × nClasses) from per-modality embeddings z[k] = embed(k, x[k])
+   * (row-major n × embeddingWidth(k)): the fusion head alone. Equals predictProba(x) when every z[k]
+   * comes from embed. Undefined for early fusion.
+   */
+  predictFromEmbeddings?(z: Float32Array[], n: number): Float32Array;
+  /**
    * Per-sample norms ‖∂ℓ/∂z_k‖ for each modality (METHOD.md §3 encoder-error term): K arrays of n.
    * Undefined for early fusion.
    */

@@ -168,6 +168,10 @@ describe('runs', () => {
     const run = store.createRun({ datasetId, config: { method: 'erm' } });
     const a = store.addArtifact(run.id, { kind: 'report-html', path: 'runs/1/report.html', bytes: 5 });
     expect(a).toMatchObject({ kind: 'report-html', path: 'runs/1/report.html', bytes: 5 });
+    mkdirSync(path.join(dir, 'runs', '1', 'model', 'sub'), { recursive: true });
+    writeFileSync(path.join(dir, 'runs', '1', 'model', 'model.json'), '12345');
+    writeFileSync(path.join(dir, 'runs', '1', 'model', 'sub', 'weights.bin'), Buffer.alloc(100));
+    expect(store.addArtifact(run.id, { kind: 'model', path: path.join(dir, 'runs', '1', 'model') })).toMatchObject({ path: 'runs/1/model', bytes: 105 });
     expectDrmm(() => store.addArtifact(run.id, { kind: 'model', path: '../outside.json' }), 'INVALID_ARGUMENT', /outside the data folder/);
     expectDrmm(() => store.addArtifact(run.id, { kind: 'model', path: '/etc/passwd' }), 'INVALID_ARGUMENT');
   });

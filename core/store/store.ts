@@ -10,7 +10,7 @@
  */
 import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { DrmmError } from '../errors';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations';
@@ -604,7 +604,7 @@ export class Store {
       throw new DrmmError('INVALID_ARGUMENT', `Artifact path ${a.path} is outside the data folder ${this.dataDir}.`, { hint: 'Write artifacts under the run folder.' });
     }
     let bytes = a.bytes ?? null;
-    if (bytes === null && existsSync(abs)) { try { bytes = statSync(abs).size; } catch { /* leave null */ } }
+    if (bytes === null && existsSync(abs)) { try { bytes = sizeOnDisk(abs); } catch { /* leave null */ } }
     const info = this.db.prepare('INSERT INTO artifacts (run_id, kind, path, bytes, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(runId, a.kind, rel.split(path.sep).join('/'), bytes, Date.now());
     return Number(info.lastInsertRowid);
@@ -618,6 +618,15 @@ export class Store {
       files, runCount: row.run_count,
     };
   }
+}
+
+/** Bytes of a file, or of every file under a folder (a saved model is a folder). */
+function sizeOnDisk(p: string): number {
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const e of readdirSync(p, { withFileTypes: true })) total += sizeOnDisk(path.join(p, e.name));
+  return total;
 }
 
 function toRun(r: RunDb, withResults = false): RunRow {

@@ -1,0 +1,9 @@
+/** Every `drmm` sub-command, in the order `drmm --help` lists them. */
+import type { CliCommand } from '../command';
+import { simulateCommand } from './simulate';
+import { importCommand, datasetsCommand, runsCommand } from './history';
+import { trainCommand } from './train';
+import { reportCommand } from './report';
+import { serveCommand } from './serve';
+
+export const COMMANDS: CliCommand[] = [simulateCommand, importCommand, trainCommand, reportCommand, runsCommand, datasetsCommand, serveCommand];

@@ -1,0 +1,25 @@
+import { requiredString, stringArg, type CliCommand } from '../command';
+import { DATA_DIR_OPTION, parseIdList, reportKindFor, withServices, writeReport } from '../context';
+
+export const reportCommand: CliCommand = {
+  name: 'report',
+  summary: 'write the robustness report of one run or a comparison (HTML, PDF, CSV, JSON)',
+  usage: '--runs ID[,ID…] --format html|pdf|csv|json --out FILE',
+  options: {
+    runs: { type: 'string', valueName: 'IDS', description: 'Run ids, comma-separated (see drmm runs). Several = a comparison.' },
+    format: { type: 'string', valueName: 'F', description: 'html (self-contained), pdf (needs a local Chromium/Chrome), csv or json. Default: from --out.' },
+    out: { type: 'string', valueName: 'FILE', description: 'Where to write the report.' },
+    ...DATA_DIR_OPTION,
+  },
+  details: 'Example: drmm report --runs 3,4 --format html --out comparison.html',
+  async run(args) {
+    const ids = parseIdList(requiredString(args, 'runs', 'report'), '--runs');
+    const out = requiredString(args, 'out', 'report');
+    const kind = reportKindFor(stringArg(args, 'format'), out);
+    return withServices(args, async (s) => {
+      const file = await writeReport(s, ids, kind, out);
+      process.stderr.write(`Report written to ${file}\n`);
+      return 0;
+    });
+  },
+};

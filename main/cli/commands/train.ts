@@ -1,0 +1,188 @@
+import path from 'node:path';
+import { loadSpec } from '../../../core/data/spec';
+import { readDataset } from '../../../core/data/read';
+import { splitFromSpec } from '../../../core/data/split';
+import { runExperiment } from '../../../core/experiment';
+import { DrmmError } from '../../../core/errors';
+import { BACKENDS, FUSIONS, METHODS, SELECTION_RULES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../../core/train/config';
+import { boolArg, intArg, numberArg, printJson, requiredString, stringArg, type CliCommand, type ParsedArgs } from '../command';
+import { DATA_DIR_OPTION, reportKindFor, withServices, writeReport } from '../context';
+import { ProgressBar, formatEta } from '../progress';
+
+function oneOf<T extends string>(args: ParsedArgs, flag: string, allowed: readonly T[]): T | undefined {
+  const v = stringArg(args, flag);
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new DrmmError('INVALID_ARGUMENT', `--${flag} must be one of ${allowed.join(', ')}; got '${v}'.`);
+  }
+  return v as T;
+}
+
+/** `--rho 0.2` (one radius, or each modality's under mm-dro) or `--rho text=0.5,image=0.1`. */
+export function parseRho(value: string): { rho?: number; rhoByModality?: Record<string, number> } {
+  const bad = () => new DrmmError('INVALID_ARGUMENT', `--rho takes a number ≥ 0 or name=value pairs (e.g. clinical=0.2,histo=0.1); got '${value}'.`);
+  if (!value.includes('=')) {
+    const r = Number(value);
+    if (!Number.isFinite(r) || r < 0) throw bad();
+    return { rho: r };
+  }
+  const byName: Record<string, number> = {};
+  for (const part of value.split(',')) {
+    const [name, v] = part.split('=');
+    const r = Number(v);
+    if (!name?.trim() || !Number.isFinite(r) || r < 0) throw bad();
+    byName[name.trim()] = r;
+  }
+  return { rhoByModality: byName };
+}
+
+export function configFromArgs(args: ParsedArgs, specSplit: TrainConfig['split']): TrainConfig {
+  const method = oneOf(args, 'method', METHODS);
+  if (!method) throw new DrmmError('INVALID_ARGUMENT', '--method is required.', { hint: `Choose one of ${METHODS.join(', ')}.` });
+  const rho = stringArg(args, 'rho');
+  const modalities = stringArg(args, 'modalities')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const backend = oneOf(args, 'backend', BACKENDS) ?? (process.env.DRMM_BACKEND as TrainConfig['backend'] | undefined);
+  if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
+    throw new DrmmError('INVALID_ARGUMENT', `DRMM_BACKEND must be one of ${BACKENDS.join(', ')}; got '${backend}'.`);
+  }
+  const input: TrainConfigInput = {
+    method,
+    fusion: oneOf(args, 'fusion', FUSIONS),
+    ...(rho !== undefined ? parseRho(rho) : {}),
+    rhoRule: oneOf(args, 'rho-rule', ['manual', 'statistical', 'environments'] as const),
+    gammaMode: oneOf(args, 'gamma', ['estimated', 'independent', 'coupled'] as const),
+    objectiveForm: oneOf(args, 'objective-form', ['closed-form', 'exact'] as const),
+    modalities,
+    seed: intArg(args, 'seed', { min: 0 }),
+    epochs: intArg(args, 'epochs', { min: 1, max: 10000 }),
+    batchSize: intArg(args, 'batch-size', { min: 1 }),
+    learningRate: numberArg(args, 'lr', { min: 0 }),
+    weightDecay: numberArg(args, 'weight-decay', { min: 0 }),
+    cvarAlpha: numberArg(args, 'cvar-alpha', { min: 0, max: 1 }),
+    selectionRule: oneOf(args, 'selection', SELECTION_RULES),
+    patience: intArg(args, 'patience', { min: 0 }),
+    backend,
+    split: specSplit,
+  };
+  const encoder = oneOf(args, 'encoder', ['linear', 'mlp'] as const);
+  const width = intArg(args, 'width', { min: 1, max: 4096 });
+  if (encoder || width) input.encoder = { kind: encoder ?? 'mlp', width: width ?? 64, depth: 1 };
+  for (const k of Object.keys(input) as (keyof TrainConfigInput)[]) if (input[k] === undefined) delete input[k];
+  return parseTrainConfig(input);
+}
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'train one model, evaluate it on the test split and record the run',
+  usage: '--spec SPEC --method erm|chi2|cvar|kl|group-dro|mm-dro [--fusion early|intermediate|late] [--rho R | --rho name=R,…] [--seed N] [--epochs N] [--backend B] [--json]',
+  options: {
+    spec: { type: 'string', valueName: 'SPEC', description: 'Dataset spec (JSON). Imported into the history unless --no-save.' },
+    method: { type: 'string', valueName: 'M', description: `Objective: ${METHODS.join(', ')}.` },
+    fusion: { type: 'string', valueName: 'F', description: 'Fusion: early, intermediate (default) or late.' },
+    rho: { type: 'string', valueName: 'R', description: 'Radius: one number, or per modality name=R,… (mm-dro). Default 0.1.' },
+    'rho-rule': { type: 'string', valueName: 'RULE', description: 'How ρ_k is chosen: manual (default), statistical, environments.' },
+    gamma: { type: 'string', valueName: 'MODE', description: 'γ for mm-dro: estimated (default), independent, coupled.' },
+    'objective-form': { type: 'string', valueName: 'FORM', description: 'χ² objective: closed-form (default) or exact.' },
+    'cvar-alpha': { type: 'string', valueName: 'A', description: 'CVaR level α in (0, 1] (default 0.2).' },
+    modalities: { type: 'string', valueName: 'NAMES', description: 'Modalities to include, comma-separated (default all).' },
+    encoder: { type: 'string', valueName: 'KIND', description: 'Encoder: mlp (default) or linear.' },
+    width: { type: 'string', valueName: 'N', description: 'Embedding width (default 64).' },
+    seed: { type: 'string', valueName: 'N', description: 'Seed for split, initialisation, batches, stress tests (default 0).' },
+    epochs: { type: 'string', valueName: 'N', description: 'Maximum epochs (default 30).' },
+    'batch-size': { type: 'string', valueName: 'N', description: 'Batch size (default 256; full batch when smaller).' },
+    lr: { type: 'string', valueName: 'X', description: 'Adam learning rate (default 0.001).' },
+    'weight-decay': { type: 'string', valueName: 'X', description: 'Decoupled weight decay (default 0).' },
+    selection: { type: 'string', valueName: 'RULE', description: 'Model selection: val-loss (default), worst-group-accuracy, robust-objective.' },
+    patience: { type: 'string', valueName: 'N', description: 'Early-stopping patience in epochs (default 10; 0 = off).' },
+    backend: { type: 'string', valueName: 'B', description: 'auto (default; or $DRMM_BACKEND), tensorflow, wasm, cpu.' },
+    json: { type: 'boolean', description: 'Print the results as one JSON object on stdout.' },
+    report: { type: 'string', valueName: 'FILE', description: 'Also write the run\'s report (.html, .pdf, .csv or .json).' },
+    'no-save': { type: 'boolean', description: 'Train in this process and keep nothing in the history.' },
+    ...DATA_DIR_OPTION,
+  },
+  details: [
+    'Examples:',
+    '  drmm train --spec resources/samples/dermatology/spec.json --method mm-dro --json',
+    '  drmm train --spec /tmp/sim/spec.json --method erm --fusion early --seed 2 --report erm.html',
+  ].join('\n'),
+  async run(args) {
+    const specPath = requiredString(args, 'spec', 'train');
+    const { spec, baseDir } = await loadSpec(specPath);
+    const config = configFromArgs(args, splitFromSpec(spec).split);
+    const json = boolArg(args, 'json');
+    const reportFile = stringArg(args, 'report');
+    const bar = new ProgressBar(`${config.method}/${config.fusion}`);
+
+    if (boolArg(args, 'no-save')) {
+      if (reportFile) throw new DrmmError('INVALID_ARGUMENT', '--report needs the run in the history; drop --no-save.');
+      const dataset = await readDataset(spec, baseDir);
+      const out = await runExperiment(dataset, config, {
+        onProgress: (p) => bar.update(progressFraction(p.epoch, p.epochs, p.step, p.stepsPerEpoch), `epoch ${p.epoch}/${p.epochs} ${formatEta(p.etaSeconds)}`),
+      });
+      bar.done();
+      if (json) printJson(out.results);
+      else printSummary(out.results as unknown as Record<string, unknown>);
+      return 0;
+    }
+
+    return withServices(args, async (services) => {
+      const name = (spec as { name?: string }).name ?? path.basename(path.dirname(path.resolve(specPath)));
+      const dataset = await services.imports.save({ name, spec, baseDir });
+      const { runIds } = services.experiments.start({ datasetId: dataset.id, configs: [config] });
+      const runId = runIds[0];
+      const off = services.queue.on((ev) => {
+        if (ev.type === 'progress' && ev.runId === runId) {
+          const p = ev.progress;
+          bar.update(progressFraction(p.epoch, p.epochs, p.step, p.steps), `${p.phase ?? ''} epoch ${p.epoch}/${p.epochs} ${formatEta(p.etaSeconds ?? undefined)}`.trim());
+        }
+      });
+      const onSigint = () => {
+        process.stderr.write('\nCancelling the run…\n');
+        void services.queue.cancel(runId, 'Cancelled from the command line (Ctrl-C).');
+      };
+      process.once('SIGINT', onSigint);
+      const run = await services.queue.waitFor(runId);
+      process.off('SIGINT', onSigint);
+      off();
+      if (run.status !== 'succeeded') {
+        bar.done(run.status);
+        process.stderr.write(`drmm: run ${runId} ${run.status}: ${run.error ?? 'no reason recorded'}\n`);
+        return run.status === 'cancelled' ? 130 : 1;
+      }
+      bar.done(`run ${runId}`);
+      const detail = services.store.getRunResult(runId);
+      const results = { runId, datasetId: dataset.id, ...(detail?.results as Record<string, unknown>) };
+      if (reportFile) {
+        const file = await writeReport(services, [runId], reportKindFor(undefined, reportFile), reportFile);
+        process.stderr.write(`Report written to ${file}\n`);
+      }
+      if (json) printJson(results);
+      else printSummary(results);
+      return 0;
+    });
+  },
+};
+
+function progressFraction(epoch: number, epochs: number, step: number, steps: number): number {
+  if (!epochs) return 0;
+  const within = steps ? step / steps : 0;
+  return Math.min(1, (Math.max(0, epoch - 1) + within) / epochs);
+}
+
+function fmt(v: unknown): string {
+  return typeof v === 'number' ? v.toFixed(4) : String(v ?? '—');
+}
+
+function printSummary(r: Record<string, unknown>): void {
+  const test = (r.test ?? {}) as Record<string, unknown>;
+  const robust = (r.robust ?? {}) as Record<string, unknown>;
+  const timing = (r.timing ?? {}) as Record<string, unknown>;
+  const lines = [
+    `${r.runId !== undefined ? `run ${r.runId}: ` : ''}${r.method} (${r.fusion} fusion), seed ${r.seed}, backend ${r.backend}`,
+    `  test accuracy ${fmt(test.accuracy)}   macro-F1 ${fmt(test.macroF1)}   log-loss ${fmt(test.logLoss)}${test.worstGroupAccuracy !== undefined ? `   worst-group accuracy ${fmt(test.worstGroupAccuracy)}` : ''}`,
+    `  robust accuracy ${fmt(robust.robustAccuracy)}   χ² worst case exact ${fmt(robust.chi2Exact)} / closed form ${fmt(robust.chi2ClosedForm)} at B_eval ${fmt(robust.bEval)}`,
+    ...(r.B !== undefined ? [`  training radius B ${fmt(r.B)}`] : []),
+    `  trained in ${fmt(timing.trainSeconds)} s (${Math.round(Number(timing.samplesPerSecond ?? 0))} samples/s)`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}

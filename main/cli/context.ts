@@ -1,0 +1,69 @@
+/**
+ * What the CLI shares between commands: the data directory, the services of the app (the CLI is
+ * a third host over the same services as Electron and browser mode), and the run-to-completion
+ * loop with a progress bar.
+ */
+import { copyFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { resolveDataDir } from '../../core/store/data-dir';
+import { ChildProcessLauncher } from '../../core/jobs/launcher';
+import { createAppServices, type AppServices } from '../services/app-services';
+import type { HostAdapter } from '../services/host';
+import type { ExportKind } from '../api/contract';
+import { DrmmError } from '../../core/errors';
+import type { OptionSpec, ParsedArgs } from './command';
+import { stringArg } from './command';
+
+export const DATA_DIR_OPTION: Record<string, OptionSpec> = {
+  'data-dir': { type: 'string', valueName: 'DIR', description: 'History location (default: $DRMM_DATA_DIR, else the per-user data directory).' },
+};
+
+/** The CLI's host adapter: files are written where the user said; there are no dialogs. */
+const cliHost: HostAdapter = {
+  kind: 'browser',
+  async deliverFile(file) {
+    return { savedTo: file.path };
+  },
+  async openFiles() {
+    return { paths: [], unsupported: true };
+  },
+};
+
+export function dataDirFrom(args: ParsedArgs): string {
+  return resolveDataDir({ explicit: stringArg(args, 'data-dir') });
+}
+
+export async function withServices<T>(args: ParsedArgs, body: (s: AppServices) => Promise<T>): Promise<T> {
+  const services = await createAppServices({ dataDir: dataDirFrom(args), launcher: new ChildProcessLauncher(), host: cliHost });
+  try {
+    return await body(services);
+  } finally {
+    await services.close();
+  }
+}
+
+export function parseIdList(value: string, flag: string): number[] {
+  const ids = value.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (ids.length === 0 || ids.some((n) => !Number.isInteger(n) || n <= 0)) {
+    throw new DrmmError('INVALID_ARGUMENT', `${flag} takes run ids separated by commas (e.g. 3,4), got '${value}'.`, { hint: "List the runs with 'drmm runs'." });
+  }
+  return ids;
+}
+
+const FORMAT_KINDS: Record<string, ExportKind> = { html: 'report-html', pdf: 'report-pdf', csv: 'report-csv', json: 'report-json' };
+
+export function reportKindFor(format: string | undefined, outFile: string): ExportKind {
+  const f = (format ?? path.extname(outFile).slice(1)).toLowerCase();
+  const kind = FORMAT_KINDS[f];
+  if (!kind) throw new DrmmError('INVALID_ARGUMENT', `Unknown report format '${f || '(none)'}'.`, { hint: 'Use --format html, pdf, csv or json (or an --out file ending in one of them).' });
+  return kind;
+}
+
+/** Writes a report of `runIds` to `outFile` through the export service. */
+export async function writeReport(services: AppServices, runIds: number[], kind: ExportKind, outFile: string): Promise<string> {
+  const dir = path.dirname(path.resolve(outFile));
+  if (!existsSync(dir)) throw new DrmmError('FILE_NOT_FOUND', `The folder ${dir} does not exist.`, { location: { file: outFile }, hint: 'Create it, or choose another --out path.' });
+  const file = await services.exports.write(kind, runIds);
+  copyFileSync(file.path, outFile);
+  return path.resolve(outFile);
+}

@@ -1,0 +1,49 @@
+/**
+ * Cancel a running run from the training monitor: it ends as "cancelled" (kept in the history,
+ * never lost), and the queued run behind it still trains to the end.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, rendererBuilt, startApp, type App } from './harness';
+import { gotoScreen, historyStatuses, shoot, startExperiment, waitLoaded } from './ui-steps';
+
+const ready = chromiumAvailable() && rendererBuilt();
+
+describe.skipIf(!ready)('cancel a running run', () => {
+  let app: App;
+
+  beforeAll(async () => {
+    app = await startApp();
+    await waitLoaded(app.page);
+  }, 60_000);
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('marks the run cancelled and the queue continues', async () => {
+    const page = app.page;
+    await page.click('[data-testid=try-sample-dermatology]');
+    await page.waitForSelector('main[data-testid=screen-setup] [data-testid=setup-modality]', { timeout: 60_000 });
+    // A long run first, then a short one queued behind it (one worker by default).
+    await startExperiment(page, { methods: [{ method: 'erm', fusion: 'early' }], epochs: 5000, batchSize: 16, name: 'long' });
+    await gotoScreen(page, 'setup');
+    await startExperiment(page, { methods: [{ method: 'erm', fusion: 'intermediate' }], epochs: 3, name: 'short' });
+    const running = page.locator('[data-testid=queue-item][data-status=running]').first();
+    await running.waitFor({ timeout: 120_000 });
+    const longId = await running.getAttribute('data-run-id');
+    await running.click();
+    await page.waitForSelector(`[data-testid=run-detail][data-run-id="${longId}"]`);
+    await page.waitForSelector('[data-testid=progress-text]:has-text("epoch")', { timeout: 120_000 });
+    await page.click('[data-testid=cancel-run]');
+    await shoot(app, 'monitor-cancel-confirm-light');
+    await page.click('[data-testid=confirm-ok]');
+    await page.waitForSelector(`[data-testid=run-detail][data-run-id="${longId}"][data-status=cancelled]`, { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=run-stopped]');
+    await expect
+      .poll(async () => (await page.locator('[data-testid=queue-item][data-status=succeeded]').count()), { timeout: 240_000, interval: 1000 })
+      .toBe(1);
+    await shoot(app, 'monitor-after-cancel-light');
+    const statuses = await historyStatuses(page);
+    expect(statuses[longId!]).toBe('cancelled');
+    expect(Object.values(statuses).filter((s) => s === 'succeeded')).toHaveLength(1);
+  });
+});
