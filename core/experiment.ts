@@ -14,6 +14,7 @@ import type { RunEvaluation } from './evaluate/schema';
 import { datasetEvalRadius } from './evaluate/eval-radius';
 import { saveModel } from './model/io';
 import { DrmmError } from './errors';
+import type { EnvironmentPairRadius } from './objectives/radius';
 
 type Num = number | null;
 
@@ -39,6 +40,8 @@ export interface RunResults {
   modalities: string[];
   rho: Record<string, number> | number;
   rhoRule: string;
+  /** ρ_k per included modality, in modality order, with the data each came from (METHOD.md §3). */
+  rhoDetails: { rule: string; environments?: string[]; modalities: { modality: string; rho: number; pairs?: EnvironmentPairRadius[] }[] };
   B?: number;
   gamma?: number[][];
   bEval: number;
@@ -112,6 +115,15 @@ export async function runExperiment(dataset: Dataset, config: TrainConfig, hooks
       modalities: data.modalityNames,
       rho: config.method === 'mm-dro' ? outcome.rho : (outcome.radius ?? config.rho),
       rhoRule: outcome.rhoRule,
+      rhoDetails: {
+        rule: outcome.rhoRule,
+        ...(data.groupLevels ? { environments: data.groupLevels } : {}),
+        modalities: data.modalityNames.map((name) => ({
+          modality: name,
+          rho: outcome.rho[name],
+          ...(outcome.rhoDetails?.[name] ? { pairs: outcome.rhoDetails[name] } : {}),
+        })),
+      },
       ...(outcome.B !== undefined ? { B: outcome.B } : {}),
       ...(outcome.gamma ? { gamma: outcome.gamma } : {}),
       bEval: radius.bEval,

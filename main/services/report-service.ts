@@ -18,7 +18,10 @@ const isMatrix = (v: unknown): v is number[][] => Array.isArray(v) && v.every(is
 /** What a report needs to know about a run, from the store row, its dataset and its results. */
 export function runMeta(run: RunRow, ds: DatasetRow, results: unknown): RunMeta {
   const r = (results ?? {}) as Record<string, unknown>;
-  const training = (r.training ?? r.bound ?? r) as Record<string, unknown>;
+  // core/experiment.ts RunResults: B, gamma at the top; rho by modality name, in `modalities` order.
+  const training = r;
+  const modalities = Array.isArray(r.modalities) ? (r.modalities as string[]) : [];
+  const rhoByName = r.rho !== null && typeof r.rho === 'object' && !Array.isArray(r.rho) ? (r.rho as Record<string, number>) : undefined;
   const meta: RunMeta = {
     id: String(run.id),
     name: run.name,
@@ -40,6 +43,7 @@ export function runMeta(run: RunRow, ds: DatasetRow, results: unknown): RunMeta 
   if (typeof training.B === 'number') meta.B = training.B;
   if (isMatrix(training.gamma)) meta.gamma = training.gamma;
   if (isNumArray(training.rho)) meta.rho = training.rho;
+  else if (rhoByName && modalities.every((m) => typeof rhoByName[m] === 'number')) meta.rho = modalities.map((m) => rhoByName[m]);
   if (training.rhoDetails && typeof training.rhoDetails === 'object') meta.rhoDetails = training.rhoDetails as RunMeta['rhoDetails'];
   return meta;
 }
