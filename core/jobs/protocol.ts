@@ -5,7 +5,7 @@
  * utilityProcess postMessage (structured clone as well).
  *
  *   host → worker:  prepare (optional, load the job body early), start, cancel
- *   worker → host:  ready (booted, waiting for start), environment, progress (≤ ~10/s),
+ *   worker → host:  ready (booted, waiting for start), prepared, environment, progress (≤ ~10/s),
  *                   epoch (to persist), log, done, failed, cancelled
  */
 import { z } from 'zod';
@@ -53,6 +53,9 @@ export type HostMessage = z.input<typeof HostMessageSchema>;
 // ─────────────────────────── worker → host ───────────────────────────
 
 export const ReadyMessageSchema = z.object({ type: z.literal('ready'), pid: z.number().int() });
+
+/** Answer to `prepare`: the job body is loaded (and its warm-up ran), or why not. */
+export const PreparedMessageSchema = z.object({ type: z.literal('prepared'), job: z.string(), error: z.string().optional() });
 
 export const EnvironmentMessageSchema = z.object({
   type: z.literal('environment'),
@@ -136,6 +139,7 @@ export const CancelledMessageSchema = z.object({ type: z.literal('cancelled'), r
 
 export const WorkerMessageSchema = z.discriminatedUnion('type', [
   ReadyMessageSchema,
+  PreparedMessageSchema,
   EnvironmentMessageSchema,
   ProgressMessageSchema,
   EpochMessageSchema,

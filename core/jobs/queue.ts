@@ -48,6 +48,9 @@ interface Spare {
   readyAt?: number;
   exited: boolean;
   owner?: ActiveRun;
+  /** Resolves once the job body is loaded in it (or it failed / exited). */
+  prepared: Promise<void>;
+  markPrepared: () => void;
 }
 
 export interface EnqueueInput {
@@ -123,6 +126,7 @@ export class JobQueue {
     this.prelaunch = opts.prelaunch ?? true;
     this.keepWarm = opts.keepWarm ?? false;
     this.interruptedOnStartup = this.store.markInterruptedOnStartup();
+    if (this.keepWarm) queueMicrotask(() => this.maybeLaunchSpare());
   }
 
   /** Subscribe to queue events; returns the unsubscribe function. */
@@ -214,6 +218,16 @@ export class JobQueue {
     return this.active.get(runId)?.handle.pid;
   }
 
+  /**
+   * Starts a training process ahead of any run (job body loaded, backend up) and resolves when it
+   * is prepared. The next run of that job starts in it without start-up cost.
+   */
+  warmUp(job: string = this.defaultJob): Promise<void> {
+    if (this.spare && this.spare.job !== job) this.dropSpare();
+    if (!this.spare) this.launchSpare(job);
+    return this.spare ? this.spare.prepared : Promise.resolve();
+  }
+
   get runningIds(): number[] {
     return [...this.active.keys()];
   }
@@ -258,25 +272,34 @@ export class JobQueue {
       return;
     }
     if (this.spare && this.spare.job !== wanted) this.dropSpare();
-    if (this.spare) return;
+    if (!this.spare) this.launchSpare(wanted);
+  }
+
+  private launchSpare(job: string): void {
     let handle: WorkerHandle;
     try {
       handle = this.launcher.launch();
     } catch {
       return; // the run's own launch will report the problem
     }
-    const spare: Spare = { handle, job: wanted, launchedAt: performance.now(), exited: false };
+    let markPrepared = () => {};
+    const prepared = new Promise<void>((resolve) => { markPrepared = resolve; });
+    const spare: Spare = { handle, job, launchedAt: performance.now(), exited: false, prepared, markPrepared };
     this.spare = spare;
     handle.onMessage((raw) => {
       if (spare.owner) { this.onMessage(spare.owner, raw); return; }
       const m = parseWorkerMessage(raw);
-      if (m.ok && m.message.type === 'ready') {
+      if (!m.ok) return;
+      if (m.message.type === 'ready') {
         spare.readyAt = performance.now();
         handle.send({ type: 'prepare', job: spare.job });
+      } else if (m.message.type === 'prepared') {
+        spare.markPrepared();
       }
     });
     handle.onExit((exit) => {
       spare.exited = true;
+      spare.markPrepared();
       if (spare.owner) this.onExit(spare.owner, exit);
       else if (this.spare === spare) this.spare = undefined;
     });
@@ -298,6 +321,7 @@ export class JobQueue {
     const s = this.spare;
     this.spare = undefined;
     if (s && !s.exited && !s.owner) s.handle.kill('SIGKILL');
+    s?.markPrepared();
   }
 
   private startRun(runId: number, job: string): void {
@@ -359,8 +383,9 @@ export class JobQueue {
       return;
     }
     const m: WorkerMessage = parsed.message;
-    if (m.type !== 'ready' && m.runId !== undefined && m.runId !== a.runId) {
-      this.emit({ type: 'log', runId: a.runId, level: 'warn', message: `Ignored a message for run ${m.runId}.` });
+    const about = 'runId' in m ? m.runId : undefined;
+    if (about !== undefined && about !== a.runId) {
+      this.emit({ type: 'log', runId: a.runId, level: 'warn', message: `Ignored a message for run ${about}.` });
       return;
     }
     a.lastMessage = describeMessage(m);
@@ -370,6 +395,8 @@ export class JobQueue {
           a.readyAt = performance.now();
           if (a.cancelRequested) { a.cancelledByKill = true; a.handle.kill('SIGKILL'); }
           else a.handle.send(a.start);
+          break;
+        case 'prepared':
           break;
         case 'environment':
           this.store.setRunEnvironment(a.runId, { backend: m.backend, device: m.device });

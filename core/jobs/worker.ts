@@ -74,10 +74,13 @@ port.onMessage((raw) => {
     return;
   }
   if (msg.type === 'prepare') {
-    jobModule(msg.job).catch((e) => {
-      prepared.delete(msg.job); // `start` will try again and report the error on its run
-      send({ type: 'log', level: 'warn', message: `Preparing job '${msg.job}' failed: ${errorPayload(e).message}` });
-    });
+    jobModule(msg.job).then(
+      () => send({ type: 'prepared', job: msg.job }),
+      (e) => {
+        prepared.delete(msg.job); // `start` will try again and report the error on its run
+        send({ type: 'prepared', job: msg.job, error: errorPayload(e).message });
+      },
+    );
     return;
   }
   if (controller) {

@@ -51,7 +51,9 @@ describe.skipIf(!ready)('workbench UI: import → train → report → export �
     await shoot(app, 'import-files-light');
     await page.click('[data-testid=import-next-columns]');
     // The target is recognised by name; the preview renders only the rows in view.
+    await page.fill('[data-testid=column-filter]', 'Classification'); // the column list is virtualised too
     await page.waitForSelector('[data-testid=column-row][data-column=Classification][data-role=target]');
+    await page.fill('[data-testid=column-filter]', '');
     const total = Number(await page.getAttribute('[data-testid=preview-table]', 'data-total-rows'));
     expect(total).toBe(366);
     expect(await page.locator('[data-testid=preview-row]').count()).toBeLessThan(total);

@@ -132,6 +132,19 @@ describe(`training process (${JOB} job)`, () => {
     expect(b.workerPid).not.toBe(a.workerPid);
   });
 
+  it('keeps a prepared process waiting when asked (keepWarm): a run starts without start-up cost', async () => {
+    const datasetId = await importDataset();
+    queue = new JobQueue({ store, job: JOB, keepWarm: true });
+    await queue.warmUp();
+    const t0 = performance.now();
+    const run = queue.enqueue({ datasetId, config: fastConfig() });
+    const done = await queue.waitFor(run.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.timings).toMatchObject({ prelaunched: 1 });
+    expect(done.timings!.startupMs).toBeLessThan(50);
+    expect(performance.now() - t0).toBeLessThan(done.timings!.processMs + 1000);
+  });
+
   it('the history reads from other connections while a run trains and writes', async () => {
     const datasetId = await importDataset();
     queue = new JobQueue({ store, job: JOB, progressIntervalMs: 10 });

@@ -1,0 +1,170 @@
+/**
+ * Report-generation benchmark (issue "Robustness reports"): 4 runs on mfeat (2 000 rows, 6 modalities)
+ * with R = 3 stress repeats.
+ *  1. Train 4 small runs once (ERM early, ERM intermediate, χ² intermediate, mm-dro intermediate).
+ *  2. Evaluation (`evaluateRun`, METHOD.md §5: nominal, distributional, groups, the stress grid and the
+ *     encoder-error panel) per run, median of 3, with the embedding cache on vs off
+ *     (`useEmbeddingCache: false`). The ratio off/on is the reuse speed-up the issue asks for: with
+ *     intermediate/late fusion a corruption of modality k only re-runs encoder k, the other
+ *     modalities' clean embeddings are reused. Early fusion has no embeddings, so its ratio is ~1.
+ *  3. `buildReport` (comparison, paired bootstrap, summary) + `renderHtml` of the 4-run comparison,
+ *     median of 3.
+ *
+ * Run alone: `node --import tsx bench/report.ts [repeats]`.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../core/backend';
+import { loadSpec } from '../core/data/spec';
+import { readDataset } from '../core/data/read';
+import { prepareForConfig } from '../core/experiment';
+import { datasetEvalRadius } from '../core/evaluate/eval-radius';
+import { evaluateRun } from '../core/evaluate/evaluate-run';
+import type { RunEvaluation } from '../core/evaluate/schema';
+import { buildReport, type ReportRunInput, type RunMeta } from '../core/report/model';
+import { renderHtml } from '../core/report/html';
+import { parseTrainConfig, type TrainConfigInput } from '../core/train/config';
+import { trainModel } from '../core/train/trainer';
+import { appVersion } from '../core/version';
+import type { BenchRow, BenchSection } from './types';
+
+const SPEC = fileURLToPath(new URL('../resources/samples/mfeat/spec.json', import.meta.url));
+const STRESS_REPEATS = 3;
+const EPOCHS = 5;
+
+const RUNS: { name: string; config: TrainConfigInput }[] = [
+  { name: 'erm-early', config: { method: 'erm', fusion: 'early' } },
+  { name: 'erm-intermediate', config: { method: 'erm', fusion: 'intermediate' } },
+  { name: 'chi2-intermediate', config: { method: 'chi2', fusion: 'intermediate', rho: 0.1 } },
+  { name: 'mm-dro-intermediate', config: { method: 'mm-dro', fusion: 'intermediate', rho: 0.1 } },
+];
+
+const median = (xs: number[]): number => { const s = xs.slice().sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const ms = (t0: number): number => performance.now() - t0;
+
+export async function run(repeats = 3): Promise<BenchSection> {
+  const backend = await initBackend((process.env.DRMM_BACKEND as 'wasm' | undefined) ?? 'wasm');
+  const { spec, baseDir } = await loadSpec(SPEC);
+  const tRead = performance.now();
+  const dataset = await readDataset(spec, baseDir);
+  const readMs = ms(tRead);
+  const hashes = spec.files.map((f) => ({ file: f.path, sha256: createHash('sha256').update(readFileSync(path.join(baseDir, f.path))).digest('hex') }));
+
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  const inputs: ReportRunInput[] = [];
+  const evalOn: number[][] = [];
+  const evalOff: number[][] = [];
+  let trainMs = 0;
+  let stressCells = 0;
+  let nTest = 0;
+
+  for (const [i, r] of RUNS.entries()) {
+    const config = parseTrainConfig({ ...r.config, epochs: EPOCHS, patience: 0, seed: 1, backend: backend.name });
+    const data = prepareForConfig(dataset, config);
+    nTest = data.test.n;
+    const t0 = performance.now();
+    const outcome = await trainModel(data, config);
+    trainMs += ms(t0);
+    try {
+      const { bEval } = datasetEvalRadius(data);
+      const opts = { bEval, seed: config.seed, repeats: STRESS_REPEATS };
+      // Warm-up (JIT, first kernels), then cache on / off interleaved.
+      evaluateRun(outcome.model, data, opts);
+      const on: number[] = [];
+      const off: number[] = [];
+      let evaluation: RunEvaluation | undefined;
+      for (let k = 0; k < repeats; k++) {
+        let t = performance.now();
+        evaluation = evaluateRun(outcome.model, data, { ...opts, useEmbeddingCache: true });
+        on.push(ms(t));
+        t = performance.now();
+        const uncached = evaluateRun(outcome.model, data, { ...opts, useEmbeddingCache: false });
+        off.push(ms(t));
+        if (k === 0 && uncached.stress.usedEmbeddingCache) throw new Error('useEmbeddingCache: false was ignored');
+      }
+      evalOn.push(on);
+      evalOff.push(off);
+      const ev = evaluation!;
+      stressCells = ev.stress.curves.reduce((a, c) => a + c.severities.length, 0) * STRESS_REPEATS + ev.stress.points.length;
+      const meta: RunMeta = {
+        id: String(i + 1), name: r.name, method: config.method, fusion: config.fusion,
+        config: config as unknown as Record<string, unknown>, seed: config.seed,
+        backend: outcome.backend, device: outcome.device, appVersion: appVersion(),
+        dataset: { name: dataset.name, hashes, spec },
+        ...(outcome.B !== undefined ? { B: outcome.B } : {}),
+        ...(outcome.gamma ? { gamma: outcome.gamma } : {}),
+        rho: data.modalityNames.map((m) => outcome.rho[m]).filter((v): v is number => typeof v === 'number'),
+        createdAt: new Date().toISOString(),
+      };
+      if (meta.rho!.length !== data.modalityNames.length) delete meta.rho;
+      inputs.push({
+        meta, evaluation: ev,
+        history: outcome.history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, valLoss: h.valLoss, valAccuracy: h.valAccuracy })),
+      });
+      rows.push({
+        name: `evaluate ${r.name} (cache on vs off)`,
+        ours: Math.round(median(on)),
+        reference: Math.round(median(off)),
+        unit: 'ms',
+        ratio: Number((median(off) / median(on)).toFixed(2)),
+        target: ev.stress.usedEmbeddingCache ? 'embedding reuse: ratio > 1' : undefined,
+        note: ev.stress.usedEmbeddingCache
+          ? `reference = same evaluation without the embedding cache; stress ${Math.round(ev.timingMs?.stress ?? NaN)} ms of it`
+          : 'early fusion: no per-modality embeddings to reuse',
+      });
+    } finally {
+      outcome.model.dispose();
+    }
+  }
+
+  // The 4-run comparison: model (incl. paired bootstrap) + self-contained HTML.
+  buildReport(inputs); // warm-up
+  const build: number[] = [];
+  const render: number[] = [];
+  const total: number[] = [];
+  let htmlBytes = 0;
+  for (let k = 0; k < repeats; k++) {
+    const t0 = performance.now();
+    const model = buildReport(inputs, { appVersion: appVersion() });
+    const t1 = performance.now();
+    const html = renderHtml(model);
+    const t2 = performance.now();
+    build.push(t1 - t0); render.push(t2 - t1); total.push(t2 - t0);
+    htmlBytes = Buffer.byteLength(html);
+  }
+  const sumOn = evalOn[0].map((_, k) => evalOn.reduce((a, r) => a + r[k], 0));
+  const sumOff = evalOff[0].map((_, k) => evalOff.reduce((a, r) => a + r[k], 0));
+  rows.push(
+    {
+      name: 'evaluate all 4 runs (cache on vs off)',
+      ours: Math.round(median(sumOn)), reference: Math.round(median(sumOff)), unit: 'ms',
+      ratio: Number((median(sumOff) / median(sumOn)).toFixed(2)),
+      note: 'sum over runs per repeat; reference = without the embedding cache',
+    },
+    { name: 'buildReport (4 runs, bootstrap 1000)', ours: Math.round(median(build)), unit: 'ms' },
+    { name: 'renderHtml (4 runs)', ours: Math.round(median(render)), unit: 'ms', note: `${(htmlBytes / 1e6).toFixed(2)} MB self-contained HTML` },
+    {
+      name: 'report for 4 runs, end to end (evaluate ×4 + build + render)',
+      ours: Number(((median(sumOn) + median(total)) / 1000).toFixed(2)), unit: 's',
+      note: 'from trained models; a stored report (evaluations in the history) needs build + render only',
+    },
+  );
+  notes.push(
+    `mfeat: ${dataset.nRows} rows, ${dataset.modalities.length} modalities, test split ${nTest} rows (read in ${Math.round(readMs)} ms). ` +
+      `Runs: ${RUNS.map((r) => r.name).join(', ')}; ${EPOCHS} epochs each (training ${(trainMs / 1000).toFixed(1)} s in all, not timed here); backend ${backend.name} (${backend.device}).`,
+    `Stress grid per run: ${stressCells} scored test-set passes (4 corruptions × ${dataset.modalities.length} modalities × severities × R = ${STRESS_REPEATS}, plus single-point tests) and the encoder-error panel. Medians of ${repeats} after one warm-up; cache on/off interleaved.`,
+  );
+  return { title: `Report generation (mfeat, 4 runs, R = ${STRESS_REPEATS})`, rows, notes };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const s = await run(process.argv[2] ? Number(process.argv[2]) : 3);
+  console.log(`# ${s.title}`);
+  for (const r of s.rows) {
+    console.log(`${r.name}: ours ${r.ours} ${r.unit}` + (r.reference !== undefined ? `, reference ${r.reference} ${r.unit}` : '') + (r.ratio !== undefined ? `, ratio ${r.ratio}` : '') + (r.note ? ` — ${r.note}` : ''));
+  }
+  for (const n of s.notes) console.log('- ' + n);
+}
