@@ -112,10 +112,26 @@ export async function run(): Promise<BenchSection> {
     });
   }
   notes.push(
-    'Profile (wasm, 1 thread): one step is ~10 matMuls of 256×100…384 × 128 at ~200–350 µs each; transposed ' +
-      'matMuls (autodiff default, 3–4 ms each in tfjs-wasm) are avoided by hand-written dense gradients with explicit ' +
-      'transposes, and batches are uploaded from JS (tf.gather of rows costs ~800 µs). What remains is matMul time in ' +
-      'single-threaded wasm (tfjs-wasm runs 1 thread under Node) plus ~15 µs per small op (Adam: ~10 ops per variable).',
+    'Profile (bench/train-profile.ts: wasm kernel time per op kind per step, ERM, this model; load average 3–8 on 2 shared cores, ' +
+      'so absolute figures vary ±50% run to run): a step is ~8–11 ms of kernels + ~3 ms of tfjs engine/JS. MatMul is 70% of kernel ' +
+      'time: 14 matMuls per step (forward 3×256×100·100×128 + 3×256×128·128×128 head blocks; backward the same again for ∂W plus 3 ' +
+      'for ∂z) = 57 M multiply-adds = 115 MFLOP, at ~300–600 µs per 256×128·128×128 (~7–14 GFLOP/s on one wasm SIMD thread). ' +
+      'tfjs-wasm caches the XNNPACK operator (packed weights) by the tensor id of the right operand; weights and gradients are new ' +
+      'tensors every step, so every call re-packs (~100–200 µs extra per call measured: 354 µs cached vs 585 µs fresh). ' +
+      'Transposes (8 per step: zᵀ, hᵀ, Wᵀ for the hand-written gradients) ~0.5–0.8 ms; tfjs Adam ~10 ops per variable × 12 ' +
+      'variables ~1.5–2 ms of kernels; the remaining small ops ~0.5 ms.',
+    'Tried and measured in CPU seconds per epoch (robust to the shared load): a fused JavaScript Adam (one loop over all 117 k ' +
+      'parameters, gradients read out of the wasm heap, weights uploaded) cost as much as tfjs Adam (2.0–2.4 vs 2.0–2.1 CPU s/epoch; ' +
+      'the loop alone is ~0.6–0.75 ms per step: one sqrt and one division per parameter) — not kept. A block-diagonal ' +
+      'encoder matMul (one 256×384·384×384 call measured ~3.3 ms vs 3×~0.4 ms for the three blocks; 3× the FLOPs) — not used. Kept: ReLU dense ' +
+      'layers call the fused matMul+bias+ReLU kernel directly (tf.fused.matMul un-fuses it under a gradient tape: 2 extra ops per layer).',
+    'Threads: tfjs-backend-wasm 4.22 forces WASM_HAS_MULTITHREAD_SUPPORT to false under Node (IS_NODE; tfjs issue #3830) and ' +
+      'loads the threaded binary only through Blob workers, so setThreadsCount has no effect here: training is single-threaded.',
+    'Why the target (≥ 1.0×) is not reached: PyTorch CPU runs this model at ~58–100 k samples/s here (≈ 230–390 steps/s, i.e. ' +
+      '26–45 GFLOP/s with MKL/oneDNN AVX kernels); matching it needs ≤ 2.6–4.4 ms per step, i.e. the 115 MFLOP of matMuls alone at ' +
+      '≥ 26–45 GFLOP/s on one wasm SIMD128 thread (no FMA, 4 lanes), which is above what XNNPACK-wasm reaches (~15–20 GFLOP/s ' +
+      'unloaded) even before the per-call weight re-packing and ~3 ms of engine overhead. Closing the gap needs a native backend ' +
+      '(@tensorflow/tfjs-node: same kernels as TensorFlow CPU, multi-threaded) or wasm threads in Node.',
   );
   return { title: 'Training throughput', rows, notes };
 }

@@ -142,6 +142,7 @@ export class JobQueue {
 
   /** Records a queued run and starts it when a slot is free. */
   enqueue(input: EnqueueInput): RunRow {
+    if (this.closed) throw new DrmmError('CONFLICT', 'The experiment queue is shut down.', { hint: 'Restart the app or the command.' });
     const run = this.store.createRun({
       datasetId: input.datasetId, config: input.config, name: input.name, tags: input.tags, notes: input.notes,
       appVersion: this.appVersion, status: 'queued', hostPid: process.pid,
@@ -194,6 +195,9 @@ export class JobQueue {
     if (!this.active.has(runId) && !this.pending.some((p) => p.runId === runId)) {
       const run = this.store.getRun(runId);
       if (TERMINAL_STATUSES.includes(run.status)) return Promise.resolve(run);
+      return Promise.reject(new DrmmError('CONFLICT', `Run #${runId} is ${run.status} in another process (pid ${run.hostPid ?? '?'}).`, {
+        hint: 'Follow it in the app or command that started it.',
+      }));
     }
     return new Promise((resolve) => {
       const list = this.waiters.get(runId) ?? [];

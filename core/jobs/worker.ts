@@ -43,7 +43,15 @@ function connect(): Port {
 
 const port = connect();
 let lastSend: Promise<void> = Promise.resolve();
-const send = (m: WorkerMessageInput) => { lastSend = port.send(m); };
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+let cpuAtStart = 0;
+const send = (m: WorkerMessageInput) => {
+  if (m.type === 'done') {
+    // CPU spent by this process: in all (start-up included) and for the run itself (from `start`).
+    m = { ...m, timings: { ...(m.timings ?? {}), workerCpuMs: cpuMs(), runCpuMs: cpuMs() - cpuAtStart } };
+  }
+  lastSend = port.send(m);
+};
 let controller: AbortController | undefined;
 /** Job bodies loaded (and prepared) ahead of `start`. */
 const prepared = new Map<string, Promise<JobModule>>();
@@ -88,6 +96,7 @@ port.onMessage((raw) => {
     return;
   }
   controller = new AbortController();
+  cpuAtStart = cpuMs();
   void executeJob(msg, send, controller.signal, { loadJob: jobModule }).then((outcome) => exit(outcome === 'failed' ? 1 : 0));
 });
 

@@ -22,7 +22,15 @@ export function dense(
   const K = inputs.length;
   const forward = (ws: tf.Tensor2D[], b: tf.Tensor1D, xs: tf.Tensor2D[]): tf.Tensor2D => {
     const act = opts.relu ? 'relu' : 'linear';
-    if (K === 1) return tf.fused.matMul({ a: xs[0], b: ws[0], bias: b, activation: act }) as tf.Tensor2D;
+    // The kernel directly: tf.fused.matMul splits off the activation whenever a gradient tape is
+    // active (2 extra ops); our gradient is hand-written, so the fused kernel is always right here.
+    // Kernels take rank-3 operands (what the op builds with free reshapes).
+    if (K === 1) {
+      const [m, k] = xs[0].shape, n = ws[0].shape[1];
+      const out = tf.engine().runKernel('_FusedMatMul', { a: tf.reshape(xs[0], [1, m, k]), b: tf.reshape(ws[0], [1, k, n]), bias: b },
+        { transposeA: false, transposeB: false, activation: act } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+      return tf.reshape(out, [m, n]);
+    }
     // The wasm fused kernel takes a rank-1 bias only: sum the other blocks, then one fused block.
     const parts = xs.slice(1).map((x, j) => tf.matMul(x, ws[j + 1]));
     const first = tf.fused.matMul({ a: xs[0], b: ws[0], bias: b }) as tf.Tensor2D;

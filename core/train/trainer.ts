@@ -22,7 +22,6 @@ import { earlyFusionRadius, effectiveRadius, environmentRadius, statisticalRadiu
 import { createObjective } from '../objectives/registry';
 import { objectiveValue } from '../objectives/values';
 import { createErm } from '../objectives/erm';
-import { FusedAdam, hostMemoryBackend } from './adam';
 import { Rng } from '../rng';
 import type { TrainConfig } from './config';
 
@@ -85,9 +84,6 @@ export interface TrainOptions {
   onEpoch?(record: EpochRecord): void;
   signal?: AbortSignal;
 }
-
-/** What the trainer needs of an optimiser (tf.train.Adam and FusedAdam both fit). */
-interface StepOptimizer { applyGradients(grads: tf.NamedTensorMap): void; dispose(): void }
 
 const PROGRESS_INTERVAL_MS = 100;
 const YIELD_INTERVAL_MS = 50;
@@ -223,18 +219,11 @@ export async function trainModel(data: PreparedData, config: TrainConfig, opts: 
 
   // One Adam per variable family: tfjs's Adam keys its moments by position in the gradient list,
   // so each optimiser must always see the same variables in the same order.
-  // On host-memory backends (wasm, cpu) one fused JavaScript loop replaces tfjs's ~10 ops per
-  // variable (core/train/adam.ts); elsewhere (native, maybe a GPU) tfjs's Adam avoids readbacks.
+  const optimizer = tf.train.adam(config.learningRate);
+  const objectiveOptimizer = tf.train.adam(config.learningRate);
+  const auxOptimizer = tf.train.adam(config.learningRate);
   const decayed = config.weightDecay > 0 ? net.named.filter((x) => x.name.includes('kernel')).map((x) => x.v) : [];
   const decayFactor = 1 - config.learningRate * config.weightDecay;
-  const fused = hostMemoryBackend();
-  const makeOptimizer = (vars: tf.Variable[], withDecay: boolean): StepOptimizer => fused
-    ? new FusedAdam(vars, config.learningRate, withDecay ? { decayed, decayFactor } : {})
-    : tf.train.adam(config.learningRate);
-  const optimizer = makeOptimizer(net.variables, true);
-  const objectiveOptimizer = makeOptimizer(objective.variables, false);
-  const auxOptimizer = makeOptimizer(auxVars, false);
-  const tfDecay = fused ? [] : decayed;
   const zero = tf.scalar(0);
   const accLoss = tf.variable(zero, false);
   const accObj = tf.variable(zero, false);
@@ -305,10 +294,10 @@ export async function trainModel(data: PreparedData, config: TrainConfig, opts: 
         for (const v of vs) if (grads[v.name]) m[v.name] = grads[v.name];
         return m;
       };
-      optimizer.applyGradients(pick(net.variables));
-      if (!warm && objective.variables.length) objectiveOptimizer.applyGradients(pick(objective.variables));
-      if (withAux) auxOptimizer.applyGradients(pick(auxVars));
-      for (const v of tfDecay) v.assign(tf.mul(v, decayFactor));
+      optimizer.applyGradients(pick(net.variables) as never);
+      if (!warm && objective.variables.length) objectiveOptimizer.applyGradients(pick(objective.variables) as never);
+      if (withAux) auxOptimizer.applyGradients(pick(auxVars) as never);
+      for (const v of decayed) v.assign(tf.mul(v, decayFactor));
       accLoss.assign(tf.add(accLoss, lossSum!));
       accObj.assign(tf.add(accObj, objValue!));
       tf.dispose([lossSum!, objValue!]);

@@ -24,7 +24,7 @@ describe.skipIf(!ready)('cancel a running run', () => {
     await page.click('[data-testid=try-sample-dermatology]');
     await page.waitForSelector('main[data-testid=screen-setup] [data-testid=setup-modality]', { timeout: 60_000 });
     // A long run first, then a short one queued behind it (one worker by default).
-    await startExperiment(page, { methods: [{ method: 'erm', fusion: 'early' }], epochs: 5000, batchSize: 16, name: 'long' });
+    await startExperiment(page, { methods: [{ method: 'erm', fusion: 'early' }], epochs: 5000, batchSize: 16, name: 'long', patience: 0 });
     await gotoScreen(page, 'setup');
     await startExperiment(page, { methods: [{ method: 'erm', fusion: 'intermediate' }], epochs: 3, name: 'short' });
     const running = page.locator('[data-testid=queue-item][data-status=running]').first();
@@ -45,5 +45,5 @@ describe.skipIf(!ready)('cancel a running run', () => {
     const statuses = await historyStatuses(page);
     expect(statuses[longId!]).toBe('cancelled');
     expect(Object.values(statuses).filter((s) => s === 'succeeded')).toHaveLength(1);
-  });
+  }, 420_000);
 });

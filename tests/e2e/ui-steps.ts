@@ -76,7 +76,7 @@ export async function validateImport(page: Page): Promise<void> {
 /** Setup screen: choose methods (with fusion), epochs, batch size; start; lands on the monitor. Returns the new run count. */
 export async function startExperiment(
   page: Page,
-  opts: { methods: { method: string; fusion?: string }[]; epochs: number; batchSize?: number; name?: string },
+  opts: { methods: { method: string; fusion?: string }[]; epochs: number; batchSize?: number; name?: string; patience?: number },
 ): Promise<void> {
   await page.waitForSelector('[data-testid=setup-modality]', { timeout: 30_000 });
   for (const m of ['erm', 'chi2', 'cvar', 'kl', 'group-dro', 'mm-dro']) {
@@ -88,6 +88,10 @@ export async function startExperiment(
   await page.fill('[data-testid=setup-epochs]', String(opts.epochs));
   if (opts.batchSize) await page.fill('[data-testid=setup-batch]', String(opts.batchSize));
   if (opts.name) await page.fill('[data-testid=setup-name]', opts.name);
+  if (opts.patience !== undefined) {
+    await page.click('[data-testid=setup-advanced] summary');
+    await page.fill('[data-testid=setup-patience]', String(opts.patience));
+  }
   await page.click('[data-testid=start-runs]');
   await page.waitForSelector('main[data-testid=screen-monitor]', { timeout: 30_000 });
 }

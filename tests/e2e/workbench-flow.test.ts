@@ -86,7 +86,7 @@ describe.skipIf(!ready)('workbench UI: import → train → report → export �
     const ids = Object.keys(statuses).map(Number).filter((id) => statuses[id] === 'succeeded');
     expect(ids.length).toBeGreaterThanOrEqual(2);
     runIds.push(...ids.sort((a, b) => b - a).slice(0, 2));
-  });
+  }, 420_000);
 
   it('shows the comparison report with robustness curves, and exports a valid self-contained HTML', async () => {
     const page = app.page;
@@ -108,7 +108,7 @@ describe.skipIf(!ready)('workbench UI: import → train → report → export �
     expect(html).toContain('id="comparison"');
     expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/<script[^>]*\bsrc=/i);
-  });
+  }, 240_000);
 
   it('lists both runs in the history, and keeps history and reports across a server restart', async () => {
     let statuses = await historyStatuses(app.page);
@@ -120,7 +120,7 @@ describe.skipIf(!ready)('workbench UI: import → train → report → export �
     await app.page.click(`[data-testid=run-row][data-run-id="${runIds[0]}"] [data-testid=run-name]`);
     await app.page.click('[data-testid=run-open-report]');
     await app.page.frameLocator('[data-testid=report-frame]').locator('section#stress').waitFor({ timeout: 120_000 });
-  });
+  }, 240_000);
 
   it('renders every screen in light and dark', async () => {
     const page = app.page;
@@ -153,5 +153,5 @@ describe.skipIf(!ready)('workbench UI: import → train → report → export �
     await shoot(app, 'import-validate-dark');
     await setTheme(page, 'light');
     expect(app.pageErrors.filter((e) => /Content Security Policy|Refused to|pageerror/.test(e))).toEqual([]);
-  });
+  }, 240_000);
 });

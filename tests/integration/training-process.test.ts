@@ -145,6 +145,18 @@ describe(`training process (${JOB} job)`, () => {
     expect(performance.now() - t0).toBeLessThan(done.timings!.processMs + 1000);
   });
 
+  it('leaves runs of another live host alone: no interrupt, and wait/cancel answer CONFLICT', async () => {
+    const datasetId = await importDataset();
+    const other = store.createRun({ datasetId, config: fastConfig(), status: 'running', hostPid: process.ppid });
+    queue = new JobQueue({ store, job: JOB });
+    expect(queue.interruptedOnStartup).toEqual([]);
+    await expect(queue.waitFor(other.id)).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(queue.cancel(other.id)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(store.getRun(other.id).status).toBe('running');
+    store.finishRun(other.id, { status: 'succeeded' });
+    expect((await queue.waitFor(other.id)).status).toBe('succeeded');
+  });
+
   it('the history reads from other connections while a run trains and writes', async () => {
     const datasetId = await importDataset();
     queue = new JobQueue({ store, job: JOB, progressIntervalMs: 10 });

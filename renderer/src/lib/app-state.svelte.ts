@@ -83,11 +83,11 @@ class AppState {
     });
     api.on('run.progress', (p) => {
       this.progress[p.runId] = { ...p, receivedAt: Date.now() };
-      if (Number.isFinite(p.trainLoss)) {
+      if (p.trainLoss !== null && Number.isFinite(p.trainLoss)) {
         const x = p.epoch - 1 + (p.stepsPerEpoch ? p.step / p.stepsPerEpoch : 1);
         const t = this.trace[p.runId] ?? [];
         const next = t.length >= 600 ? t.filter((_, i) => i % 2 === 0) : t;
-        this.trace[p.runId] = [...next, { x, trainLoss: p.trainLoss, robust: p.robustObjective }];
+        this.trace[p.runId] = [...next, { x, trainLoss: p.trainLoss, robust: p.robustObjective ?? NaN }];
       }
       const run = this.runs.find((r) => r.id === p.runId);
       if (run && run.status === 'queued') run.status = 'running';

@@ -14,12 +14,16 @@ function isErrorInfo(v: unknown): v is ErrorInfo {
   return !!v && typeof v === 'object' && typeof (v as ErrorInfo).message === 'string' && typeof (v as ErrorInfo).code === 'string';
 }
 
+function withDefaults(e: ErrorInfo): ErrorInfo {
+  return { ...e, location: e.location ?? {}, hint: e.hint ?? '' };
+}
+
 /** Turn anything thrown (ApiError, {error}, Error, JSON in a message, string) into ErrorInfo. */
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof ApiError) return err.info;
-  if (isErrorInfo(err)) return { location: {}, hint: '', ...err };
+  if (isErrorInfo(err)) return withDefaults(err);
   if (err && typeof err === 'object' && isErrorInfo((err as { error?: unknown }).error)) {
-    return { location: {}, hint: '', ...(err as { error: ErrorInfo }).error };
+    return withDefaults((err as { error: ErrorInfo }).error);
   }
   const message = err instanceof Error ? err.message : String(err);
   // Electron wraps rejections: "Error invoking remote method 'x': Error: {json}" — recover the JSON.
@@ -28,7 +32,7 @@ export function toErrorInfo(err: unknown): ErrorInfo {
     try {
       const parsed = JSON.parse(message.slice(brace));
       const inner = isErrorInfo(parsed) ? parsed : parsed?.error;
-      if (isErrorInfo(inner)) return { location: {}, hint: '', ...inner };
+      if (isErrorInfo(inner)) return withDefaults(inner);
     } catch {
       /* not JSON */
     }

@@ -94,7 +94,7 @@ export function createMockApi(opts: { empty?: boolean } = {}): ClientApi {
     });
     return `<!doctype html><html><head><meta charset="utf-8"><style>body{font:14px system-ui,sans-serif;margin:24px 32px;color:#1c1f24}h1{font-size:22px}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 12px;text-align:right}th:first-child,td:first-child{text-align:left}.sum{background:#f1f5ff;padding:12px 16px;border-radius:8px}</style></head><body>
 <h1>Robustness report</h1><p class="sum">Mock report (development only). ${rs.map((r) => `#${r.id} ${r.method}`).join(', ')}: text modality accuracy falls from 0.95 to 0.71 at severity 0.5; mm-dro keeps 0.86.</p>
-<h2>Comparison</h2><table><tr><th>Run</th><th>Accuracy</th><th>Robust accuracy</th></tr>${rs.map((r) => `<tr><td>#${r.id} ${r.name}</td><td>${r.metrics?.accuracy.toFixed(3) ?? '—'}</td><td>${r.metrics?.robustAccuracy.toFixed(3) ?? '—'}</td></tr>`).join('')}</table>
+<h2>Comparison</h2><table><tr><th>Run</th><th>Accuracy</th><th>Robust accuracy</th></tr>${rs.map((r) => `<tr><td>#${r.id} ${r.name}</td><td>${r.metrics?.accuracy?.toFixed(3) ?? '—'}</td><td>${r.metrics?.robustAccuracy?.toFixed(3) ?? '—'}</td></tr>`).join('')}</table>
 <h2>Robustness curves — Gaussian noise on “fac”</h2><svg width="420" height="140" viewBox="0 0 420 140" role="img"><rect width="420" height="140" fill="#fafafa"/>${curves.join('')}</svg></body></html>`;
   };
 
