@@ -124,7 +124,7 @@ export async function run(repeats = 5): Promise<BenchSection> {
       const hostCpu = cpuNow() - c0;
       if (fin.status !== 'succeeded') throw new Error(`run in the training process ${fin.status}: ${fin.error}`);
       await q.whenIdle();
-      if (q === warm) await warm.warmUp(); // the app's steady state: a prepared process waiting
+      if (q === warm) await warm.warmUp(job, config); // the app's steady state: a prepared process waiting
       const t = fin.timings ?? {};
       return { ms, startupMs: t.startupMs ?? NaN, cpuRunMs: hostCpu + (t.runCpuMs ?? NaN), cpuAllMs: hostCpu + (t.workerCpuMs ?? NaN) };
     };
@@ -136,7 +136,7 @@ export async function run(repeats = 5): Promise<BenchSection> {
     const coldCpu: number[] = [];
     const coldStartup: number[] = [];
     try {
-      await warm.warmUp();
+      await warm.warmUp(job, config);
       for (let r = 0; r < repeats; r++) {
         const a = await inlineOnce(startFor(job, config));
         if (a.outcome !== 'done') throw new Error(`in-process run failed: ${a.error}`);

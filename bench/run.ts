@@ -33,6 +33,8 @@ export interface SectionResult {
   startedAt: string;
   seconds: number;
   git?: string;
+  /** 1-minute load average when the section began (the machines are shared). */
+  load?: number;
   section?: BenchSection;
   error?: string;
 }
@@ -63,16 +65,21 @@ function osName(): string {
 function gitState(): string | undefined {
   const head = sh('git', ['rev-parse', '--short', 'HEAD']);
   if (!head) return undefined;
-  const dirty = sh('git', ['status', '--porcelain', '--untracked-files=no']);
-  return dirty ? `${head} + local changes (${dirty.split('\n').length} files)` : head;
+  const dirty = sh('git', ['diff', '--name-only', 'HEAD']);
+  if (!dirty) return head;
+  const files = dirty.split('\n');
+  // Uncommitted source the figures depend on (bench scratch files aside).
+  const src = files.filter((f) => /^(core|main)\//.test(f));
+  const shown = src.slice(0, 8).join(', ') + (src.length > 8 ? `, … (${src.length - 8} more)` : '');
+  return `${head} + uncommitted changes in ${files.length} files${src.length ? ` (source: ${shown})` : ''}`;
 }
 
-function cpuAvailability(): string | undefined {
+function cpuAvailability(): string {
   const [l1] = os.loadavg();
   return `load average ${l1.toFixed(2)} when the run began`;
 }
 
-async function machine(): Promise<[string, string][]> {
+async function machine(load: string): Promise<[string, string][]> {
   let backend = 'unknown';
   try {
     const { currentBackend, initBackend } = await import('../core/backend');
@@ -88,6 +95,7 @@ async function machine(): Promise<[string, string][]> {
     ['OS', osName()],
     ['Node', process.version],
     ['TF.js backend', backend],
+    ['Load', `${load} (the machine is shared; compare ratios, not absolute times)`],
   ];
 }
 
@@ -142,7 +150,7 @@ const mdEscape = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function markdownSection(r: SectionResult): string {
   const out: string[] = [];
-  const when = `measured ${r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, ${r.seconds.toFixed(0)} s${r.git ? `, code ${r.git}` : ''}`;
+  const when = `measured ${r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, ${r.seconds.toFixed(0)} s${r.load !== undefined ? `, load average ${r.load} at its start` : ''}${r.git ? `, code ${r.git}` : ''}`;
   if (r.error || !r.section) {
     out.push(`## ${r.name} — FAILED`, '', `_${when}_`, '', '```', r.error ?? 'no result', '```');
     return out.join('\n');
@@ -216,7 +224,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const startedAt = new Date().toISOString();
   const git = gitState();
-  console.log(`DRMM benchmarks — ${startedAt}${git ? `, code ${git}` : ''}; ${cpuAvailability()}`);
+  const load = cpuAvailability();
+  console.log(`DRMM benchmarks — ${startedAt}${git ? `, code ${git}` : ''}; ${load}`);
 
   const results = new Map<string, SectionResult>(only && write ? previousResults() : []);
   let failed = 0;
@@ -224,7 +233,7 @@ async function main(argv: string[]): Promise<number> {
     if (only && !only.includes(name)) continue;
     console.log(`\n=== ${name} ===`);
     const t0 = performance.now();
-    const res: SectionResult = { name, startedAt: new Date().toISOString(), seconds: 0, git };
+    const res: SectionResult = { name, startedAt: new Date().toISOString(), seconds: 0, git, load: Number(os.loadavg()[0].toFixed(2)) };
     try {
       const mod = await load();
       res.section = await mod.run();
@@ -243,7 +252,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (write) {
     const ordered = SECTIONS.map((s) => results.get(s.name)).filter((r): r is SectionResult => r !== undefined);
-    writeResults(await machine(), ordered, startedAt);
+    writeResults(await machine(load), ordered, startedAt);
     console.log(`\nWrote ${RESULTS}`);
   }
   return failed ? 1 : 0;

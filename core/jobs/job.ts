@@ -36,6 +36,9 @@ export interface JobResult {
 
 export interface JobModule {
   runJob(ctx: JobContext): Promise<JobResult>;
-  /** Optional warm-up before any run is known (load libraries, initialise the compute backend). */
-  prepare?(): Promise<void>;
+  /**
+   * Optional warm-up in a process started ahead of its run (load libraries, initialise the
+   * backend, exercise the code paths), given the next run's config when known. Errors are ignored.
+   */
+  prepare?(config?: Record<string, unknown>): Promise<void>;
 }

@@ -45,6 +45,8 @@ export type CancelMessage = z.infer<typeof CancelMessageSchema>;
 export const PrepareMessageSchema = z.object({
   type: z.literal('prepare'),
   job: z.string().min(1),
+  /** The configuration of the run expected next, when known (the job may warm up with it). */
+  config: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const HostMessageSchema = z.discriminatedUnion('type', [StartMessageSchema, CancelMessageSchema, PrepareMessageSchema]);

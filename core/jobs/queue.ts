@@ -48,6 +48,8 @@ interface Spare {
   readyAt?: number;
   exited: boolean;
   owner?: ActiveRun;
+  /** The config of the run it is meant for, when known (lets the job warm up with it). */
+  config?: Record<string, unknown>;
   /** Resolves once the job body is loaded in it (or it failed / exited). */
   prepared: Promise<void>;
   markPrepared: () => void;
@@ -113,6 +115,8 @@ export class JobQueue {
   private readonly keepWarm: boolean;
   private spare: Spare | undefined;
   private closed = false;
+  /** The config last enqueued: a kept-warm process warms up with it (the next run is often alike). */
+  private lastConfig: Record<string, unknown> | undefined;
 
   constructor(opts: JobQueueOptions) {
     this.store = opts.store;
@@ -148,6 +152,7 @@ export class JobQueue {
       appVersion: this.appVersion, status: 'queued', hostPid: process.pid,
     });
     this.pending.push({ runId: run.id, job: input.job ?? this.defaultJob });
+    this.lastConfig = input.config;
     this.emit({ type: 'queued', run });
     queueMicrotask(() => this.pump());
     return run;
@@ -226,9 +231,9 @@ export class JobQueue {
    * Starts a training process ahead of any run (job body loaded, backend up) and resolves when it
    * is prepared. The next run of that job starts in it without start-up cost.
    */
-  warmUp(job: string = this.defaultJob): Promise<void> {
+  warmUp(job: string = this.defaultJob, config?: Record<string, unknown>): Promise<void> {
     if (this.spare && this.spare.job !== job) this.dropSpare();
-    if (!this.spare) this.launchSpare(job);
+    if (!this.spare) this.launchSpare(job, config);
     return this.spare ? this.spare.prepared : Promise.resolve();
   }
 
@@ -276,10 +281,10 @@ export class JobQueue {
       return;
     }
     if (this.spare && this.spare.job !== wanted) this.dropSpare();
-    if (!this.spare) this.launchSpare(wanted);
+    if (!this.spare) this.launchSpare(wanted, forPending !== undefined ? this.safeGetRun(this.pending[0].runId)?.config : this.lastConfig);
   }
 
-  private launchSpare(job: string): void {
+  private launchSpare(job: string, config?: Record<string, unknown>): void {
     let handle: WorkerHandle;
     try {
       handle = this.launcher.launch();
@@ -288,7 +293,7 @@ export class JobQueue {
     }
     let markPrepared = () => {};
     const prepared = new Promise<void>((resolve) => { markPrepared = resolve; });
-    const spare: Spare = { handle, job, launchedAt: performance.now(), exited: false, prepared, markPrepared };
+    const spare: Spare = { handle, job, config, launchedAt: performance.now(), exited: false, prepared, markPrepared };
     this.spare = spare;
     handle.onMessage((raw) => {
       if (spare.owner) { this.onMessage(spare.owner, raw); return; }
@@ -296,7 +301,7 @@ export class JobQueue {
       if (!m.ok) return;
       if (m.message.type === 'ready') {
         spare.readyAt = performance.now();
-        handle.send({ type: 'prepare', job: spare.job });
+        handle.send({ type: 'prepare', job: spare.job, ...(spare.config ? { config: spare.config } : {}) });
       } else if (m.message.type === 'prepared') {
         spare.markPrepared();
       }

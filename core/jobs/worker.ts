@@ -55,10 +55,15 @@ const send = (m: WorkerMessageInput) => {
 let controller: AbortController | undefined;
 /** Job bodies loaded (and prepared) ahead of `start`. */
 const prepared = new Map<string, Promise<JobModule>>();
-function jobModule(job: string): Promise<JobModule> {
+function jobModule(job: string, config?: Record<string, unknown>): Promise<JobModule> {
   let p = prepared.get(job);
   if (!p) {
-    p = loadJob(job).then(async (mod) => { await mod.prepare?.(); return mod; });
+    p = loadJob(job).then(async (mod) => {
+      if (config !== undefined || mod.prepare) {
+        try { await mod.prepare?.(config); } catch { /* a warm-up is best effort */ }
+      }
+      return mod;
+    });
     prepared.set(job, p);
   }
   return p;
@@ -82,7 +87,7 @@ port.onMessage((raw) => {
     return;
   }
   if (msg.type === 'prepare') {
-    jobModule(msg.job).then(
+    jobModule(msg.job, msg.config).then(
       () => send({ type: 'prepared', job: msg.job }),
       (e) => {
         prepared.delete(msg.job); // `start` will try again and report the error on its run
@@ -97,7 +102,7 @@ port.onMessage((raw) => {
   }
   controller = new AbortController();
   cpuAtStart = cpuMs();
-  void executeJob(msg, send, controller.signal, { loadJob: jobModule }).then((outcome) => exit(outcome === 'failed' ? 1 : 0));
+  void executeJob(msg, send, controller.signal, { loadJob: (job) => jobModule(job) }).then((outcome) => exit(outcome === 'failed' ? 1 : 0));
 });
 
 process.on('disconnect', () => process.exit(2)); // host died: do not train for nobody
