@@ -1,13 +1,14 @@
 /**
- * Which job body the process tests drive. Default: the diagnostic job (real CPU work, no TF.js).
- * `DRMM_TEST_JOB=experiment` runs the same crash / cancel / cache tests on the real training path
- * (core/experiment.ts through core/jobs/experiment-job.ts) once it is wired.
+ * Which job body the process tests drive. Default: the real training path (core/experiment.ts
+ * through core/jobs/experiment-job.ts, TF.js on the cpu backend). `DRMM_TEST_JOB=diagnostic` runs
+ * the same crash / cancel / cache tests on the diagnostic job (plain CPU work, no TF.js), which is
+ * quicker when working on the queue itself.
  */
 import { encodeDataset } from '../../core/data/cache';
 import type { Dataset } from '../../core/data/dataset';
 
 export type JobUnderTest = 'diagnostic' | 'experiment';
-export const JOB: JobUnderTest = process.env.DRMM_TEST_JOB === 'experiment' ? 'experiment' : 'diagnostic';
+export const JOB: JobUnderTest = process.env.DRMM_TEST_JOB === 'diagnostic' ? 'diagnostic' : 'experiment';
 export const isDiagnostic = JOB === 'diagnostic';
 
 /** A run config that trains for roughly `seconds` on this machine, in `epochs` epochs. */

@@ -93,9 +93,11 @@ describe(`training process (${JOB} job)`, () => {
     expect(store.getRun(waiting.id).status).toBe('cancelled');
   });
 
-  it.runIf(isDiagnostic)('a run that ignores cancel is killed after the timeout and marked cancelled', async () => {
+  // The next two need a worker that misbehaves on purpose (ignores cancel, exits mid-run with a
+  // code): the diagnostic job has those switches, whatever job the rest of the file drives.
+  it('a run that ignores cancel is killed after the timeout and marked cancelled', async () => {
     const datasetId = await importDataset();
-    queue = new JobQueue({ store, job: JOB, cancelTimeoutMs: 400 });
+    queue = new JobQueue({ store, job: 'diagnostic', cancelTimeoutMs: 400 });
     const run = queue.enqueue({ datasetId, config: { method: 'erm', diagnostic: { epochs: 50, stepsPerEpoch: 10, stepMs: 20, ignoreCancel: true } } });
     await nextEvent(queue, (e) => e.type === 'progress' && e.runId === run.id && e.progress.step >= 1);
     const c = await queue.cancel(run.id);
@@ -104,9 +106,9 @@ describe(`training process (${JOB} job)`, () => {
     expect(c.error).toMatch(/did not stop within 400 ms/);
   });
 
-  it.runIf(isDiagnostic)('a crash with an exit code and a thrown error both fail their run with the reason', async () => {
+  it('a crash with an exit code and a thrown error both fail their run with the reason', async () => {
     const datasetId = await importDataset();
-    queue = new JobQueue({ store, job: JOB });
+    queue = new JobQueue({ store, job: 'diagnostic' });
     const crash = queue.enqueue({ datasetId, config: { method: 'erm', diagnostic: { epochs: 3, stepsPerEpoch: 2, stepMs: 5, crashAtEpoch: 2 } } });
     const thrown = queue.enqueue({ datasetId, config: { method: 'erm', diagnostic: { epochs: 3, stepsPerEpoch: 2, stepMs: 5, failAtEpoch: 1 } } });
     const a = await queue.waitFor(crash.id);
