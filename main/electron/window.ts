@@ -7,38 +7,11 @@ import { BrowserWindow, protocol, session, type Session, type WebContents } from
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { APP_ORIGIN } from './ipc';
+import { contentSecurityPolicy, mimeTypeOf } from '../api/content-policy';
 
 export const APP_SCHEME = 'app';
 
-export const ELECTRON_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "frame-src 'self' about: blob: data:",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-};
+export const ELECTRON_CSP = contentSecurityPolicy();
 
 /** Must run before `app` is ready. */
 export function registerAppScheme(): void {
@@ -58,12 +31,12 @@ export function serveRenderer(rendererDir: string): void {
     try {
       const body = await readFile(file);
       return new Response(body, {
-        headers: { 'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream', 'Content-Security-Policy': ELECTRON_CSP, 'X-Content-Type-Options': 'nosniff' },
+        headers: { 'Content-Type': mimeTypeOf(path.extname(file)), 'Content-Security-Policy': ELECTRON_CSP, 'X-Content-Type-Options': 'nosniff' },
       });
     } catch {
       if (path.extname(rel) === '') {
         const index = await readFile(path.join(root, 'index.html'));
-        return new Response(index, { headers: { 'Content-Type': MIME['.html'], 'Content-Security-Policy': ELECTRON_CSP } });
+        return new Response(index, { headers: { 'Content-Type': mimeTypeOf('.html'), 'Content-Security-Policy': ELECTRON_CSP } });
       }
       return new Response('Not found', { status: 404 });
     }

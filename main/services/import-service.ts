@@ -2,8 +2,8 @@
  * Import: preview a file, validate a spec (issues listed before anything is saved), save the
  * dataset once (content hash + parsed-data cache), bundled samples, browser uploads, run bundles.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -13,7 +13,7 @@ import { parseSpec, type DatasetSpec } from '../../core/data/spec';
 import { readDataset } from '../../core/data/read';
 import { previewFile } from '../../core/data/preview';
 import { inspectDataset } from '../../core/data/inspect';
-import { encodeDataset } from '../../core/data/cache';
+import { encodeDataset, hashFile } from '../../core/data/cache';
 import type { Store } from '../../core/store/store';
 import type { DatasetFileRow } from '../../core/store/types';
 import type { DatasetSummary, FilePreview, FileRef, ValidationIssue } from '../api/contract';
@@ -30,14 +30,9 @@ export interface SampleInfo {
   description: string;
 }
 
-export async function sha256File(file: string): Promise<{ sha256: string; bytes: number }> {
-  const h = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(file)) {
-    h.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha256: h.digest('hex'), bytes };
+/** A source file's identity for the history: content hash (core/data/cache) and size. */
+export async function fileIdentity(file: string): Promise<{ sha256: string; bytes: number }> {
+  return { sha256: await hashFile(file), bytes: statSync(file).size };
 }
 
 /** core/data/inspect issues → API issues (the hint joins the message: the panel shows one text). */
@@ -169,7 +164,7 @@ export class ImportService {
     const files: DatasetFileRow[] = [];
     for (const f of spec.files) {
       const abs = path.isAbsolute(f.path) ? f.path : path.resolve(baseDir, f.path);
-      files.push({ path: abs, ...(await sha256File(abs)) });
+      files.push({ path: abs, ...(await fileIdentity(abs)) });
     }
     const summary: StoredDatasetSummary = summarizeDataset(ds);
     const storedSpec = { ...spec, name: req.name.trim() };

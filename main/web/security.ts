@@ -4,6 +4,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DrmmError } from '../../core/errors';
+import { contentSecurityPolicy as sharedPolicy } from '../api/content-policy';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -88,20 +89,7 @@ export function originOk(req: IncomingMessage, port: number): boolean {
  * attributes); frames are the report iframe (srcdoc / blob).
  */
 export function contentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-    "frame-src 'self' about: blob: data:",
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return sharedPolicy({ eventSocketPort: port });
 }
 
 export function securityHeaders(port: number): Record<string, string> {

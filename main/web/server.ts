@@ -26,6 +26,7 @@ import { acquireDataDirLock, updateLockUrl, type DataDirLock } from '../services
 import { createAppServices, type AppServices } from '../services/app-services';
 import type { ExportedFile, HostAdapter } from '../services/host';
 import { authenticate, checkBindAddress, checkToken, cookieName, hostHeaderOk, newToken, originOk, securityHeaders } from './security';
+import { mimeTypeOf } from '../api/content-policy';
 
 export interface WebServerOptions {
   /** The history's directory (created if needed). One server per directory (a lock file). */
@@ -61,24 +62,6 @@ export interface WebServer {
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_UPLOAD = 2 * 1024 * 1024 * 1024;
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-  '.csv': 'text/csv; charset=utf-8',
-  '.pdf': 'application/pdf',
-};
 
 export function defaultRendererDir(): string {
   if (process.env.DRMM_RENDERER_DIR) return path.resolve(process.env.DRMM_RENDERER_DIR);
@@ -210,7 +193,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const ext = path.extname(file).toLowerCase();
     const headers: Record<string, string> = {
       ...securityHeaders(port),
-      'Content-Type': MIME[ext] ?? 'application/octet-stream',
+      'Content-Type': mimeTypeOf(ext),
       'Cache-Control': ext === '.html' ? 'no-store' : 'private, max-age=3600',
       ...extraHeaders,
     };
