@@ -2,6 +2,8 @@
  * One tidy long table of every number in a report: one row per value.
  * Columns: run_id, run_name, method, section, metric, modality, corruption, severity, group, value, sd, lo, hi, n.
  * Empty cell = not applicable; "NA" = undefined on this data (e.g. AUROC with one class present).
+ * Section 'loeo' (leave-one-environment-out): run_name is the row label (method, with fusion when
+ * needed), run_id the run(s) behind the value joined by ';', group the held-out group.
  */
 import type { ReportModel } from './model';
 
@@ -58,6 +60,18 @@ export function reportRows(m: ReportModel): Row[] {
     if (e.effectiveRobustness === null) continue;
     const r = m.runs.find((x) => x.meta.id === e.runId)!;
     rows.push({ run_id: e.runId, run_name: r.meta.name, method: r.meta.method, section: 'comparison', metric: 'effectiveRobustness', modality: e.modality, corruption: e.test, value: e.effectiveRobustness });
+  }
+  if (m.loeo) {
+    // Leave-one-environment-out: one row per (method, fusion) × held-out group, then mean and worst.
+    for (const r of m.loeo.rows) {
+      const ids = r.cells.flatMap((c) => c.runIds);
+      const base = { run_name: r.label, method: r.method, section: 'loeo' };
+      r.cells.forEach((c, i) => {
+        if (c.runIds.length) rows.push({ ...base, run_id: c.runIds.join(';'), metric: 'heldOutAccuracy', group: m.loeo!.groups[i], value: c.accuracy, sd: c.sd ?? undefined, n: c.n ?? undefined });
+      });
+      rows.push({ ...base, run_id: ids.join(';'), metric: 'meanHeldOutAccuracy', value: r.mean });
+      rows.push({ ...base, run_id: ids.join(';'), metric: 'worstHeldOutAccuracy', group: r.worstGroup ?? undefined, value: r.worst });
+    }
   }
   return rows;
 }

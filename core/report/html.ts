@@ -238,9 +238,27 @@ ${table(head, rows)}
 ${table(['Run', ...mods.map((x) => `only ${esc(x)}`)], abo)}`);
 }
 
+function loeoBlock(m: ReportModel): string {
+  const lo = m.loeo;
+  if (!lo) return '';
+  const cell = (c: (typeof lo.rows)[number]['cells'][number]) => !c.runIds.length ? '<span class="muted" title="no run held this group out">–</span>'
+    : `${fmt3(c.accuracy)}${c.sd !== null ? ` <span class="muted">± ${fmt(c.sd, 3)}</span>` : ''}${c.runIds.length > 1 ? ` <span class="muted small">(${c.runIds.length} runs)</span>` : ''}`;
+  const rows = lo.rows.map((r, i) => [`${swatch(i)}${esc(r.label)}`, esc(r.fusion), ...r.cells.map(cell), `<b>${fmt3(r.mean)}</b>`, `<b>${fmt3(r.worst)}</b>${r.worstGroup ? ` <span class="muted">(${esc(r.worstGroup)})</span>` : ''}`]);
+  const n = lo.groups.map((g, gi) => lo.rows.map((r) => r.cells[gi].n).find((x) => x !== null));
+  const chart = barChart({
+    kind: 'loeo-bars', title: 'Accuracy on the held-out environment', categories: lo.groups, yDomain: [0, 1], valueLabels: lo.rows.length <= 3,
+    series: lo.rows.map((r, i) => ({ label: r.label, color: colorAt(i), values: r.cells.map((c) => c.accuracy) })),
+  });
+  return `<div class="keep" id="loeo"><h3>Leave-one-environment-out</h3>
+<p>Each run is trained on every group but one and tested on the group it left out (validation carved from the training groups), so a cell is the accuracy on an environment the model never saw; mean and worst are taken over the held-out groups. Several seeds: mean ± sd.</p>
+${table(['Method', 'Fusion', ...lo.groups.map((g, gi) => `${esc(g)} held out${n[gi] !== undefined && n[gi] !== null ? `<br><span class="muted small">n = ${n[gi]}</span>` : ''}`), 'Mean', 'Worst'], rows, { leftCols: 2 })}
+${lo.note ? `<div class="note">${esc(lo.note)}</div>` : ''}
+<div class="charts">${figure(chart)}</div></div>`;
+}
+
 function groupsSection(m: ReportModel): string {
   const withGroups = m.runs.filter((r) => r.evaluation.groups);
-  if (!withGroups.length) return section('groups', '<p class="muted">This dataset has no group / environment column, so there are no per-group metrics.</p>');
+  if (!withGroups.length) return section('groups', `<p class="muted">This dataset has no group / environment column, so there are no per-group metrics.</p>${loeoBlock(m)}`);
   const levels = [...new Set(withGroups.flatMap((r) => r.evaluation.groups!.groups.map((g) => g.level)))];
   const chart = barChart({
     kind: 'group-bars', title: 'Accuracy per group', categories: levels, yDomain: [0, 1],
@@ -253,7 +271,8 @@ function groupsSection(m: ReportModel): string {
   return section('groups', `
 <p>Per-group metrics on the test split with counts; worst-group accuracy is the minimum over groups present.</p>
 <div class="charts">${figure(chart)}</div>
-${table(['Group', 'n (test)', ...m.runs.flatMap((r, i) => [`${runLabel(r, i)} acc.`, 'bal. acc.'])], rows)}`);
+${table(['Group', 'n (test)', ...m.runs.flatMap((r, i) => [`${runLabel(r, i)} acc.`, 'bal. acc.'])], rows)}
+${loeoBlock(m)}`);
 }
 
 function encoderSection(m: ReportModel): string {

@@ -18,7 +18,8 @@ import { argmaxRows, listMetrics } from '../evaluate/metrics';
 import { RunEvaluationSchema, type RunEvaluation } from '../evaluate/schema';
 import { getStressTest } from '../evaluate/stress';
 
-export const REPORT_SCHEMA_VERSION = 1;
+/** v2: `loeo` (leave-one-environment-out table). v1 documents read as v2 with `loeo: null` (core/report/json.ts). */
+export const REPORT_SCHEMA_VERSION = 2;
 
 const N = z.number().nullable();
 
@@ -112,6 +113,33 @@ export const MissingMatrixSchema = z.object({
   })),
 });
 
+/**
+ * Leave-one-environment-out (METHOD.md §5): runs trained with a leave-one-group-out split, one row
+ * per (method, fusion), one cell per held-out group = test accuracy on that held-out environment
+ * (mean over the seeds that have it), then mean and worst over the held-out groups present.
+ */
+export const LoeoCellSchema = z.object({
+  accuracy: N,
+  /** Standard deviation over seeds (null with one run). */
+  sd: N,
+  /** Test rows (the held-out group's size) of the first run of the cell. */
+  n: z.number().int().nullable(),
+  runIds: z.array(z.string()),
+});
+export const LoeoRowSchema = z.object({
+  method: z.string(), fusion: z.string(), label: z.string(),
+  /** One per entry of `groups`; `runIds` empty where no run held that group out. */
+  cells: z.array(LoeoCellSchema),
+  mean: N, worst: N, worstGroup: z.string().nullable(),
+});
+export const LoeoSchema = z.object({
+  /** Held-out group levels, in the dataset's level order. */
+  groups: z.array(z.string()),
+  rows: z.array(LoeoRowSchema),
+  note: z.string().optional(),
+});
+export type Loeo = z.infer<typeof LoeoSchema>;
+
 export const ReportModelSchema = z.object({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
   title: z.string(),
@@ -136,6 +164,8 @@ export const ReportModelSchema = z.object({
   }),
   effectiveRobustness: z.object({ ermRunId: z.string().nullable(), entries: z.array(EffectiveRobustnessSchema), note: z.string().optional() }),
   missingMatrix: MissingMatrixSchema,
+  /** Null when no run in the report used a leave-one-group-out split. */
+  loeo: LoeoSchema.nullable(),
 });
 export type ReportModel = z.infer<typeof ReportModelSchema>;
 export type ReportRun = z.infer<typeof ReportRunSchema>;
@@ -316,9 +346,48 @@ export function buildReport(inputs: ReportRunInput[], opts: BuildReportOptions =
     comparison: { baselineRunId: baseline.meta.id, baselineReason, rows, bootstrap, bootstrapNote },
     effectiveRobustness: { ermRunId: erm ? erm.meta.id : null, entries: erEntries, note: erNote },
     missingMatrix,
+    loeo: buildLoeo(runs),
   };
   model.summary = writeSummary(model);
   return ReportModelSchema.parse(JSON.parse(JSON.stringify(model)));
+}
+
+// ---------------------------------------------------------------- leave-one-environment-out
+
+/** The held-out group of a leave-one-group-out run, from its config (`config.split.heldOutGroup`). */
+export function heldOutGroupOf(meta: RunMeta): string | null {
+  const split = meta.config.split as { kind?: unknown; heldOutGroup?: unknown } | undefined;
+  return split && split.kind === 'leave-one-group-out' && typeof split.heldOutGroup === 'string' ? split.heldOutGroup : null;
+}
+
+/** The LOEO table from the runs that used a leave-one-group-out split; null when there are none. */
+export function buildLoeo(runs: ReportRun[]): Loeo | null {
+  const loeoRuns = runs.map((r) => ({ r, g: heldOutGroupOf(r.meta) })).filter((x): x is { r: ReportRun; g: string } => x.g !== null);
+  if (!loeoRuns.length) return null;
+  // Held-out groups in the dataset's level order (levels no run's evaluation names go last, as met).
+  const order = loeoRuns.find((x) => x.r.evaluation.groupLevels?.length)?.r.evaluation.groupLevels ?? [];
+  const rank = (g: string) => { const i = order.indexOf(g); return i < 0 ? order.length : i; };
+  const groups = [...new Set(loeoRuns.map((x) => x.g))].sort((a, b) => rank(a) - rank(b));
+  const keys: { method: string; fusion: string }[] = [];
+  for (const { r } of loeoRuns) if (!keys.some((k) => k.method === r.meta.method && k.fusion === r.meta.fusion)) keys.push({ method: r.meta.method, fusion: r.meta.fusion });
+  const ambiguous = (method: string) => keys.filter((k) => k.method === method).length > 1;
+  const rows = keys.map(({ method, fusion }) => {
+    const cells = groups.map((g) => {
+      const of = loeoRuns.filter((x) => x.g === g && x.r.meta.method === method && x.r.meta.fusion === fusion).map((x) => x.r);
+      const accs = of.map((r) => r.evaluation.nominal.metrics.accuracy).filter(finite);
+      const mean = accs.length ? accs.reduce((a, b) => a + b, 0) / accs.length : null;
+      const sd = accs.length > 1 ? Math.sqrt(accs.reduce((a, v) => a + (v - mean!) ** 2, 0) / (accs.length - 1)) : null;
+      return { accuracy: mean, sd, n: of.length ? of[0].evaluation.nTest : null, runIds: of.map((r) => r.meta.id) };
+    });
+    let worst: number | null = null, worstGroup: string | null = null;
+    cells.forEach((c, i) => { if (finite(c.accuracy) && (worst === null || c.accuracy < worst)) { worst = c.accuracy; worstGroup = groups[i]; } });
+    return { method, fusion, label: ambiguous(method) ? `${method} · ${fusion}` : method, cells, mean: meanOf(cells.map((c) => c.accuracy)), worst, worstGroup };
+  });
+  const gaps = rows.filter((r) => r.cells.some((c) => !c.runIds.length)).map((r) => r.label);
+  const note = gaps.length
+    ? `Not every group was held out for ${gaps.join(', ')}: mean and worst cover only the groups present (train one run per group for the full picture).`
+    : undefined;
+  return { groups, rows, ...(note ? { note } : {}) };
 }
 
 // ---------------------------------------------------------------- plain-words summary
@@ -384,6 +453,18 @@ export function writeSummary(m: ReportModel): string[] {
   if (miss.length) {
     const worst = miss.reduce((a, b) => (b.accuracy! < a.accuracy! ? b : a));
     out.push(`Without the ${worst.modality} modality${runs.length > 1 ? `, ${base.meta.name}` : ''} drops to ${f2(worst.accuracy)} accuracy (from ${f2(acc(base))}).`);
+  }
+
+  // Leave-one-environment-out: accuracy on each held-out environment, then mean and worst.
+  if (m.loeo) {
+    const lo = m.loeo;
+    lo.groups.slice(0, 6).forEach((g, gi) => {
+      const parts = lo.rows.filter((r) => finite(r.cells[gi].accuracy)).map((r, i) => `${r.label}${i === 0 ? ' accuracy' : ''} ${f2(r.cells[gi].accuracy)}`);
+      if (parts.length) out.push(`Leaving out ${g}: ${parts.join(', ')}.`);
+    });
+    if (lo.groups.length > 1) {
+      out.push(`Across ${lo.groups.length} held-out environments: ${lo.rows.map((r) => `${r.label} mean ${f2(r.mean)}, worst ${f2(r.worst)}${r.worstGroup ? ` (${r.worstGroup})` : ''}`).join('; ')}.`);
+    }
   }
 
   // Paired bootstrap: which differences exclude 0.
