@@ -164,8 +164,8 @@ export function parseSpec(input: unknown, file?: string): DatasetSpec {
     const issue = r.error.issues[0];
     const where = jsonPath(issue.path);
     const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problem${r.error.issues.length > 2 ? 's' : ''})` : '';
-    const what = issue.code === 'invalid_type' && /received undefined/.test(issue.message) ? 'is missing' : `is not valid: ${issue.message}`;
-    throw new DrmmError('INVALID_SPEC', `the spec field ${where} ${what}${more}`, {
+    const what = issue.code === 'invalid_type' && /received undefined/.test(issue.message) ? ' is missing' : `: ${issue.message}`;
+    throw new DrmmError('INVALID_SPEC', `spec field ${where}${what}${more}`, {
       location: { file },
       hint: 'Fix that field of the spec; docs/dataset-spec.md lists every field with examples.',
     });

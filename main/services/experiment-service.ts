@@ -39,7 +39,8 @@ export class ExperimentService {
     });
     const runIds: number[] = [];
     for (const config of req.configs) {
-      const name = req.name ? (req.configs.length > 1 ? `${req.name} · ${config.method} · seed ${config.seed}` : req.name) : undefined;
+      const held = config.split?.kind === 'leave-one-group-out' && config.split.heldOutGroup ? ` · without ${config.split.heldOutGroup}` : '';
+      const name = req.name ? (req.configs.length > 1 ? `${req.name} · ${config.method} · seed ${config.seed}${held}` : req.name) : undefined;
       runIds.push(this.queue.enqueue({ datasetId: req.datasetId, config: config as unknown as Record<string, unknown>, name }).id);
     }
     return { runIds };

@@ -1,5 +1,6 @@
 /**
- * The experiment setup form and the train configs it produces (one per method × seed).
+ * The experiment setup form and the train configs it produces (one per method × seed, and per
+ * held-out group when leave-one-group-out runs "each group in turn": METHOD.md §5 leave-one-environment-out).
  * Field meanings: core/train/config.ts; the maths of ρ_k, γ and B: METHOD.md §3.
  */
 import type { TrainConfigInput } from './api-types';
@@ -45,6 +46,21 @@ export interface ExperimentForm {
   headWidth: number;
   missingIndicator: boolean;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+}
+
+/** `split.heldOutGroup` value meaning "each group in turn": one run per group level. */
+export const EACH_GROUP = '*each-group*';
+
+/** The held-out groups the runs use: every level for EACH_GROUP, the one chosen otherwise, none for other splits. */
+export function heldOutGroups(form: ExperimentForm, groupLevels: readonly string[] = []): (string | undefined)[] {
+  if (form.split.kind !== 'leave-one-group-out') return [undefined];
+  if (form.split.heldOutGroup === EACH_GROUP) return [...groupLevels];
+  return [form.split.heldOutGroup || undefined];
+}
+
+/** How many runs the form starts: methods × seeds (× groups for "each group in turn"). */
+export function runCount(form: ExperimentForm, groupLevels: readonly string[] = []): number {
+  return form.methods.filter((m) => m.include).length * Math.max(1, parseSeeds(form.seeds).seeds.length) * heldOutGroups(form, groupLevels).length;
 }
 
 export const DEFAULT_FUSION: Record<string, MethodChoice['fusion']> = {
@@ -135,7 +151,7 @@ export function identityMatrix(k: number): number[][] {
 }
 
 /** Problems that keep the form from starting (plain words, what to change). */
-export function formIssues(form: ExperimentForm): string[] {
+export function formIssues(form: ExperimentForm, groupLevels: readonly string[] = []): string[] {
   const out: string[] = [];
   if (form.datasetId === null) out.push('Choose a dataset.');
   if (!form.modalities.some((m) => m.include)) out.push('Include at least one modality.');
@@ -146,13 +162,14 @@ export function formIssues(form: ExperimentForm): string[] {
   if (!(form.epochs >= 1)) out.push('Epochs must be at least 1.');
   if (!(form.batchSize >= 1)) out.push('Batch size must be at least 1.');
   if (!(form.learningRate > 0)) out.push('Learning rate must be positive.');
-  const n = form.methods.filter((m) => m.include).length * (seeds.seeds.length || 1);
+  if (form.split.kind === 'leave-one-group-out' && form.split.heldOutGroup === EACH_GROUP && !groupLevels.length) out.push('This dataset has no groups to hold out in turn.');
+  const n = runCount(form, groupLevels);
   if (n > 100) out.push(`That is ${n} runs; start at most 100 at once.`);
   return out;
 }
 
-/** One TrainConfig input per included method × seed. */
-export function buildConfigs(form: ExperimentForm): TrainConfigInput[] {
+/** One TrainConfig input per included method × seed (× held-out group for "each group in turn"; pass the dataset's levels). */
+export function buildConfigs(form: ExperimentForm, groupLevels: readonly string[] = []): TrainConfigInput[] {
   const mods = form.modalities.filter((m) => m.include);
   const allIncluded = mods.length === form.modalities.length;
   const { seeds } = parseSeeds(form.seeds);
@@ -162,11 +179,11 @@ export function buildConfigs(form: ExperimentForm): TrainConfigInput[] {
     form.split.kind === 'stratified'
       ? { kind: 'stratified' as const, train: form.split.train, validation: form.split.validation }
       : form.split.kind === 'leave-one-group-out'
-        ? { kind: 'leave-one-group-out' as const, train: 0.7, validation: 0.15, ...(form.split.heldOutGroup ? { heldOutGroup: form.split.heldOutGroup } : {}) }
+        ? { kind: 'leave-one-group-out' as const, train: 0.7, validation: 0.15 }
         : { kind: 'provided' as const, train: 0.7, validation: 0.15 };
   const configs: TrainConfigInput[] = [];
   for (const m of form.methods.filter((x) => x.include)) {
-    for (const seed of seeds) {
+    for (const seed of seeds) for (const heldOutGroup of heldOutGroups(form, groupLevels)) {
       const cfg: TrainConfigInput = {
         method: m.method as TrainConfigInput['method'],
         fusion: m.fusion,
@@ -190,7 +207,7 @@ export function buildConfigs(form: ExperimentForm): TrainConfigInput[] {
         weightDecay: form.weightDecay,
         selectionRule: form.selectionRule,
         patience: form.patience,
-        split,
+        split: heldOutGroup !== undefined ? { ...split, heldOutGroup } : split,
         missingIndicator: form.missingIndicator,
         seed,
         backend: form.backend,
