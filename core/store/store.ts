@@ -410,7 +410,9 @@ export class Store {
         .run(input.datasetId, method, fusion, JSON.stringify(cfg), seed, backend, input.device ?? null, input.appVersion ?? null,
           status, now, status === 'running' ? now : null, input.notes ?? '', input.hostPid ?? process.pid);
       const runId = Number(info.lastInsertRowid);
-      const name = input.name?.trim() || `${method}${fusion ? ` · ${fusion}` : ''}${seed !== null ? ` · seed ${seed}` : ''} #${runId}`;
+      const split = input.config.split as { kind?: string; heldOutGroup?: string } | undefined;
+      const heldOut = split?.kind === 'leave-one-group-out' && split.heldOutGroup ? ` · without ${split.heldOutGroup}` : '';
+      const name = input.name?.trim() || `${method}${fusion ? ` · ${fusion}` : ''}${seed !== null ? ` · seed ${seed}` : ''}${heldOut} #${runId}`;
       this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, runId);
       if (input.tags) this.writeTags(runId, input.tags);
       return runId;

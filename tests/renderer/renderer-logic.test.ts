@@ -8,7 +8,7 @@ import { DatasetSpecSchema } from '../../core/data/spec';
 import { METHOD_NAMES, FUSION_NAMES, SELECTION_RULE_NAMES } from '../../renderer/src/lib/api-types';
 import type { FilePreview } from '../../renderer/src/lib/api-types';
 import { assignModality, columnsFromFiles, fromSpec, localIssues, modalitiesByFile, toSpec, visibleRange, type ImportFile, type ImportModel } from '../../renderer/src/lib/import-model';
-import { buildConfigs, defaultForm, effectiveRadius, normalQuantile, parseSeeds, statisticalRadius } from '../../renderer/src/lib/experiment-form';
+import { buildConfigs, defaultForm, EACH_GROUP, effectiveRadius, formIssues, normalQuantile, parseSeeds, runCount, statisticalRadius } from '../../renderer/src/lib/experiment-form';
 import { toErrorInfo, describeLocation } from '../../renderer/src/lib/errors';
 
 function preview(fileName: string, columns: [string, FilePreview['columns'][number]['inferredType']][]): FilePreview {
@@ -111,6 +111,36 @@ describe('experiment form', () => {
     const first = TrainConfigSchema.parse(configs[0]);
     expect(first).toMatchObject({ method: 'erm', fusion: 'early', seed: 0, modalities: ['clinical'], rhoByModality: { clinical: 0.2 }, encoders: { clinical: { kind: 'linear', width: 16 } } });
     expect(configs.map((c) => `${c.method}/${c.seed}`)).toEqual(['erm/0', 'erm/3', 'erm/4', 'mm-dro/0', 'mm-dro/3', 'mm-dro/4']);
+  });
+
+  it('leave one group out, each group in turn: one config per method × seed × group, counted on the Start button', () => {
+    const form = defaultForm();
+    form.datasetId = 1;
+    form.modalities = [{ name: 'labs', width: 3, include: true, encoder: 'mlp', encoderWidth: 64, rho: 0.1 }];
+    form.seeds = '0, 1';
+    const levels = ['cleveland', 'hungarian', 'switzerland', 'va'];
+    form.split = { kind: 'leave-one-group-out', train: 0.7, validation: 0.15, heldOutGroup: 'va' };
+    expect(runCount(form, levels)).toBe(2 * 2);
+    expect(buildConfigs(form, levels).map((c) => c.split?.heldOutGroup)).toEqual(['va', 'va', 'va', 'va']);
+
+    form.split.heldOutGroup = EACH_GROUP;
+    const configs = buildConfigs(form, levels);
+    expect(runCount(form, levels)).toBe(2 * 2 * 4);
+    expect(configs).toHaveLength(16);
+    for (const c of configs) expect(TrainConfigSchema.safeParse(c).success).toBe(true);
+    expect(configs.map((c) => `${c.method}/${c.seed}/${c.split?.heldOutGroup}`)).toEqual(
+      ['erm', 'mm-dro'].flatMap((m) => [0, 1].flatMap((seed) => levels.map((g) => `${m}/${seed}/${g}`))));
+    expect(configs.every((c) => c.split?.kind === 'leave-one-group-out')).toBe(true);
+    expect(formIssues(form, levels)).toEqual([]);
+    expect(formIssues(form, [])).toContain('This dataset has no groups to hold out in turn.');
+    // other splits ignore the held-out choice
+    form.split.kind = 'stratified';
+    expect(runCount(form, levels)).toBe(4);
+    expect(buildConfigs(form, levels).every((c) => c.split?.heldOutGroup === undefined)).toBe(true);
+    // the 100-run cap counts the groups
+    form.split.kind = 'leave-one-group-out';
+    form.seeds = '0-12';
+    expect(formIssues(form, levels).join(' ')).toMatch(/That is 104 runs/);
   });
 
   it('parses seeds and says what is wrong', () => {

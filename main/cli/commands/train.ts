@@ -36,6 +36,27 @@ export function parseRho(value: string): { rho?: number; rhoByModality?: Record<
   return { rhoByModality: byName };
 }
 
+const SPLIT_KINDS = ['stratified', 'provided', 'leave-one-group-out'] as const;
+
+/**
+ * `--split KIND` / `--held-out GROUP` over the spec's split (the default). `--held-out` alone implies
+ * leave-one-group-out; leave-one-group-out without `--held-out` keeps the spec's held-out group.
+ */
+export function splitFromArgs(args: ParsedArgs, specSplit: TrainConfig['split']): TrainConfig['split'] {
+  const kind = oneOf(args, 'split', SPLIT_KINDS);
+  const heldOut = stringArg(args, 'held-out');
+  if (kind === undefined && heldOut === undefined) return specSplit;
+  const effective = kind ?? 'leave-one-group-out';
+  if (heldOut !== undefined && effective !== 'leave-one-group-out') {
+    throw new DrmmError('INVALID_ARGUMENT', `--held-out needs --split leave-one-group-out (got --split ${effective}).`, { hint: 'Drop --held-out, or use --split leave-one-group-out.' });
+  }
+  const fractions = { train: specSplit?.train ?? 0.7, validation: specSplit?.validation ?? 0.15 };
+  if (effective !== 'leave-one-group-out') return specSplit?.kind === effective ? specSplit : { kind: effective, ...fractions };
+  const group = heldOut ?? (specSplit?.kind === 'leave-one-group-out' ? specSplit.heldOutGroup : undefined);
+  if (!group) throw new DrmmError('INVALID_ARGUMENT', '--split leave-one-group-out needs --held-out GROUP.', { hint: 'Name the group (environment) to test on, e.g. --held-out va.' });
+  return { kind: 'leave-one-group-out', ...fractions, heldOutGroup: group };
+}
+
 export function configFromArgs(args: ParsedArgs, specSplit: TrainConfig['split']): TrainConfig {
   const method = oneOf(args, 'method', METHODS);
   if (!method) throw new DrmmError('INVALID_ARGUMENT', '--method is required.', { hint: `Choose one of ${METHODS.join(', ')}.` });
@@ -62,7 +83,7 @@ export function configFromArgs(args: ParsedArgs, specSplit: TrainConfig['split']
     selectionRule: oneOf(args, 'selection', SELECTION_RULES),
     patience: intArg(args, 'patience', { min: 0 }),
     backend,
-    split: specSplit,
+    split: splitFromArgs(args, specSplit),
   };
   const encoder = oneOf(args, 'encoder', ['linear', 'mlp'] as const);
   const width = intArg(args, 'width', { min: 1, max: 4096 });
@@ -74,7 +95,7 @@ export function configFromArgs(args: ParsedArgs, specSplit: TrainConfig['split']
 export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'train one model, evaluate it on the test split and record the run',
-  usage: '--spec SPEC --method erm|chi2|cvar|kl|group-dro|mm-dro [--fusion early|intermediate|late] [--rho R | --rho name=R,…] [--seed N] [--epochs N] [--backend B] [--json]',
+  usage: '--spec SPEC --method erm|chi2|cvar|kl|group-dro|mm-dro [--fusion early|intermediate|late] [--rho R | --rho name=R,…] [--seed N] [--epochs N] [--split KIND] [--held-out GROUP] [--backend B] [--json]',
   options: {
     spec: { type: 'string', valueName: 'SPEC', description: 'Dataset spec (JSON). Imported into the history unless --no-save.' },
     method: { type: 'string', valueName: 'M', description: `Objective: ${METHODS.join(', ')}.` },
@@ -95,6 +116,8 @@ export const trainCommand: CliCommand = {
     selection: { type: 'string', valueName: 'RULE', description: 'Model selection: val-loss (default), worst-group-accuracy, robust-objective.' },
     patience: { type: 'string', valueName: 'N', description: 'Early-stopping patience in epochs (default 10; 0 = off).' },
     backend: { type: 'string', valueName: 'B', description: 'auto (default; or $DRMM_BACKEND), tensorflow, wasm, cpu.' },
+    split: { type: 'string', valueName: 'KIND', description: 'Split: stratified, provided or leave-one-group-out (default: the spec\'s split).' },
+    'held-out': { type: 'string', valueName: 'GROUP', description: 'Group (environment) to test on with leave-one-group-out; implies --split leave-one-group-out.' },
     json: { type: 'boolean', description: 'Print the results as one JSON object on stdout.' },
     report: { type: 'string', valueName: 'FILE', description: 'Also write the run\'s report (.html, .pdf, .csv or .json).' },
     'no-save': { type: 'boolean', description: 'Train in this process and keep nothing in the history.' },
@@ -104,6 +127,7 @@ export const trainCommand: CliCommand = {
     'Examples:',
     '  drmm train --spec resources/samples/dermatology/spec.json --method mm-dro --json',
     '  drmm train --spec /tmp/sim/spec.json --method erm --fusion early --seed 2 --report erm.html',
+    '  drmm train --spec resources/samples/heart-disease/spec.json --method erm --held-out va   (leave one environment out)',
   ].join('\n'),
   async run(args) {
     const specPath = requiredString(args, 'spec', 'train');
