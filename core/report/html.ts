@@ -151,14 +151,23 @@ function boundSection(m: ReportModel): string {
   const sev = s && s.available ? s.severity : null;
   const cats = m.runs.map((r) => r.meta.name);
   const pick = (f: (r: ReportRun) => number | null | undefined) => m.runs.map((r) => { const v = f(r); return typeof v === 'number' && Number.isFinite(v) ? v : null; });
+  const bounds = pick((r) => (r.evaluation.encoder.available ? r.evaluation.encoder.bound : null));
+  const measured = [
+    ...pick((r) => r.evaluation.distributional.meanLoss), ...pick((r) => r.evaluation.distributional.chi2Exact),
+    ...pick((r) => r.evaluation.distributional.chi2ClosedForm), ...pick((r) => (r.evaluation.encoder.available ? r.evaluation.encoder.measuredLossAll : null)),
+  ].filter((v): v is number => v !== null);
+  const top = Math.max(0, ...measured);
+  // A loose extended bound would flatten every other bar: cut the axis and print its value instead.
+  const clip = top > 0 && bounds.some((b) => b !== null && b > 3 * top) ? ([0, top * 1.6] as [number, number]) : undefined;
   const chart = barChart({
     kind: 'bound-panel', title: 'Bound panel: measured loss vs worst case vs bound', categories: cats,
+    ...(clip ? { yDomain: clip } : {}),
     series: [
       { label: 'measured: clean test loss', values: pick((r) => r.evaluation.distributional.meanLoss), color: '#009E73' },
       { label: 'χ² worst case (exact)', values: pick((r) => r.evaluation.distributional.chi2Exact), color: '#0072B2' },
       { label: 'χ² closed form', values: pick((r) => r.evaluation.distributional.chi2ClosedForm), color: '#56B4E9' },
       { label: `measured: all modalities noised${sev !== null ? ` (s=${sev})` : ''}`, values: pick((r) => (r.evaluation.encoder.available ? r.evaluation.encoder.measuredLossAll : null)), color: '#E69F00' },
-      { label: 'extended bound (with encoder error)', values: pick((r) => (r.evaluation.encoder.available ? r.evaluation.encoder.bound : null)), color: '#D55E00' },
+      { label: 'extended bound (with encoder error)', values: bounds, color: '#D55E00' },
     ], width: Math.min(700, 120 + m.runs.length * 110),
   });
   const rhoRows = m.runs.map((r, i) => [runLabel(r, i), esc(r.meta.method), fmt3(r.meta.B), r.meta.rho ? esc(r.meta.rho.map((v, k) => `${r.evaluation.modalityNames[k] ?? k}: ${fmt(v, 3)}`).join(', ')) : '–', esc(r.meta.rhoDetails?.rule ?? String(r.meta.config.rhoRule ?? '–'))]);

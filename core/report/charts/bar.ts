@@ -25,8 +25,9 @@ export interface BarChartOptions {
 export function barChart(o: BarChartOptions): string {
   const width = widthForTitle(o.width ?? Math.max(340, Math.min(700, 90 + o.categories.length * (18 + 16 * o.series.length))), o.title);
   const nLegend = o.series.length > 1 ? legendRows(o.series, { width, height: 0, left: 44, right: 10, top: 0, bottom: 0 }) : 0;
-  const f: Frame = { width, height: (o.height ?? 220) + nLegend * 14, left: 44, right: 10, top: 22, bottom: 40 + nLegend * 14 };
   const all = o.series.flatMap((s) => [...s.values, ...(s.intervals ?? []).flatMap((iv) => (iv ? iv : []))]);
+  const offScale = o.yDomain !== undefined && all.some((v) => typeof v === 'number' && v > o.yDomain![1]);
+  const f: Frame = { width, height: (o.height ?? 220) + nLegend * 14, left: 44, right: 10, top: offScale ? 36 : 22, bottom: 40 + nLegend * 14 };
   const [d0, d1] = o.yDomain ?? extent(all, [0]);
   const y = linearScale(d0, d1, f.height - f.bottom, f.top);
   const plotW = f.width - f.left - f.right;
@@ -44,7 +45,12 @@ export function barChart(o: BarChartOptions): string {
       if (typeof v === 'number' && Number.isFinite(v)) {
         const yv = y(Math.max(d0, Math.min(d1, v))), yz = y(Math.max(d0, Math.min(d1, 0)));
         parts.push(`<rect x="${r2(bx)}" y="${r2(Math.min(yv, yz))}" width="${r2(barW - 1)}" height="${r2(Math.abs(yz - yv))}" fill="${color}"><title>${esc(`${s.label} · ${cat}: ${v.toFixed(3)}`)}</title></rect>`);
-        if (o.valueLabels) parts.push(`<text x="${r2(bx + barW / 2)}" y="${r2(Math.min(yv, yz) - 3)}" class="vl" text-anchor="middle">${esc(v.toFixed(2))}</text>`);
+        if (v > d1) {
+          // Off the scale (yDomain chosen for the other bars): a break mark and the value on top.
+          const yb = r2(f.top + 8);
+          parts.push(`<path d="M${r2(bx - 1)} ${yb}l${r2(barW / 2)} -4l${r2(barW / 2)} 4" stroke="#fff" stroke-width="2" fill="none"/>`);
+          parts.push(`<text x="${r2(bx + barW / 2)}" y="${r2(f.top - 3)}" class="vl" text-anchor="middle">${esc(v.toFixed(2))} ↑</text>`);
+        } else if (o.valueLabels) parts.push(`<text x="${r2(bx + barW / 2)}" y="${r2(Math.min(yv, yz) - 3)}" class="vl" text-anchor="middle">${esc(v.toFixed(2))}</text>`);
       }
       const iv = s.intervals?.[ci];
       if (iv) {
