@@ -111,7 +111,7 @@ export async function run(): Promise<BenchSection> {
     rows.push({
       name: `train ${method} (intermediate, 3×100 → 128, batch 256)`, ours: Math.round(o.sps), reference: ref && Math.round(ref),
       unit: 'samples/s', ratio: ref ? o.sps / ref : undefined, target: '≥ 1.0× PyTorch CPU',
-      note: 'best epoch of 2–3 (epoch time includes batch packing and a 1 000-row validation pass)',
+      note: 'median epoch of epochs 2–4 (epoch 1 is warm-up; PyTorch timed the same way) (epoch time includes batch packing and a 1 000-row validation pass)',
     });
   }
   notes.push(
