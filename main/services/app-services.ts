@@ -124,6 +124,14 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     }
   };
   const offQueue = queue.on((ev) => {
+    if (ev.type === 'finished' && ev.run.status === 'succeeded') {
+      try {
+        reports.storeRunReport(ev.run.id);
+      } catch (e) {
+        // The run and its evaluation are stored; its report can be built again on demand.
+        process.stderr.write(`drmm: could not store the report of run ${ev.run.id}: ${(e as Error).message}\n`);
+      }
+    }
     for (const msg of queueEventToApi(ev)) emit(msg);
   });
 

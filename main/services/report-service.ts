@@ -8,6 +8,7 @@ import path from 'node:path';
 import { DrmmError } from '../../core/errors';
 import { buildReport, type ReportModel, type ReportRunInput, type RunMeta } from '../../core/report/model';
 import { renderHtml } from '../../core/report/html';
+import { renderJson } from '../../core/report/json';
 import type { Store } from '../../core/store/store';
 import type { DatasetRow, RunRow } from '../../core/store/types';
 import { appVersion } from '../../core/version';
@@ -89,17 +90,31 @@ export class ReportService {
     return { report, html };
   }
 
+  /**
+   * Stores a finished run's own report with it in the history: the report model (JSON, the
+   * versioned schema of docs/report-schema.json) and its HTML, as the run's artifacts.
+   */
+  storeRunReport(runId: number): void {
+    const report = this.model([runId]);
+    this.writeArtifact(runId, 'report-html', 'report.html', renderHtml(report));
+    this.writeArtifact(runId, 'report-json', 'report.json', renderJson(report));
+  }
+
   private cacheHtml(runId: number, html: string): void {
     try {
-      const dir = this.store.runDir(runId);
-      mkdirSync(dir, { recursive: true });
-      const file = path.join(dir, 'report.html');
-      const existed = existsSync(file);
-      writeFileSync(file, html);
-      const has = this.store.listArtifacts(runId).some((a) => a.kind === 'report-html');
-      if (!existed || !has) this.store.addArtifact(runId, { kind: 'report-html', path: file, bytes: Buffer.byteLength(html) });
+      this.writeArtifact(runId, 'report-html', 'report.html', html);
     } catch {
       /* a cache only */
     }
+  }
+
+  private writeArtifact(runId: number, kind: 'report-html' | 'report-json', fileName: string, text: string): void {
+    const dir = this.store.runDir(runId);
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, fileName);
+    const existed = existsSync(file);
+    writeFileSync(file, text);
+    const has = this.store.listArtifacts(runId).some((a) => a.kind === kind);
+    if (!existed || !has) this.store.addArtifact(runId, { kind, path: file, bytes: Buffer.byteLength(text) });
   }
 }
