@@ -25,11 +25,15 @@ export async function setTheme(page: Page, theme: 'light' | 'dark'): Promise<voi
   await page.waitForSelector(`html[data-theme=${theme}]`);
 }
 
-/** A 1280×800 screenshot in test-artifacts/screenshots/<name>.png; `docs` also copies it to docs/screenshots/. */
+/**
+ * A 1280×800 screenshot in test-artifacts/screenshots/<name>.png. With `docs`, and when
+ * DRMM_UPDATE_DOCS_SCREENSHOTS=1 (`npm run screenshots`), it also refreshes the README's copy in
+ * docs/screenshots/ — a plain `npm test` leaves tracked files alone.
+ */
 export async function shoot(app: App, name: string, opts: { docs?: boolean } = {}): Promise<string> {
   await app.page.waitForTimeout(250); // let charts and transitions settle
   const file = await app.screenshot(name, { fullPage: false });
-  if (opts.docs) {
+  if (opts.docs && process.env.DRMM_UPDATE_DOCS_SCREENSHOTS === '1') {
     mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
     copyFileSync(file, path.join(DOCS_SCREENSHOTS, path.basename(file)));
   }
