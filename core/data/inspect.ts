@@ -5,7 +5,7 @@
 import { isDrmmError } from '../errors';
 import { readCsv } from './csv';
 import type { Dataset } from './dataset';
-import { assignModalities, buildDataset, readCombinedTable, resolveFiles, resolveRoles, type CombinedTable } from './read';
+import { assignModalities, buildDataset, readCombinedTable, resolveFiles, resolveRoles, type CombinedTable, type ReadOptions } from './read';
 import type { DatasetSpec } from './spec';
 
 export interface ValidationIssue {
@@ -22,18 +22,28 @@ export interface ValidationIssue {
 /** Classes with fewer samples than this are "rare". */
 export const RARE_CLASS_MIN = 5;
 
+/** The validation panel's list of problems (see `checkDataset`). */
 export async function inspectDataset(spec: DatasetSpec, baseDir: string): Promise<ValidationIssue[]> {
+  return (await checkDataset(spec, baseDir)).issues;
+}
+
+/**
+ * Reads a dataset once and lists its problems: errors (the dataset cannot be built; `dataset` is
+ * absent) and warnings (it can, with caveats). Importing uses the dataset it returns, so a file is
+ * parsed once per import.
+ */
+export async function checkDataset(spec: DatasetSpec, baseDir: string, opts: ReadOptions = {}): Promise<{ issues: ValidationIssue[]; dataset?: Dataset }> {
   const issues: ValidationIssue[] = [];
   let table: CombinedTable;
   let dataset: Dataset;
   try {
-    table = await readCombinedTable(spec, baseDir);
+    table = await readCombinedTable(spec, baseDir, opts);
     dataset = buildDataset(spec, table);
   } catch (e) {
     if (!isDrmmError(e)) throw e;
     issues.push({ severity: 'error', code: e.code, message: e.message, file: e.location.file, row: e.location.row, column: e.location.column, hint: e.hint || undefined });
     if (e.code === 'RAGGED_ROW') issues.push(...(await listRaggedRows(spec, baseDir, e.location.file, e.location.row)));
-    return issues;
+    return { issues };
   }
 
   const roles = resolveRoles(spec, table);
@@ -87,7 +97,7 @@ export async function inspectDataset(spec: DatasetSpec, baseDir: string): Promis
       if (gc[i] < RARE_CLASS_MIN) issues.push({ severity: 'warning', code: 'SMALL_GROUP', message: `group '${l}' has only ${gc[i]} rows`, column: dataset.groups!.name });
     });
   }
-  return issues;
+  return { issues, dataset };
 }
 
 /** Every ragged row of the file that failed (the read stops at the first; the panel lists them all). */

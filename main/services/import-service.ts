@@ -10,9 +10,8 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { DrmmError, isDrmmError } from '../../core/errors';
 import { parseSpec, type DatasetSpec } from '../../core/data/spec';
-import { readDataset } from '../../core/data/read';
 import { previewFile } from '../../core/data/preview';
-import { inspectDataset } from '../../core/data/inspect';
+import { checkDataset, type ValidationIssue as CoreIssue } from '../../core/data/inspect';
 import { encodeDataset, hashFile } from '../../core/data/cache';
 import type { Store } from '../../core/store/store';
 import type { DatasetFileRow } from '../../core/store/types';
@@ -36,7 +35,7 @@ export async function fileIdentity(file: string): Promise<{ sha256: string; byte
 }
 
 /** core/data/inspect issues → API issues (the hint joins the message: the panel shows one text). */
-function toIssues(list: Awaited<ReturnType<typeof inspectDataset>>): ValidationIssue[] {
+function toIssues(list: CoreIssue[]): ValidationIssue[] {
   return list.map(({ hint, ...i }) => ({ ...i, message: hint ? `${i.message}. ${hint}` : i.message }));
 }
 
@@ -133,34 +132,29 @@ export class ImportService {
     } catch (e) {
       return { issues: [issueFromError(e)] };
     }
-    let issues: ValidationIssue[];
     try {
-      issues = toIssues(await inspectDataset(parsed.spec, parsed.baseDir));
-    } catch (e) {
-      return { issues: [issueFromError(e)] };
-    }
-    if (issues.some((i) => i.severity === 'error')) return { issues };
-    try {
-      const ds = await readDataset(parsed.spec, parsed.baseDir);
-      const s = summarizeDataset(ds);
+      const checked = await checkDataset(parsed.spec, parsed.baseDir);
+      const issues = toIssues(checked.issues);
+      if (!checked.dataset || issues.some((i) => i.severity === 'error')) return { issues };
+      const s = summarizeDataset(checked.dataset);
       return { issues, summary: { nRows: s.nRows, modalities: s.modalities.map((m) => ({ name: m.name, width: m.width })), classes: s.classes } };
     } catch (e) {
-      return { issues: [...issues, issueFromError(e)] };
+      return { issues: [issueFromError(e)] };
     }
   }
 
   /** Reads, checks and stores a dataset once; a bad input throws and stores nothing. */
   async save(req: { name: string; spec: unknown; baseDir?: string }): Promise<DatasetSummary> {
     const { spec, baseDir } = this.parse(req.spec, req.baseDir);
-    const issues = await inspectDataset(spec, baseDir);
+    const { issues, dataset: ds } = await checkDataset(spec, baseDir);
     const firstError = issues.find((i) => i.severity === 'error');
-    if (firstError) {
-      throw new DrmmError((firstError.code as DrmmError['code']) ?? 'INVALID_SPEC', firstError.message, {
-        location: { file: firstError.file, row: firstError.row, column: firstError.column },
-        hint: firstError.hint || 'Fix the problems listed by validation, then save again.',
+    if (firstError || !ds) {
+      const e = firstError ?? { code: 'INVALID_SPEC', message: 'the dataset could not be read', hint: '' };
+      throw new DrmmError((e.code as DrmmError['code']) ?? 'INVALID_SPEC', e.message, {
+        location: { file: firstError?.file, row: firstError?.row, column: firstError?.column },
+        hint: e.hint || 'Fix the problems listed by validation, then save again.',
       });
     }
-    const ds = await readDataset(spec, baseDir);
     const files: DatasetFileRow[] = [];
     for (const f of spec.files) {
       const abs = path.isAbsolute(f.path) ? f.path : path.resolve(baseDir, f.path);
