@@ -144,9 +144,9 @@ export class ImportService {
   }
 
   /** Reads, checks and stores a dataset once; a bad input throws and stores nothing. */
-  async save(req: { name: string; spec: unknown; baseDir?: string }): Promise<DatasetSummary> {
+  async save(req: { name: string; spec: unknown; baseDir?: string }, onProgress?: (fraction: number, message: string) => void): Promise<DatasetSummary> {
     const { spec, baseDir } = this.parse(req.spec, req.baseDir);
-    const { issues, dataset: ds } = await checkDataset(spec, baseDir);
+    const { issues, dataset: ds } = await checkDataset(spec, baseDir, onProgress ? { onProgress } : {});
     const firstError = issues.find((i) => i.severity === 'error');
     if (firstError || !ds) {
       const e = firstError ?? { code: 'INVALID_SPEC', message: 'the dataset could not be read', hint: '' };

@@ -5,6 +5,7 @@ import { DrmmError } from '../../../core/errors';
 import type { RunSummary, DatasetSummary } from '../../api/contract';
 import { boolArg, printJson, requiredString, stringArg, type CliCommand } from '../command';
 import { DATA_DIR_OPTION, parseIdList, withServices } from '../context';
+import { ProgressBar } from '../progress';
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -29,7 +30,9 @@ export const importCommand: CliCommand = {
     const name = stringArg(args, 'name') ?? (spec as { name?: string }).name ?? path.basename(path.dirname(path.resolve(specPath)));
     return withServices(args, async (s) => {
       const before = s.store.listDatasets({ name }).length;
-      const ds = await s.imports.save({ name, spec, baseDir });
+      const bar = new ProgressBar('reading');
+      const ds = await s.imports.save({ name, spec, baseDir }, (f, msg) => bar.update(f, msg));
+      bar.done();
       const created = s.store.listDatasets({ name }).length > before;
       if (boolArg(args, 'json')) printJson({ ...ds, created });
       else process.stdout.write(`${created ? 'Imported' : 'Already stored (same content)'}: dataset ${ds.id} '${ds.name}' version ${ds.version} — ${ds.nRows} rows, modalities ${ds.modalities.map((m) => `${m.name} (${m.width})`).join(', ')}, ${ds.classes.length} classes\n`);

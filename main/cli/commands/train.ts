@@ -151,7 +151,9 @@ export const trainCommand: CliCommand = {
 
     return withServices(args, async (services) => {
       const name = (spec as { name?: string }).name ?? path.basename(path.dirname(path.resolve(specPath)));
-      const dataset = await services.imports.save({ name, spec, baseDir });
+      const reading = new ProgressBar('reading');
+      const dataset = await services.imports.save({ name, spec, baseDir }, (f, msg) => reading.update(f, msg));
+      reading.done();
       const { runIds } = services.experiments.start({ datasetId: dataset.id, configs: [config] });
       const runId = runIds[0];
       const off = services.queue.on((ev) => {
