@@ -77,17 +77,51 @@ export class ChildProcessLauncher implements Launcher {
   }
 }
 
-class ChildProcessHandle implements WorkerHandle {
+/**
+ * What every transport's handle shares: the stderr tail kept for error messages, and exit
+ * bookkeeping (exactly one exit, reported to listeners added before or after it).
+ */
+export abstract class WorkerHandleBase implements WorkerHandle {
   private tail = '';
-  private exited: WorkerExit | undefined;
-  private exitCbs: ((e: WorkerExit) => void)[] = [];
+  protected exited: WorkerExit | undefined;
+  private readonly exitCbs: ((e: WorkerExit) => void)[] = [];
 
-  constructor(private readonly child: ChildProcess, tailChars: number, echo: boolean) {
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (s: string) => {
+  constructor(private readonly tailChars: number) {}
+
+  abstract readonly pid: number | undefined;
+  abstract send(msg: HostMessage): void;
+  abstract onMessage(cb: (raw: unknown) => void): void;
+  abstract kill(signal?: NodeJS.Signals): void;
+
+  /** Collects the last `tailChars` characters a worker wrote to stderr (optionally echoing them). */
+  protected collectStderr(stream: NodeJS.ReadableStream | null | undefined, echo = false): void {
+    stream?.setEncoding('utf8');
+    stream?.on('data', (s: string) => {
       if (echo) process.stderr.write(s);
-      this.tail = (this.tail + s).slice(-tailChars);
+      this.tail = (this.tail + s).slice(-this.tailChars);
     });
+  }
+
+  onExit(cb: (e: WorkerExit) => void): void {
+    if (this.exited) cb(this.exited);
+    else this.exitCbs.push(cb);
+  }
+
+  stderrTail(): string {
+    return this.tail;
+  }
+
+  protected finish(e: WorkerExit): void {
+    if (this.exited) return;
+    this.exited = e;
+    for (const cb of this.exitCbs.splice(0)) cb(e);
+  }
+}
+
+class ChildProcessHandle extends WorkerHandleBase {
+  constructor(private readonly child: ChildProcess, tailChars: number, echo: boolean) {
+    super(tailChars);
+    this.collectStderr(child.stderr, echo);
     // 'close' comes after 'exit' once stdio is drained, so the stderr tail is complete.
     child.on('close', (code, signal) => this.finish({ code, signal }));
     child.on('error', () => {
@@ -113,23 +147,8 @@ class ChildProcessHandle implements WorkerHandle {
     this.child.on('message', cb);
   }
 
-  onExit(cb: (e: WorkerExit) => void): void {
-    if (this.exited) cb(this.exited);
-    else this.exitCbs.push(cb);
-  }
-
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
     if (this.exited) return;
     try { this.child.kill(signal); } catch { /* already gone */ }
-  }
-
-  stderrTail(): string {
-    return this.tail;
-  }
-
-  private finish(e: WorkerExit): void {
-    if (this.exited) return;
-    this.exited = e;
-    for (const cb of this.exitCbs.splice(0)) cb(e);
   }
 }

@@ -4,7 +4,7 @@
  * `Launcher` interface as core/jobs/launcher.ts's ChildProcessLauncher.
  */
 import { utilityProcess, type UtilityProcess } from 'electron';
-import type { Launcher, WorkerExit, WorkerHandle } from '../../core/jobs/launcher';
+import { WorkerHandleBase, type Launcher, type WorkerHandle } from '../../core/jobs/launcher';
 import type { HostMessage } from '../../core/jobs/protocol';
 
 export class UtilityProcessLauncher implements Launcher {
@@ -20,16 +20,10 @@ export class UtilityProcessLauncher implements Launcher {
   }
 }
 
-class UtilityProcessHandle implements WorkerHandle {
-  private tail = '';
-  private exited: WorkerExit | undefined;
-  private readonly exitCbs: ((e: WorkerExit) => void)[] = [];
-
+class UtilityProcessHandle extends WorkerHandleBase {
   constructor(private readonly child: UtilityProcess, tailChars: number) {
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (s: string) => {
-      this.tail = (this.tail + s).slice(-tailChars);
-    });
+    super(tailChars);
+    this.collectStderr(child.stderr);
     // utilityProcess reports an exit code only (a crash or kill gives a non-zero code).
     child.on('exit', (code) => this.finish({ code, signal: null }));
   }
@@ -51,23 +45,8 @@ class UtilityProcessHandle implements WorkerHandle {
     this.child.on('message', cb);
   }
 
-  onExit(cb: (e: WorkerExit) => void): void {
-    if (this.exited) cb(this.exited);
-    else this.exitCbs.push(cb);
-  }
-
   kill(): void {
     if (this.exited) return;
     this.child.kill();
-  }
-
-  stderrTail(): string {
-    return this.tail;
-  }
-
-  private finish(e: WorkerExit): void {
-    if (this.exited) return;
-    this.exited = e;
-    for (const cb of this.exitCbs.splice(0)) cb(e);
   }
 }
