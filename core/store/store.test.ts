@@ -127,6 +127,35 @@ describe('datasets', () => {
     expect(existsSync(cacheFile)).toBe(false);
   });
 
+  it('checks for queued/running runs under the delete\'s write lock: a run another process adds meanwhile is not deleted', () => {
+    const { dataset } = importClinic();
+    const r1 = store.createRun({ datasetId: dataset.id, config: { method: 'erm' }, name: 'done' });
+    store.finishRun(r1.id, { status: 'succeeded' });
+    const other = Store.open(dir); // e.g. the CLI, on its own connection
+    try {
+      // Another process enqueues a run just before this connection takes the write lock.
+      const db = store.db as unknown as { transaction: (fn: (...a: unknown[]) => unknown) => unknown };
+      const original = db.transaction.bind(db) as (fn: (...a: unknown[]) => unknown) => { immediate: (...a: unknown[]) => unknown };
+      let injected: number | undefined;
+      db.transaction = (fn) => {
+        const t = original(fn);
+        return Object.assign((...a: unknown[]) => (t as unknown as (...x: unknown[]) => unknown)(...a), {
+          immediate: (...a: unknown[]) => {
+            injected ??= other.createRun({ datasetId: dataset.id, config: { method: 'chi2' }, name: 'from the CLI' }).id;
+            return t.immediate(...a);
+          },
+        });
+      };
+      expectDrmm(() => store.deleteDataset(dataset.id, { cascade: true }), 'CONFLICT', /queued or running: #\d+ 'from the CLI'/);
+      delete (db as { transaction?: unknown }).transaction; // back to the prototype's method
+      expect(injected).toBeDefined();
+      expect(store.getRun(injected!).status).toBe('queued');
+      expect(store.getDataset(dataset.id).id).toBe(dataset.id);
+    } finally {
+      other.close();
+    }
+  });
+
   it('deletes an unused dataset without cascade but keeps a cache file another dataset shares', () => {
     const a = importClinic().dataset;
     const b = store.importDataset({ name: 'copy', spec, files: [{ path: 'a.csv', sha256: sha('a'), bytes: 100 }], cache: Buffer.from('parsed-1') }).dataset;

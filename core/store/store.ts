@@ -365,22 +365,26 @@ export class Store {
    * and their artifacts too); never while one of them is queued or running.
    */
   deleteDataset(id: number, opts: { cascade?: boolean } = {}): { deletedRuns: number[] } {
-    const ds = this.getDataset(id);
-    const runs = this.db.prepare('SELECT id, name, status FROM runs WHERE dataset_id = ? ORDER BY id').all(id) as { id: number; name: string; status: RunStatus }[];
-    const label = `'${ds.name}' v${ds.version}`;
-    const list = (rs: typeof runs) => rs.slice(0, 10).map((r) => `#${r.id} '${r.name}'`).join(', ') + (rs.length > 10 ? `, … (${rs.length} in all)` : '');
-    const active = runs.filter((r) => r.status === 'queued' || r.status === 'running');
-    if (active.length > 0) {
-      throw new DrmmError('CONFLICT', `Dataset ${label} is used by runs that are queued or running: ${list(active)}.`, { hint: 'Cancel those runs first.' });
-    }
-    if (runs.length > 0 && !opts.cascade) {
-      throw new DrmmError('CONFLICT', `Dataset ${label} is used by ${runs.length} run${runs.length > 1 ? 's' : ''}: ${list(runs)}.`, {
-        hint: 'Delete those runs first, or delete the dataset together with its runs (cascade; CLI: --cascade).',
-      });
-    }
-    this.db.transaction(() => {
+    type RunRef = { id: number; name: string; status: RunStatus };
+    // The checks run under the same write lock as the delete: another process (the CLI while the
+    // app runs) must not slip a new queued/running run in between and have it deleted with the rest.
+    const { ds, runs } = this.db.transaction(() => {
+      const ds = this.getDataset(id);
+      const runs = this.db.prepare('SELECT id, name, status FROM runs WHERE dataset_id = ? ORDER BY id').all(id) as RunRef[];
+      const label = `'${ds.name}' v${ds.version}`;
+      const list = (rs: RunRef[]) => rs.slice(0, 10).map((r) => `#${r.id} '${r.name}'`).join(', ') + (rs.length > 10 ? `, … (${rs.length} in all)` : '');
+      const active = runs.filter((r) => r.status === 'queued' || r.status === 'running');
+      if (active.length > 0) {
+        throw new DrmmError('CONFLICT', `Dataset ${label} is used by runs that are queued or running: ${list(active)}.`, { hint: 'Cancel those runs first.' });
+      }
+      if (runs.length > 0 && !opts.cascade) {
+        throw new DrmmError('CONFLICT', `Dataset ${label} is used by ${runs.length} run${runs.length > 1 ? 's' : ''}: ${list(runs)}.`, {
+          hint: 'Delete those runs first, or delete the dataset together with its runs (cascade; CLI: --cascade).',
+        });
+      }
       this.db.prepare('DELETE FROM runs WHERE dataset_id = ?').run(id);
       this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
+      return { ds, runs };
     }).immediate();
     for (const r of runs) rmSync(this.runDir(r.id), { recursive: true, force: true });
     if (ds.cachePath) {

@@ -46,6 +46,17 @@ describe('trainModel', () => {
     [a, b, c].forEach((o) => o.model.dispose());
   });
 
+  it('mm-dro with estimated γ leaves at least one epoch to the robust objective, however short the run', async () => {
+    for (const epochs of [1, 2]) {
+      const o = await trainModel(data, cfg({ method: 'mm-dro', epochs, warmupEpochs: 2, patience: 0 }));
+      expect(o.B, `epochs=${epochs}`).toBeGreaterThan(0);
+      expect(o.gamma).toHaveLength(2);
+      // With 2 epochs, the warm-up takes 1 and the last epoch trains at radius B.
+      if (epochs === 2) expect(o.history[1].B).toBe(o.B);
+      o.model.dispose();
+    }
+  });
+
   it('keeps tf.memory().numTensors flat across epochs and leaves nothing behind', async () => {
     const before = tf.memory().numTensors;
     const byEpoch = new Map<number, number>();

@@ -183,7 +183,8 @@ export async function trainModel(data: PreparedData, config: TrainConfig, opts: 
     catch (e) { throw invalid((e as Error).message, 'Give gammaMatrix as a K×K matrix in the order of the included modalities.'); }
   }
   let B = gamma ? effectiveRadius(rhoVec, gamma) : undefined;
-  const warmupEpochs = estimateGamma ? Math.max(1, config.warmupEpochs) : 0;
+  // Warm-up (ERM + auxiliary heads) estimates γ; at least one epoch is left for the robust objective when there are two or more.
+  const warmupEpochs = estimateGamma ? Math.max(1, Math.min(config.warmupEpochs, config.epochs - 1)) : 0;
 
   const spec: NetworkSpec = {
     fusion: config.fusion, modalityNames: names, widths, nClasses: C,

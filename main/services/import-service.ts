@@ -82,7 +82,9 @@ export class ImportService {
 
   /** Stores an uploaded file under <dataDir>/uploads/<id>/<name>; refuses more than maxBytes. */
   async saveUpload(fileName: string, body: AsyncIterable<Uint8Array> | NodeJS.ReadableStream, maxBytes: number): Promise<{ uploadId: string; path: string }> {
-    const safe = path.basename(fileName).replace(/[^\w.\- ()]/g, '_').slice(0, 200) || 'upload';
+    const cleaned = path.basename(fileName).replace(/[^\w.\- ()]/g, '_').slice(0, 200);
+    // '.' and '..' would name the upload folder itself or its parent, not a file in it.
+    const safe = cleaned === '' || cleaned === '.' || cleaned === '..' ? 'upload' : cleaned;
     const uploadId = randomBytes(16).toString('hex');
     const dir = path.join(this.uploadsDir, uploadId);
     mkdirSync(dir, { recursive: true });
@@ -216,11 +218,13 @@ export class ImportService {
     for (const run of bundle.runs) {
       if (run.datasetIndex >= bundle.datasets.length) throw new DrmmError('INVALID_ARGUMENT', `The bundle's run '${run.name}' points at a missing dataset.`, { location: { file: path.basename(file) } });
     }
-    const datasetIds = bundle.datasets.map((d) =>
-      this.store.importDataset({ name: d.name, spec: d.spec, files: d.files, cache: () => Buffer.from(d.cacheBase64, 'base64'), summary: d.summary }).dataset.id,
-    );
     const runIds: number[] = [];
+    // One transaction for the datasets and the runs: a bundle that fails half-way stores nothing
+    // (at most an orphan parsed-data cache file, which a later import of that content reuses).
     this.store.db.transaction(() => {
+      const datasetIds = bundle.datasets.map((d) =>
+        this.store.importDataset({ name: d.name, spec: d.spec, files: d.files, cache: () => Buffer.from(d.cacheBase64, 'base64'), summary: d.summary }).dataset.id,
+      );
       for (const run of bundle.runs) {
         const created = this.store.createRun({
           datasetId: datasetIds[run.datasetIndex],

@@ -61,6 +61,7 @@ export interface WebServer {
 
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_UPLOAD = 2 * 1024 * 1024 * 1024;
+const DOWNLOAD_TTL_MS = 30 * 60 * 1000;
 
 
 export function defaultRendererDir(): string {
@@ -111,14 +112,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const lock: DataDirLock = acquireDataDirLock(dataDir, { host: 'browser mode' });
   let services: AppServices | undefined;
-  const downloads = new Map<string, ExportedFile>();
+  /** Export id → file, for a one-click download; links expire so the map does not grow for the life of the server. */
+  const downloads = new Map<string, { file: ExportedFile; expires: number }>();
   let port = port0;
 
   const host: HostAdapter = {
     kind: 'browser',
     async deliverFile(file) {
       const id = randomBytes(16).toString('hex');
-      downloads.set(id, file);
+      const now = Date.now();
+      for (const [k, d] of downloads) if (d.expires < now) downloads.delete(k);
+      downloads.set(id, { file, expires: now + DOWNLOAD_TTL_MS });
       return { downloadUrl: `/api/download/${id}/${encodeURIComponent(file.fileName)}` };
     },
     async openFiles() {
@@ -277,7 +281,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
     if (url.pathname.startsWith('/api/download/')) {
       const id = url.pathname.slice('/api/download/'.length).split('/')[0];
-      const file = downloads.get(id);
+      const entry = downloads.get(id);
+      const file = entry && entry.expires >= Date.now() ? entry.file : undefined;
       if (!file || !existsSync(file.path)) {
         return sendError(res, 404, { code: 'NOT_FOUND', message: 'This download has expired.', location: {}, hint: 'Export the file again.' });
       }

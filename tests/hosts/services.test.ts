@@ -141,6 +141,17 @@ describe('services through the dispatcher', () => {
     const other = tmp('other');
     const svc2 = await open(other);
     try {
+      // A bundle that fails half-way (its second dataset is damaged) stores nothing, not even the first dataset.
+      const good = JSON.parse(readFileSync(bundleFile, 'utf8')) as { datasets: { name: string; files: { sha256: string }[] }[]; runs: { datasetIndex: number; name: string }[] };
+      const damaged = structuredClone(good);
+      damaged.datasets.push({ ...structuredClone(good.datasets[0]), name: 'damaged', files: good.datasets[0].files.map((f) => ({ ...f, sha256: 'not-a-digest' })) });
+      damaged.runs.push({ ...structuredClone(good.runs[0]), datasetIndex: 1, name: 'on the damaged dataset' });
+      const damagedFile = path.join(other, 'damaged.drmm-bundle.json');
+      writeFileSync(damagedFile, JSON.stringify(damaged));
+      expect(await svc2.dispatch('import.bundle', { file: { path: damagedFile } })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+      expect(svc2.datasets.list()).toEqual([]);
+      expect(svc2.runs.list({})).toEqual([]);
+
       const r = await svc2.dispatch('import.bundle', { file: { path: bundleFile } });
       expect(r.ok).toBe(true);
       if (!r.ok) return;

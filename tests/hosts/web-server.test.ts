@@ -176,6 +176,14 @@ describe('browser mode server', () => {
     expect(up.path.startsWith(path.join(dataDir, 'uploads'))).toBe(true);
     const noName = await fetch(`${server.url}api/upload`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: 'x' });
     expect(noName.status).toBe(400);
+    // A name that is only dots, or a path, still lands as a file inside its own upload folder.
+    for (const name of ['..', '.', '../..', '../../secret.csv']) {
+      const dots = await fetch(`${server.url}api/upload`, { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'x-file-name': encodeURIComponent(name) }, body: csv });
+      expect(dots.status, name).toBe(200);
+      const d = (await dots.json()) as { uploadId: string; path: string };
+      expect(path.dirname(d.path), name).toBe(path.join(dataDir, 'uploads', d.uploadId));
+      expect(readFileSync(d.path, 'utf8'), name).toBe(csv);
+    }
   });
 
   it('refuses an upload over the size limit', async () => {
