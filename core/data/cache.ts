@@ -3,19 +3,27 @@
  * files): `DRMMDS` magic, format version, a JSON header (names, features, classes, levels, ids,
  * block sizes), then 8-byte-aligned binary blocks (Float32 modality values, Int32 codes, Int8
  * provided split), little-endian. Round trip is exact, NaN included.
+ *
+ * Versions: 2 adds each modality's optional TF-IDF blocks (`ModalityMatrix.tfidf`: raw term counts whose
+ * IDF is fit at preparation) to the header; the layout is otherwise that of version 1, which is still
+ * read (as modalities without TF-IDF blocks: version 1 stored TF-IDF text already weighted).
+ * The version was bumped so that an older build refuses a cache whose counts it would use unweighted.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { DrmmError } from '../errors';
-import type { Dataset } from './dataset';
+import type { Dataset, FeatureBlock, ModalityMatrix } from './dataset';
 
 const MAGIC = 'DRMMDS';
-export const DATASET_CACHE_VERSION = 1;
+export const DATASET_CACHE_VERSION = 2;
+/** Versions this build decodes. */
+const READABLE_VERSIONS = new Set([1, 2]);
 
 interface Header {
   name: string;
   nRows: number;
-  modalities: { name: string; features: string[]; width: number }[];
+  /** `tfidf`: since version 2, only when the modality has TF-IDF blocks. */
+  modalities: { name: string; features: string[]; width: number; tfidf?: FeatureBlock[] }[];
   target: { name: string; classes: string[] };
   groups?: { name: string; levels: string[] };
   ids?: string[];
@@ -29,7 +37,7 @@ export function encodeDataset(ds: Dataset): Buffer {
   const header: Header = {
     name: ds.name,
     nRows: ds.nRows,
-    modalities: ds.modalities.map((m) => ({ name: m.name, features: m.features, width: m.width })),
+    modalities: ds.modalities.map((m) => ({ name: m.name, features: m.features, width: m.width, ...(m.tfidf && m.tfidf.length > 0 ? { tfidf: m.tfidf.map((b) => ({ start: b.start, size: b.size })) } : {}) })),
     target: { name: ds.target.name, classes: ds.target.classes },
     groups: ds.groups ? { name: ds.groups.name, levels: ds.groups.levels } : undefined,
     ids: ds.ids,
@@ -63,7 +71,7 @@ function corrupt(why: string): DrmmError {
 export function decodeDataset(buf: Buffer): Dataset {
   if (buf.length < 16 || buf.toString('latin1', 0, 6) !== MAGIC) throw corrupt('not a DRMM dataset cache');
   const version = buf.readUInt32LE(8);
-  if (version !== DATASET_CACHE_VERSION) throw corrupt(`format version ${version}, this build reads ${DATASET_CACHE_VERSION}`);
+  if (!READABLE_VERSIONS.has(version)) throw corrupt(`format version ${version}, this build reads ${[...READABLE_VERSIONS].join(' and ')}`);
   const jsonLength = buf.readUInt32LE(12);
   if (16 + jsonLength > buf.length) throw corrupt('truncated header');
   const h = JSON.parse(buf.toString('utf8', 16, 16 + jsonLength)) as Header;
@@ -77,7 +85,16 @@ export function decodeDataset(buf: Buffer): Dataset {
     return ab;
   };
   const n = h.nRows;
-  const modalities = h.modalities.map((m) => ({ name: m.name, features: m.features, width: m.width, values: new Float32Array(take(n * m.width * 4)) }));
+  const modalities = h.modalities.map((m): ModalityMatrix => {
+    const mm: ModalityMatrix = { name: m.name, features: m.features, width: m.width, values: new Float32Array(take(n * m.width * 4)) };
+    if (version >= 2 && m.tfidf && m.tfidf.length > 0) {
+      for (const b of m.tfidf) {
+        if (!(Number.isInteger(b.start) && Number.isInteger(b.size) && b.start >= 0 && b.size > 0 && b.start + b.size <= m.width)) throw corrupt(`bad TF-IDF block in modality '${m.name}'`);
+      }
+      mm.tfidf = m.tfidf.map((b) => ({ start: b.start, size: b.size }));
+    }
+    return mm;
+  });
   const target = { name: h.target.name, classes: h.target.classes, codes: new Int32Array(take(n * 4)) };
   const groups = h.groups ? { name: h.groups.name, levels: h.groups.levels, codes: new Int32Array(take(n * 4)) } : undefined;
   const providedSplit = h.providedSplit ? new Int8Array(take(n)) : undefined;

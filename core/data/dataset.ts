@@ -14,6 +14,21 @@ export interface ModalityMatrix {
   width: number;
   /** Raw (pre-standardisation) numeric values; NaN marks a missing cell. */
   values: Float32Array;
+  /**
+   * Feature ranges `[start, start + size)` holding raw hashed term counts of a `tfidf` text column.
+   * The IDF weighting is not applied at import: it is fit on the training rows only when the data is
+   * prepared (prepare.ts), then each row's block is multiplied by it and L2-normalised. Absent: none.
+   */
+  tfidf?: FeatureBlock[];
+}
+
+/** A contiguous range of a modality's features. */
+export interface FeatureBlock { start: number; size: number }
+
+/** IDF weights of one TF-IDF block, learnt on the training rows. */
+export interface TfidfWeights extends FeatureBlock {
+  /** One weight per feature of the block, `size` of them. */
+  idf: Float64Array;
 }
 
 export interface Target {
@@ -62,6 +77,11 @@ export interface ModalityScaler {
   std: Float32Array;
   /** True when a missing-indicator feature was appended to this modality. */
   missingIndicator: boolean;
+  /**
+   * TF-IDF weighting of the modality's `tfidf` blocks, applied before `mean`/`std` (which are the
+   * statistics of the weighted values). Absent when the modality has no TF-IDF block.
+   */
+  tfidf?: TfidfWeights[];
 }
 
 /** One split part, ready for a model: one standardised row-major matrix per modality. */

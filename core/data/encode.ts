@@ -1,8 +1,9 @@
 /**
  * Column encoders: how one raw column becomes one or more numeric features of a modality.
- * One interface, one registry (numeric, categorical → one-hot, text → hashed bag-of-words / TF-IDF).
- * Encoders are unsupervised and use no labels; standardisation is fit later on the training rows
- * only (prepare.ts). Missing cells become NaN in every output feature of the column.
+ * One interface, one registry (numeric, categorical → one-hot, text → hashed bag-of-words counts).
+ * Encoders are unsupervised and use no labels; standardisation and the TF-IDF weighting of `tfidf`
+ * text columns are fit later on the training rows only (prepare.ts). Missing cells become NaN in
+ * every output feature of the column.
  */
 import { isNumberText, sortLevels } from './infer';
 
@@ -14,6 +15,8 @@ export interface EncodedColumn {
   features: string[];
   /** Write row `r`'s features into `out[offset … offset + features.length)`. */
   write(r: number, out: Float32Array, offset: number): void;
+  /** True when the features are term counts to be TF-IDF weighted at preparation (`ModalityMatrix.tfidf`). */
+  tfidf?: boolean;
 }
 
 export interface TextEncodingOptions { method: 'hashed' | 'tfidf'; size: number }
@@ -83,33 +86,17 @@ const textEncoder: ColumnEncoder = {
   encode(name, col, rows, text) {
     const size = text.size;
     const cell = (r: number): string | null => (col.kind === 'string' ? col.values[r] : Number.isNaN(col.values[r]) ? null : String(col.values[r]));
-    // IDF over the dataset's documents, smoothed: log((1 + n) / (1 + df)) + 1 (no labels are used).
-    let idf: Float64Array | undefined;
-    if (text.method === 'tfidf') {
-      const df = new Float64Array(size);
-      let n = 0;
-      for (let i = 0; i < rows.length; i++) {
-        const s = cell(rows[i]); if (s === null) continue;
-        n++;
-        const seen = new Set<number>();
-        for (const t of tokenize(s)) seen.add(fnv1a(t) % size);
-        for (const b of seen) df[b]++;
-      }
-      idf = df.map((d) => Math.log((1 + n) / (1 + d)) + 1);
-    }
     const features = Array.from({ length: size }, (_, b) => `${name}#${b}`);
     return {
       features,
+      // TF-IDF needs document frequencies, which must come from the training rows only: the counts are
+      // written as is and the weighting is fit when the data is prepared (prepare.ts).
+      ...(text.method === 'tfidf' ? { tfidf: true } : {}),
       write: (r, out, o) => {
         const s = cell(r);
         if (s === null) { for (let j = 0; j < size; j++) out[o + j] = NaN; return; }
         for (let j = 0; j < size; j++) out[o + j] = 0;
         for (const t of tokenize(s)) out[o + (fnv1a(t) % size)] += 1;
-        if (idf) {
-          let norm = 0;
-          for (let j = 0; j < size; j++) { const v = out[o + j] * idf[j]; out[o + j] = v; norm += v * v; }
-          if (norm > 0) { const inv = 1 / Math.sqrt(norm); for (let j = 0; j < size; j++) out[o + j] *= inv; }
-        }
       },
     };
   },

@@ -6,7 +6,7 @@
  */
 import { basename, extname, isAbsolute, resolve } from 'node:path';
 import { DrmmError } from '../errors';
-import type { Dataset, GroupColumn, ModalityMatrix, Target } from './dataset';
+import type { Dataset, FeatureBlock, GroupColumn, ModalityMatrix, Target } from './dataset';
 import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VALIDATION } from './dataset';
 import { DEFAULT_MISSING, readCsv, type CsvColumnKind, type CsvTable } from './csv';
 import { COLUMN_ENCODERS, type RawColumn } from './encode';
@@ -565,6 +565,7 @@ export function encodeModality(name: string, columns: TableColumn[], keep: Int32
   const n = keep.length;
   const values = new Float32Array(n * width);
   let offset = 0;
+  const tfidf: FeatureBlock[] = [];
   const identity = keep.length === 0 || (keep[keep.length - 1] === keep.length - 1);
   for (const e of encoded) {
     if (e.type === 'numeric' && e.col.raw.kind === 'number') {
@@ -575,7 +576,8 @@ export function encodeModality(name: string, columns: TableColumn[], keep: Int32
     } else {
       for (let i = 0; i < n; i++) e.enc.write(keep[i], values, i * width + offset);
     }
+    if (e.enc.tfidf) tfidf.push({ start: offset, size: e.enc.features.length });
     offset += e.enc.features.length;
   }
-  return { name, features, width, values };
+  return tfidf.length > 0 ? { name, features, width, values, tfidf } : { name, features, width, values };
 }

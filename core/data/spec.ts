@@ -91,7 +91,7 @@ export type TargetSpec = z.infer<typeof TargetSpecSchema>;
 
 export const TextEncodingSchema = z
   .object({
-    /** `hashed`: bag-of-words counts in `size` hashed buckets; `tfidf`: the same, times IDF, L2-normalised per row. */
+    /** `hashed`: bag-of-words counts in `size` hashed buckets; `tfidf`: the same, times IDF (fit on the training split when the data is prepared), L2-normalised per row. */
     method: z.enum(['hashed', 'tfidf']).default('hashed'),
     size: z.number().int().min(1).max(65536).default(64),
   })
