@@ -115,12 +115,3 @@ export function hashFile(path: string): Promise<string> {
     s.on('end', () => resolve(h.digest('hex')));
   });
 }
-
-/** One key for a spec and the content of its files: sha256 over the spec JSON and each file's hash. */
-export async function datasetContentHash(specJson: string, filePaths: string[]): Promise<string> {
-  const h = createHash('sha256');
-  h.update(`drmm-dataset-v${DATASET_CACHE_VERSION}\n`);
-  h.update(specJson);
-  for (const p of filePaths) h.update('\n' + (await hashFile(p)));
-  return h.digest('hex');
-}

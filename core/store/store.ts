@@ -46,7 +46,7 @@ export interface ImportDatasetInput {
   /** The encoded parsed dataset, or a function producing it — called only when no cache for this content exists. */
   cache: Uint8Array | (() => Uint8Array);
   summary?: unknown;
-  /** The import identity; default `datasetImportHash(spec, files)`. (core/data/cache's datasetContentHash also fits.) */
+  /** The import identity; default `datasetImportHash(spec, files)`. */
   contentHash?: string;
 }
 
