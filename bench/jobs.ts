@@ -50,7 +50,7 @@ export function benchDataset(rows = ROWS): Dataset {
 
 const EXPERIMENT_CONFIG = {
   method: 'mm-dro', fusion: 'intermediate', encoder: { kind: 'mlp', width: 128, depth: 0 }, headWidth: 128,
-  epochs: 5, batchSize: 256, seed: 1, patience: 0, backend: 'wasm',
+  epochs: 5, batchSize: 256, seed: 1, patienceSteps: 0, backend: 'wasm',
 };
 const DIAGNOSTIC_CONFIG = { method: 'erm', diagnostic: { epochs: 8, stepsPerEpoch: 25, stepMs: 20 } };
 

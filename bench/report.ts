@@ -62,7 +62,7 @@ export async function run(repeats = 3): Promise<BenchSection> {
   let nTest = 0;
 
   for (const [i, r] of RUNS.entries()) {
-    const config = parseTrainConfig({ ...r.config, epochs: EPOCHS, patience: 0, seed: 1, backend: backend.name });
+    const config = parseTrainConfig({ ...r.config, epochs: EPOCHS, patienceSteps: 0, seed: 1, backend: backend.name });
     const data = prepareForConfig(dataset, config);
     nTest = data.test.n;
     const t0 = performance.now();

@@ -20,7 +20,7 @@ for (const k of tf.getKernelsForBackend('wasm')) {
 const data = benchData();
 const method = (process.argv[2] ?? 'erm') as any;
 const cfg = parseTrainConfig({ method, fusion: 'intermediate', encoder: { kind: 'mlp', width: 128, depth: 0 }, headWidth: 128,
-  batchSize: 256, epochs: 2, patience: 0, backend: 'wasm', seed: 1, gammaMode: 'independent', rho: 0.1, learningRate: 1e-3 });
+  batchSize: 256, epochs: 2, patienceSteps: 0, backend: 'wasm', seed: 1, gammaMode: 'independent', rho: 0.1, learningRate: 1e-3 });
 const out = await trainModel(data, cfg, { onEpoch: (r) => { console.log('epoch', r.epoch, r.seconds.toFixed(2), 's', (50000 / r.seconds).toFixed(0), 'sps'); on = true; } });
 const steps = Math.floor(50000 / 256);
 let tot = 0;

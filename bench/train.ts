@@ -86,7 +86,7 @@ function pytorch(mode: 'erm' | 'mm'): { samplesPerSecond: number; threads: numbe
 async function ours(method: 'erm' | 'mm-dro', data: PreparedData): Promise<{ sps: number; device: string }> {
   const config = parseTrainConfig({
     method, fusion: 'intermediate', encoder: { kind: 'mlp', width: WIDTH, depth: 0 }, headWidth: WIDTH,
-    batchSize: BATCH, epochs: EPOCHS, patience: 0, backend: 'wasm', seed: 1,
+    batchSize: BATCH, epochs: EPOCHS, patienceSteps: 0, backend: 'wasm', seed: 1,
     gammaMode: 'independent', rho: 0.1, learningRate: 1e-3,
   });
   const out = await trainModel(data, config);

@@ -19,7 +19,11 @@ export type DrmmErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'BACKEND_UNAVAILABLE'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  /** A write failed for lack of space (ENOSPC, EDQUOT, SQLITE_FULL). */
+  | 'DISK_FULL'
+  /** The data directory cannot be written (a read-only mount, no permission). */
+  | 'READ_ONLY';
 
 export interface ErrorLocation {
   file?: string;

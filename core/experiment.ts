@@ -15,6 +15,7 @@ import { datasetEvalRadius } from './evaluate/eval-radius';
 import { saveModel } from './model/io';
 import { DrmmError } from './errors';
 import type { EnvironmentPairRadius } from './objectives/radius';
+import { computeReferences, type ReferenceCache, type RunReferences } from './references';
 
 type Num = number | null;
 
@@ -28,6 +29,11 @@ export interface RunHooks {
   bEval?: number;
   /** Stress-test repeats R (default 3). */
   stressRepeats?: number;
+  /**
+   * Reference rows (majority class, logistic regression; METHOD.md §5): computed unless `false`.
+   * With a dataset identity and a cache, the logistic regression is trained once per dataset, split and modalities.
+   */
+  references?: false | { datasetIdentity?: string; cache?: ReferenceCache };
 }
 
 /** The summary every surface prints (`drmm train --json`) and the history stores as `results`. */
@@ -50,7 +56,10 @@ export interface RunResults {
   /** Metrics are null where undefined (e.g. AUROC with a class absent from the test split). */
   test: { accuracy: Num; balancedAccuracy: Num; macroF1: Num; logLoss: Num; auroc?: Num; ece?: Num; worstGroupAccuracy?: Num };
   robust: { chi2Exact: Num; chi2ClosedForm: Num; robustAccuracy: Num; cvar10: Num; cvar20: Num; bEval: Num };
-  training: { bestEpoch: number; epochsRun: number; stoppedEarly: boolean };
+  /** bestEpoch: the selected epoch; plannedEpochs: epochs raised to reach minSteps (METHOD.md §6); steps: optimiser steps taken. */
+  training: { bestEpoch: number; epochsRun: number; plannedEpochs: number; steps: number; stoppedEarly: boolean };
+  /** The obvious baselines on the same split (METHOD.md §5); absent when not computed. */
+  references?: RunReferences;
   timing: { trainSeconds: number; samplesPerSecond: number; evaluateSeconds: number };
 }
 
@@ -90,11 +99,18 @@ export async function runExperiment(dataset: Dataset, config: TrainConfig, hooks
     if (epochsSeen === 0) for (const e of outcome.history) hooks.onEpoch?.(e);
     if (hooks.signal?.aborted) throw new DrmmError('CANCELLED', 'Training was cancelled.', { hint: 'Start the run again to train it.' });
 
-    hooks.onProgress?.({ ...lastProgress(outcome, config), phase: 'evaluating' });
+    hooks.onProgress?.({ ...lastProgress(outcome), phase: 'evaluating' });
     const tEval = performance.now();
     const radius = hooks.bEval !== undefined ? { bEval: hooks.bEval, gamma: [] as number[][] } : datasetEvalRadius(data);
-    const evaluation = evaluateRun(outcome.model, data, { bEval: radius.bEval, seed: config.seed, repeats: hooks.stressRepeats ?? 3 });
+    const evaluated = evaluateRun(outcome.model, data, { bEval: radius.bEval, seed: config.seed, repeats: hooks.stressRepeats ?? 3 });
     const evaluateSeconds = (performance.now() - tEval) / 1000;
+    const references = hooks.references === false ? undefined
+      : await computeReferences(data, { bEval: radius.bEval, config, ...hooks.references, signal: hooks.signal });
+    const evaluation: RunEvaluation = {
+      ...evaluated,
+      ...(references ? { references } : {}),
+      ...(radius.gamma.length > 0 ? { datasetGamma: radius.gamma } : {}),
+    };
 
     const artifacts: { kind: string; path: string }[] = [];
     if (hooks.artifactDir) {
@@ -139,7 +155,8 @@ export async function runExperiment(dataset: Dataset, config: TrainConfig, hooks
         ...(evaluation.groups ? { worstGroupAccuracy: evaluation.groups.worstGroupAccuracy } : {}),
       },
       robust: { chi2Exact: d.chi2Exact, chi2ClosedForm: d.chi2ClosedForm, robustAccuracy: d.robustAccuracy, cvar10: d.cvar10, cvar20: d.cvar20, bEval: d.bEval },
-      training: { bestEpoch: outcome.bestEpoch, epochsRun: outcome.history.length, stoppedEarly: outcome.stoppedEarly },
+      training: { bestEpoch: outcome.bestEpoch, epochsRun: outcome.history.length, plannedEpochs: outcome.plannedEpochs, steps: outcome.steps, stoppedEarly: outcome.stoppedEarly },
+      ...(references ? { references } : {}),
       timing: { ...outcome.timing, evaluateSeconds },
     };
     return { results, evaluation, history: outcome.history, artifacts };
@@ -148,10 +165,10 @@ export async function runExperiment(dataset: Dataset, config: TrainConfig, hooks
   }
 }
 
-function lastProgress(o: TrainOutcome, config: TrainConfig): TrainProgress {
+function lastProgress(o: TrainOutcome): TrainProgress {
   const last = o.history[o.history.length - 1];
   return {
-    epoch: o.history.length, epochs: config.epochs, step: 0, stepsPerEpoch: 0,
+    epoch: o.history.length, epochs: o.plannedEpochs, step: 0, stepsPerEpoch: 0,
     trainLoss: last?.trainLoss ?? NaN, robustObjective: last?.robustObjective ?? NaN,
     valLoss: last?.valLoss ?? NaN, valAccuracy: last?.valAccuracy ?? NaN, etaSeconds: 0,
   };

@@ -4,26 +4,37 @@
  * block sizes), then 8-byte-aligned binary blocks (Float32 modality values, Int32 codes, Int8
  * provided split), little-endian. Round trip is exact, NaN included.
  *
- * Versions: 2 adds each modality's optional TF-IDF blocks (`ModalityMatrix.tfidf`: raw term counts whose
- * IDF is fit at preparation) to the header; the layout is otherwise that of version 1, which is still
- * read (as modalities without TF-IDF blocks: version 1 stored TF-IDF text already weighted).
- * The version was bumped so that an older build refuses a cache whose counts it would use unweighted.
+ * Versions (the binary layout is the same in all three; only the header grows):
+ * 1. names, features and values only (a `tfidf` text column stored already IDF-weighted, L2-normalised).
+ * 2. adds each modality's TF-IDF blocks (raw term counts whose IDF is fit at preparation).
+ * 3. adds each modality's feature kinds (`ModalityMatrix.blocks`, preprocessing v2, METHOD.md §1), which
+ *    replace the TF-IDF blocks (now the blocks of kind `tfidf`).
+ * Each bump makes an older build refuse a cache it would misread. Versions 1 and 2 are still read: their
+ * kinds are derived from the feature names the encoders write (`col=level`, `note#0 …`) checked against the
+ * values (blocks.ts `deriveBlocks`). That is chosen over calling such a cache stale and re-reading the
+ * source files because the training process has only the cache (the store's `cache/<hash>.bin`, or a
+ * bundle's copy), and the source files may have moved or gone since the import; the derivation gives the
+ * kinds a fresh import would, so the dataset trains under preprocessing v2 all the same.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { DrmmError } from '../errors';
 import type { Dataset, FeatureBlock, ModalityMatrix } from './dataset';
+import { blocksProblem, deriveBlocks } from './blocks';
 
 const MAGIC = 'DRMMDS';
-export const DATASET_CACHE_VERSION = 2;
+export const DATASET_CACHE_VERSION = 3;
 /** Versions this build decodes. */
-const READABLE_VERSIONS = new Set([1, 2]);
+const READABLE_VERSIONS = new Set([1, 2, 3]);
 
 interface Header {
   name: string;
   nRows: number;
-  /** `tfidf`: since version 2, only when the modality has TF-IDF blocks. */
-  modalities: { name: string; features: string[]; width: number; tfidf?: FeatureBlock[] }[];
+  /**
+   * `blocks`: since version 3, when the modality has them (absent: all numeric). `tfidf`: version 2 only,
+   * when the modality had TF-IDF blocks.
+   */
+  modalities: { name: string; features: string[]; width: number; blocks?: FeatureBlock[]; tfidf?: { start: number; size: number }[] }[];
   target: { name: string; classes: string[] };
   groups?: { name: string; levels: string[] };
   ids?: string[];
@@ -37,7 +48,7 @@ export function encodeDataset(ds: Dataset): Buffer {
   const header: Header = {
     name: ds.name,
     nRows: ds.nRows,
-    modalities: ds.modalities.map((m) => ({ name: m.name, features: m.features, width: m.width, ...(m.tfidf && m.tfidf.length > 0 ? { tfidf: m.tfidf.map((b) => ({ start: b.start, size: b.size })) } : {}) })),
+    modalities: ds.modalities.map((m) => ({ name: m.name, features: m.features, width: m.width, ...(m.blocks ? { blocks: m.blocks } : {}) })),
     target: { name: ds.target.name, classes: ds.target.classes },
     groups: ds.groups ? { name: ds.groups.name, levels: ds.groups.levels } : undefined,
     ids: ds.ids,
@@ -68,6 +79,15 @@ function corrupt(why: string): DrmmError {
   return new DrmmError('INVALID_ARGUMENT', `cached dataset is unreadable: ${why}`, { hint: 'Delete the cache entry; the dataset will be read again from its files.' });
 }
 
+/** A version-2 header's TF-IDF blocks, checked to lie within the modality. */
+function checkedTfidf(m: Header['modalities'][number]): { start: number; size: number }[] {
+  const blocks = m.tfidf ?? [];
+  for (const b of blocks) {
+    if (!(Number.isInteger(b.start) && Number.isInteger(b.size) && b.start >= 0 && b.size > 0 && b.start + b.size <= m.width)) throw corrupt(`bad TF-IDF block in modality '${m.name}'`);
+  }
+  return blocks;
+}
+
 export function decodeDataset(buf: Buffer): Dataset {
   if (buf.length < 16 || buf.toString('latin1', 0, 6) !== MAGIC) throw corrupt('not a DRMM dataset cache');
   const version = buf.readUInt32LE(8);
@@ -86,12 +106,13 @@ export function decodeDataset(buf: Buffer): Dataset {
   };
   const n = h.nRows;
   const modalities = h.modalities.map((m): ModalityMatrix => {
+    if (m.features.length !== m.width) throw corrupt(`modality '${m.name}' names ${m.features.length} features for width ${m.width}`);
     const mm: ModalityMatrix = { name: m.name, features: m.features, width: m.width, values: new Float32Array(take(n * m.width * 4)) };
-    if (version >= 2 && m.tfidf && m.tfidf.length > 0) {
-      for (const b of m.tfidf) {
-        if (!(Number.isInteger(b.start) && Number.isInteger(b.size) && b.start >= 0 && b.size > 0 && b.start + b.size <= m.width)) throw corrupt(`bad TF-IDF block in modality '${m.name}'`);
-      }
-      mm.tfidf = m.tfidf.map((b) => ({ start: b.start, size: b.size }));
+    const blocks = version >= 3 ? m.blocks : deriveBlocks(mm, version === 2 ? checkedTfidf(m) : []);
+    if (blocks) {
+      const why = blocksProblem(blocks, m.width);
+      if (why) throw corrupt(`bad feature blocks in modality '${m.name}': ${why}`);
+      mm.blocks = blocks.map((b) => ({ start: b.start, size: b.size, kind: b.kind }));
     }
     return mm;
   });

@@ -1,10 +1,12 @@
 /**
  * Column encoders: how one raw column becomes one or more numeric features of a modality.
  * One interface, one registry (numeric, categorical → one-hot, text → hashed bag-of-words counts).
- * Encoders are unsupervised and use no labels; standardisation and the TF-IDF weighting of `tfidf`
- * text columns are fit later on the training rows only (prepare.ts). Missing cells become NaN in
- * every output feature of the column.
+ * Each encoder says what kind of features it writes (`FeatureKind`), which decides their preprocessing
+ * (METHOD.md §1). Encoders are unsupervised and use no labels; everything fit on data (standardisation,
+ * the TF-IDF weighting of `tfidf` text columns) is fit later on the training rows only (prepare.ts).
+ * Missing cells become NaN in every output feature of the column.
  */
+import type { FeatureKind } from './dataset';
 import { isNumberText, sortLevels } from './infer';
 
 export type RawColumn =
@@ -15,8 +17,8 @@ export interface EncodedColumn {
   features: string[];
   /** Write row `r`'s features into `out[offset … offset + features.length)`. */
   write(r: number, out: Float32Array, offset: number): void;
-  /** True when the features are term counts to be TF-IDF weighted at preparation (`ModalityMatrix.tfidf`). */
-  tfidf?: boolean;
+  /** The kind of every feature of the column (`ModalityMatrix.blocks`). */
+  kind: FeatureKind;
 }
 
 export interface TextEncodingOptions { method: 'hashed' | 'tfidf'; size: number }
@@ -32,11 +34,11 @@ const numericEncoder: ColumnEncoder = {
   encode(name, col) {
     if (col.kind === 'number') {
       const v = col.values;
-      return { features: [name], write: (r, out, o) => { out[o] = v[r]; } };
+      return { features: [name], kind: 'numeric', write: (r, out, o) => { out[o] = v[r]; } };
     }
     // A numeric column that was read as strings (it only happens for role-less edge cases).
     const s = col.values;
-    return { features: [name], write: (r, out, o) => { const x = s[r]; out[o] = x === null ? NaN : Number(x); } };
+    return { features: [name], kind: 'numeric', write: (r, out, o) => { const x = s[r]; out[o] = x === null ? NaN : Number(x); } };
   },
 };
 
@@ -58,6 +60,7 @@ const categoricalEncoder: ColumnEncoder = {
     const k = levels.length;
     return {
       features: levels.map((l) => `${name}=${l}`),
+      kind: 'indicator',
       write: (r, out, o) => {
         const s = str(r);
         if (s === null) { for (let j = 0; j < k; j++) out[o + j] = NaN; return; }
@@ -89,9 +92,9 @@ const textEncoder: ColumnEncoder = {
     const features = Array.from({ length: size }, (_, b) => `${name}#${b}`);
     return {
       features,
-      // TF-IDF needs document frequencies, which must come from the training rows only: the counts are
-      // written as is and the weighting is fit when the data is prepared (prepare.ts).
-      ...(text.method === 'tfidf' ? { tfidf: true } : {}),
+      // Counts either way: TF-IDF needs document frequencies, which must come from the training rows only,
+      // so its weighting is fit when the data is prepared (prepare.ts), like the L2 normalisation of both.
+      kind: text.method === 'tfidf' ? 'tfidf' : 'text',
       write: (r, out, o) => {
         const s = cell(r);
         if (s === null) { for (let j = 0; j < size; j++) out[o + j] = NaN; return; }

@@ -7,6 +7,7 @@
 import { basename, extname, isAbsolute, resolve } from 'node:path';
 import { DrmmError } from '../errors';
 import type { Dataset, FeatureBlock, GroupColumn, ModalityMatrix, Target } from './dataset';
+import { appendBlock } from './blocks';
 import { SPLIT_TEST, SPLIT_TRAIN, SPLIT_VALIDATION } from './dataset';
 import { DEFAULT_MISSING, readCsv, type CsvColumnKind, type CsvTable } from './csv';
 import { COLUMN_ENCODERS, type RawColumn } from './encode';
@@ -553,7 +554,7 @@ export function buildDataset(spec: DatasetSpec, table: CombinedTable): Dataset {
   return { name: spec.name, nRows: n, modalities, target, groups, ids, providedSplit };
 }
 
-/** Encode a modality's columns into one row-major matrix over the kept rows. */
+/** Encode a modality's columns into one row-major matrix over the kept rows, with the kinds of its features. */
 export function encodeModality(name: string, columns: TableColumn[], keep: Int32Array, text: { method: 'hashed' | 'tfidf'; size: number }): ModalityMatrix {
   const encoded = columns.map((c) => {
     const type = c.type === 'id' ? 'categorical' : c.type;
@@ -565,7 +566,7 @@ export function encodeModality(name: string, columns: TableColumn[], keep: Int32
   const n = keep.length;
   const values = new Float32Array(n * width);
   let offset = 0;
-  const tfidf: FeatureBlock[] = [];
+  const blocks: FeatureBlock[] = [];
   const identity = keep.length === 0 || (keep[keep.length - 1] === keep.length - 1);
   for (const e of encoded) {
     if (e.type === 'numeric' && e.col.raw.kind === 'number') {
@@ -576,8 +577,8 @@ export function encodeModality(name: string, columns: TableColumn[], keep: Int32
     } else {
       for (let i = 0; i < n; i++) e.enc.write(keep[i], values, i * width + offset);
     }
-    if (e.enc.tfidf) tfidf.push({ start: offset, size: e.enc.features.length });
+    appendBlock(blocks, e.enc.kind, e.enc.features.length);
     offset += e.enc.features.length;
   }
-  return tfidf.length > 0 ? { name, features, width, values, tfidf } : { name, features, width, values };
+  return { name, features, width, values, blocks };
 }

@@ -15,6 +15,8 @@ describe('paired bootstrap', () => {
   const y = Int32Array.from({ length: n }, () => rng.int(3));
   const group = Int32Array.from({ length: n }, () => rng.int(4));
   const a = fakeRun(2, n, 0.7, y), b = fakeRun(3, n, 0.85, y);
+  // per-sample log-losses of run a: small on hits, large on errors, with some spread
+  const lossA = Float64Array.from(y, (v, i) => (a[i] === v ? 0.2 : 1.5) + 0.5 * rng.next());
 
   it('is deterministic for a seed and changes with it', () => {
     const s1 = pairedBootstrap(n, accuracyStatistic(a, y), accuracyStatistic(b, y), { seed: 5, resamples: 300 });
@@ -28,7 +30,7 @@ describe('paired bootstrap', () => {
     for (const [sa, sb] of [
       [accuracyStatistic(a, y), accuracyStatistic(a, y)],
       [worstGroupAccuracyStatistic(a, y, group, 4), worstGroupAccuracyStatistic(a, y, group, 4)],
-      [robustAccuracyStatistic(a, y, 0.3), robustAccuracyStatistic(a, y, 0.3)],
+      [robustAccuracyStatistic(lossA, a, y, 0.3), robustAccuracyStatistic(lossA, a, y, 0.3)],
     ]) {
       const r = pairedBootstrap(n, sa, sb, { resamples: 200 });
       expect(r.difference).toBe(0);
@@ -55,7 +57,17 @@ describe('paired bootstrap', () => {
   it('statistics on the full sample equal the direct metrics', () => {
     const all = Int32Array.from({ length: n }, (_, i) => i);
     expect(worstGroupAccuracyStatistic(a, y, group, 4)(all)).toBe(worstGroupAccuracy(a, y, group, 4));
-    const z = Float64Array.from(y, (v, i) => +(a[i] !== v));
-    expect(robustAccuracyStatistic(a, y, 0.2)(all)).toBeCloseTo(robustAccuracy(z, 0.2), 12);
+    const correct = Float64Array.from(y, (v, i) => +(a[i] === v));
+    expect(robustAccuracyStatistic(lossA, a, y, 0.2)(all)).toBeCloseTo(robustAccuracy(lossA, correct, 0.2), 12);
+  });
+
+  it('worst-group statistic ranks the groups of the full split on every resample', () => {
+    // group 4 has 3 rows (below max(10, 2% of 403) = 10): never ranked, even when a resample repeats its rows
+    const y2 = Int32Array.from([...y, 0, 0, 0]), a2 = Int32Array.from([...a, 1, 1, 1]), g2 = Int32Array.from([...group, 4, 4, 4]);
+    const stat = worstGroupAccuracyStatistic(a2, y2, g2, 5);
+    const all = Int32Array.from({ length: y2.length }, (_, i) => i);
+    expect(stat(all)).toBe(worstGroupAccuracy(a2, y2, g2, 5));
+    const heavy = Int32Array.from({ length: y2.length }, (_, i) => (i < 30 ? 400 + (i % 3) : i)); // 30 copies of the small group
+    expect(stat(heavy)).toBeGreaterThan(0);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { Rng } from '../rng';
 import { quantileSorted } from '../stats';
-import { worstGroupAccuracy } from './groups';
+import { groupIndices, partitionGroups, worstGroupAccuracy } from './groups';
 import { robustAccuracy } from './distributional';
 
 export const DEFAULT_RESAMPLES = 1000;
@@ -55,18 +55,28 @@ export function accuracyStatistic(pred: ArrayLike<number>, y: ArrayLike<number>)
   return (idx) => { let ok = 0; for (let i = 0; i < idx.length; i++) if (pred[idx[i]] === y[idx[i]]) ok++; return ok / idx.length; };
 }
 
+/**
+ * Worst-group accuracy under the minimum-size rule (METHOD.md §5). Which groups are ranked (and
+ * whether the pool of small ones is) is fixed on the full test split, so every resample measures the
+ * same quantity; a ranked group absent from a resample is skipped.
+ */
 export function worstGroupAccuracyStatistic(pred: ArrayLike<number>, y: ArrayLike<number>, group: ArrayLike<number>, nLevels: number): SampleStatistic {
+  const partition = partitionGroups(groupIndices(group, nLevels).map((rows) => rows.length), y.length);
   return (idx) => {
     const p = new Int32Array(idx.length), yy = new Int32Array(idx.length), g = new Int32Array(idx.length);
     for (let i = 0; i < idx.length; i++) { p[i] = pred[idx[i]]; yy[i] = y[idx[i]]; g[i] = group[idx[i]]; }
-    return worstGroupAccuracy(p, yy, g, nLevels);
+    return worstGroupAccuracy(p, yy, g, nLevels, partition);
   };
 }
 
-export function robustAccuracyStatistic(pred: ArrayLike<number>, y: ArrayLike<number>, bEval: number): SampleStatistic {
+/**
+ * Robust accuracy (METHOD.md §5): the worst-case χ² weights of the resampled log-losses at `bEval`,
+ * applied to the resampled correctness flags. `losses` are the per-sample log-losses of the run.
+ */
+export function robustAccuracyStatistic(losses: ArrayLike<number>, pred: ArrayLike<number>, y: ArrayLike<number>, bEval: number): SampleStatistic {
   return (idx) => {
-    const z = new Float64Array(idx.length);
-    for (let i = 0; i < idx.length; i++) z[i] = pred[idx[i]] === y[idx[i]] ? 0 : 1;
-    return robustAccuracy(z, bEval);
+    const l = new Float64Array(idx.length), c = new Float64Array(idx.length);
+    for (let i = 0; i < idx.length; i++) { l[i] = losses[idx[i]]; c[i] = pred[idx[i]] === y[idx[i]] ? 1 : 0; }
+    return robustAccuracy(l, c, bEval);
   };
 }

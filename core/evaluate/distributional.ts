@@ -5,7 +5,7 @@
  * dataset's γ (METHOD.md §3, `effectiveRadius`), a property of the data, never of the method; the
  * user may set it. A run's own training B is reported beside it, not used here.
  */
-import { chi2WorstCaseClosedForm, chi2WorstCaseExact, cvar } from '../objectives/worstcase';
+import { chi2WorstCaseClosedForm, chi2WorstCaseExact, chi2WorstCaseWeights, cvar } from '../objectives/worstcase';
 import { effectiveRadius } from '../objectives/radius';
 import { mean, std } from '../stats';
 
@@ -34,16 +34,31 @@ export interface DistributionalMetrics {
   /** CVaR_α of the losses, α = 0.1 and 0.2 (mean of the worst α fraction). */
   cvar10: number;
   cvar20: number;
-  /** 1 − R_χ²(B_eval) of the 0-1 losses (same dual). */
+  /** Accuracy under the worst-case reweighting of the log-losses at B_eval (`robustAccuracy`). */
   robustAccuracy: number;
 }
 
-/** Robust accuracy: 1 − worst-case expected 0-1 loss over the χ² ball of radius `bEval`. */
-export function robustAccuracy(zeroOne: ArrayLike<number>, bEval: number): number {
-  return 1 - Math.min(1, chi2WorstCaseExact(zeroOne, bEval));
+/**
+ * Robust accuracy (METHOD.md §5, version 2): accuracy on the worst-case reweighting of the test set,
+ * `mean(w*ᵢ · 1[ŷᵢ = yᵢ])`, with w* the optimal χ² weights of the per-sample log-losses at radius
+ * `bEval` (exact dual, `chi2WorstCaseWeights`, METHOD.md §3). Equals accuracy at B = 0. Unlike the
+ * version-1 quantity (1 − worst-case 0-1 loss, a function of the error rate alone), it depends on
+ * which samples the model is unsure about: two models of equal accuracy whose high-loss samples are
+ * errors for one and hits for the other get different values.
+ *
+ * `correct[i]` is 1 when sample i is classified correctly, else 0.
+ */
+export function robustAccuracy(losses: ArrayLike<number>, correct: ArrayLike<number>, bEval: number): number {
+  if (losses.length !== correct.length) throw new Error(`robustAccuracy: ${losses.length} losses but ${correct.length} correctness flags`);
+  const n = losses.length;
+  if (n === 0) return NaN;
+  const w = chi2WorstCaseWeights(losses, bEval);
+  let s = 0;
+  for (let i = 0; i < n; i++) s += w[i] * correct[i];
+  return s / n;
 }
 
-export function distributionalMetrics(losses: ArrayLike<number>, zeroOne: ArrayLike<number>, bEval: number): DistributionalMetrics {
+export function distributionalMetrics(losses: ArrayLike<number>, correct: ArrayLike<number>, bEval: number): DistributionalMetrics {
   if (!(bEval >= 0) || !Number.isFinite(bEval)) throw new Error(`distributionalMetrics: B_eval must be a finite number ≥ 0, got ${bEval}`);
   return {
     bEval,
@@ -53,6 +68,6 @@ export function distributionalMetrics(losses: ArrayLike<number>, zeroOne: ArrayL
     chi2ClosedForm: chi2WorstCaseClosedForm(losses, bEval),
     cvar10: cvar(losses, CVAR_ALPHAS[0]),
     cvar20: cvar(losses, CVAR_ALPHAS[1]),
-    robustAccuracy: robustAccuracy(zeroOne, bEval),
+    robustAccuracy: robustAccuracy(losses, correct, bEval),
   };
 }

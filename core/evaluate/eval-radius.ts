@@ -11,11 +11,12 @@ import type { PreparedData } from '../data/dataset';
 import { copulaGamma } from '../objectives/copula';
 import { defaultEvalRadius } from './distributional';
 
-const STEPS = 60;
+/** Full-batch gradient steps, step size and L2 penalty of each unimodal logistic regression (the report cites them). */
+export const GAMMA_FIT_STEPS = 60;
 const LEARNING_RATE = 0.5;
-const L2 = 1e-3;
+export const GAMMA_FIT_L2 = 1e-3;
 /** At most this many training rows enter the estimate (evenly spaced, so it stays deterministic). */
-const MAX_ROWS = 4000;
+export const GAMMA_MAX_ROWS = 4000;
 
 /** Per-sample cross-entropy of a softmax regression on one modality, after fitting it on the same rows. */
 export function unimodalLosses(x: Float32Array, width: number, y: Int32Array, nClasses: number, rows: Int32Array): Float64Array {
@@ -38,7 +39,7 @@ export function unimodalLosses(x: Float32Array, width: number, y: Int32Array, nC
     for (let c = 0; c < nClasses; c++) { p[c] = Math.exp(p[c] - max); z += p[c]; }
     for (let c = 0; c < nClasses; c++) p[c] /= z;
   };
-  for (let step = 0; step < STEPS; step++) {
+  for (let step = 0; step < GAMMA_FIT_STEPS; step++) {
     gW.fill(0); gb.fill(0);
     for (let i = 0; i < n; i++) {
       logits(i);
@@ -51,7 +52,7 @@ export function unimodalLosses(x: Float32Array, width: number, y: Int32Array, nC
       }
       for (let c = 0; c < nClasses; c++) gb[c] += p[c];
     }
-    for (let k = 0; k < W.length; k++) W[k] -= LEARNING_RATE * (gW[k] / n + L2 * W[k]);
+    for (let k = 0; k < W.length; k++) W[k] -= LEARNING_RATE * (gW[k] / n + GAMMA_FIT_L2 * W[k]);
     for (let c = 0; c < nClasses; c++) b[c] -= LEARNING_RATE * (gb[c] / n);
   }
   const losses = new Float64Array(n);
@@ -67,7 +68,7 @@ export function datasetGamma(data: PreparedData): number[][] {
   const { train } = data;
   const K = data.modalityNames.length;
   if (K < 2) return [[1]];
-  const n = Math.min(train.n, MAX_ROWS);
+  const n = Math.min(train.n, GAMMA_MAX_ROWS);
   const rows = new Int32Array(n);
   for (let i = 0; i < n; i++) rows[i] = Math.floor((i * train.n) / n);
   const losses = data.widths.map((w, k) => unimodalLosses(train.x[k], w, train.y, data.classes.length, rows));

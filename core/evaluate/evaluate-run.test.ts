@@ -3,7 +3,7 @@ import { chi2WorstCaseClosedForm, chi2WorstCaseExact, cvar } from '../objectives
 import { effectiveRadius } from '../objectives/radius';
 import { quantile } from '../stats';
 import { defaultEvalRadius, robustAccuracy } from './distributional';
-import { evaluateRun, roundProbs } from './evaluate-run';
+import { evaluateRun, roundProbs, withCurrentScores } from './evaluate-run';
 import { argmaxRows, sampleLosses } from './metrics';
 import { RunEvaluationSchema } from './schema';
 import { LinearSoftmaxPredictor, makePreparedData } from './test-fixtures';
@@ -28,16 +28,30 @@ describe('evaluateRun', () => {
     expect(ev.distributional.cvar10).toBeCloseTo(cvar(losses, 0.1), 10);
     expect(ev.distributional.cvar20).toBeCloseTo(cvar(losses, 0.2), 10);
     const pred = argmaxRows(ev.samples.probs, data.test.n, 3);
-    const z = Float64Array.from(ev.samples.y, (v, i) => +(pred[i] !== v));
-    expect(ev.distributional.robustAccuracy).toBeCloseTo(robustAccuracy(z, 0.25), 10);
+    const correct = Float64Array.from(ev.samples.y, (v, i) => +(pred[i] === v));
+    expect(ev.distributional.robustAccuracy).toBeCloseTo(robustAccuracy(losses, correct, 0.25), 10);
     expect(ev.distributional.robustAccuracy!).toBeLessThan(ev.nominal.metrics.accuracy!);
     expect(ev.distributional.chi2Exact!).toBeLessThanOrEqual(ev.distributional.chi2ClosedForm! + 1e-12);
   });
 
-  it('groups carry counts that add up and the worst group is the minimum', () => {
+  it('groups carry counts that add up and the worst group is the minimum over groups of the minimum size', () => {
     const g = ev.groups!;
     expect(g.groups.reduce((s, x) => s + x.n, 0)).toBe(data.test.n);
+    expect(g.minGroupSize).toBe(10); // 120 test rows: max(10, 2.4)
+    expect(g.groups.every((x) => x.n >= 10 && !x.small)).toBe(true);
+    expect(g.pooled).toBeNull();
     expect(g.worstGroupAccuracy).toBe(Math.min(...g.groups.map((x) => x.accuracy!)));
+  });
+
+  it('a version-1 evaluation is re-scored to the current definitions from its samples', () => {
+    const v1 = { ...ev, version: 1 as const, distributional: { ...ev.distributional, robustAccuracy: 0.123 }, groups: { groups: ev.groups!.groups, worstGroupAccuracy: 0, worstGroup: 'x' } };
+    delete (v1 as Partial<typeof v1>).shiftSensitivity;
+    const up = withCurrentScores(RunEvaluationSchema.parse(v1));
+    expect(up.version).toBe(1);
+    expect(up.distributional).toEqual(ev.distributional);
+    expect(up.groups).toEqual(ev.groups);
+    expect(up.shiftSensitivity).toBeUndefined();
+    expect(withCurrentScores(ev)).toBe(ev); // current: untouched
   });
 
   it('encoder-error panel follows METHOD §3', () => {

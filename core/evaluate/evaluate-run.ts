@@ -7,11 +7,12 @@
 import type { PreparedData } from '../data/dataset';
 import type { Predictor } from '../model/predictor';
 import { DrmmError } from '../errors';
-import { argmaxRows, computeNominal, sampleLosses, zeroOneLosses } from './metrics';
+import { argmaxRows, computeNominal, correctFlags, sampleLosses } from './metrics';
 import { distributionalMetrics } from './distributional';
 import { groupMetrics } from './groups';
 import { PerturbedScorer, runStressTests } from './stress';
 import { encoderError, DEFAULT_ENCODER_SEVERITY } from './encoder-error';
+import { modalityRegressors, shiftSensitivity } from './shift-sensitivity';
 import { EVALUATION_VERSION, jsonSafe, RunEvaluationSchema, type RunEvaluation } from './schema';
 
 export interface EvaluateOptions {
@@ -29,6 +30,10 @@ export interface EvaluateOptions {
   encoderSeverity?: number;
   /** Use cached clean embeddings in the stress grid when the predictor allows (default true). */
   useEmbeddingCache?: boolean;
+  /** Reference rows on the same split (core/references.ts), stored with the evaluation. */
+  references?: RunEvaluation['references'];
+  /** The data-level γ behind B_eval (core/evaluate/eval-radius.ts), stored with the evaluation. */
+  datasetGamma?: number[][];
 }
 
 /** Probabilities rounded to 7 significant digits: what is stored, and what every metric is computed from. */
@@ -46,9 +51,22 @@ export function scoreSamples(
   const { probs, y } = samples;
   const nominal = computeNominal(probs, y, nClasses);
   const pred = argmaxRows(probs, y.length, nClasses);
-  const distributional = distributionalMetrics(sampleLosses(probs, y, nClasses), zeroOneLosses(pred, y), bEval);
+  const distributional = distributionalMetrics(sampleLosses(probs, y, nClasses), correctFlags(pred, y), bEval);
   const groups = samples.group && groupLevels ? groupMetrics(probs, y, samples.group, groupLevels, nClasses) : undefined;
   return jsonSafe({ nominal: { metrics: nominal.values, confusion: nominal.confusion, reliability: nominal.reliability }, distributional, groups });
+}
+
+/**
+ * A stored evaluation in the current definitions (METHOD.md §5, version 2), at radius `bEval`
+ * (default: its own). Robust accuracy and the groups are re-scored from the stored per-sample
+ * probabilities whenever the evaluation is of version 1 (old robust accuracy, no minimum group
+ * size) or was scored at another radius; otherwise it is returned as is. The version is kept, so
+ * readers can say what a version-1 evaluation lacks (the shift sensitivity needs the model).
+ */
+export function withCurrentScores(ev: RunEvaluation, bEval = ev.distributional.bEval): RunEvaluation {
+  if (ev.version === EVALUATION_VERSION && Math.abs(ev.distributional.bEval - bEval) <= 1e-12) return ev;
+  const { distributional, groups } = scoreSamples(ev.samples, ev.classes.length, bEval, ev.groupLevels);
+  return { ...ev, distributional, ...(groups ? { groups } : {}) };
 }
 
 export function evaluateRun(predictor: Predictor, data: PreparedData, opts: EvaluateOptions): RunEvaluation {
@@ -69,8 +87,12 @@ export function evaluateRun(predictor: Predictor, data: PreparedData, opts: Eval
   const scored = scoreSamples(samples, C, opts.bEval, data.groupLevels);
   const t1 = performance.now(); timingMs.nominal = t1 - t0;
 
+  const losses = sampleLosses(probs, samples.y, C);
+  const shift = shiftSensitivity(losses, modalityRegressors(predictor, x, n, scorer), { seed: opts.seed });
+  const t15 = performance.now(); timingMs.shiftSensitivity = t15 - t1;
+
   const stress = runStressTests(predictor, data, { severities: opts.severities, repeats: opts.repeats, seed: opts.seed, tests: opts.stressTests }, scorer);
-  const t2 = performance.now(); timingMs.stress = t2 - t1;
+  const t2 = performance.now(); timingMs.stress = t2 - t15;
 
   const encoder = encoderError(predictor, data, {
     bEval: opts.bEval, seed: opts.seed, severity: opts.encoderSeverity ?? DEFAULT_ENCODER_SEVERITY, repeats: opts.repeats,
@@ -90,6 +112,9 @@ export function evaluateRun(predictor: Predictor, data: PreparedData, opts: Eval
     ...scored,
     stress,
     encoder,
+    shiftSensitivity: shift,
+    ...(opts.references ? { references: opts.references } : {}),
+    ...(opts.datasetGamma && opts.datasetGamma.length ? { datasetGamma: opts.datasetGamma } : {}),
     samples,
     timingMs,
   });

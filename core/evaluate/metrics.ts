@@ -147,10 +147,10 @@ export function sampleLosses(probs: ArrayLike<number>, y: ArrayLike<number>, nCl
   return out;
 }
 
-/** Per-sample 0-1 loss (1 = misclassified). */
-export function zeroOneLosses(pred: ArrayLike<number>, y: ArrayLike<number>): Float64Array {
+/** Per-sample correctness (1 = classified correctly, 0 = misclassified). */
+export function correctFlags(pred: ArrayLike<number>, y: ArrayLike<number>): Float64Array {
   const out = new Float64Array(y.length);
-  for (let i = 0; i < y.length; i++) out[i] = pred[i] === y[i] ? 0 : 1;
+  for (let i = 0; i < y.length; i++) out[i] = pred[i] === y[i] ? 1 : 0;
   return out;
 }
 

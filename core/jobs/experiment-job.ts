@@ -4,7 +4,10 @@
  *   runExperiment(dataset, config, { onProgress, onEpoch, signal, artifactDir })
  *     → Promise<{ results, evaluation, artifacts: { kind, path }[] }>
  */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { currentBackend, initBackend } from '../backend';
+import { folderReferenceCache } from '../references';
 import { decodeDataset } from '../data/cache';
 import { runExperiment } from '../experiment';
 import type { Dataset } from '../data/dataset';
@@ -24,8 +27,8 @@ export async function prepare(config?: Record<string, unknown>): Promise<void> {
   await initBackend(backend);
   if (!config) return;
   const { rhoByModality: _r, gammaMatrix: _g, modalities: _m, encoders: _e, split: _s, ...rest } = config;
-  const warm = parseTrainConfig({ ...rest, epochs: 2, patience: 0, ...(config.gammaMode === 'manual' ? { gammaMode: 'estimated' } : {}) });
-  await runExperiment(warmUpDataset(), warm, { stressRepeats: 1 });
+  const warm = parseTrainConfig({ ...rest, epochs: 2, minSteps: 0, patienceSteps: 0, ...(config.gammaMode === 'manual' ? { gammaMode: 'estimated' } : {}) });
+  await runExperiment(warmUpDataset(), warm, { stressRepeats: 1, references: false });
 }
 
 /** 400 rows, two modalities, two classes, two groups; deterministic. */
@@ -55,7 +58,10 @@ function warmUpDataset(): Dataset {
 export async function runJob(ctx: JobContext): Promise<JobResult> {
   const t0 = performance.now();
   const config = parseTrainConfig(ctx.config);
-  const dataset = decodeDataset(ctx.loadDatasetCache());
+  const cache = ctx.loadDatasetCache();
+  const dataset = decodeDataset(cache);
+  // The reference logistic regression is shared by every run of this dataset content, split and modalities.
+  const references = { datasetIdentity: createHash('sha256').update(cache).digest('hex'), cache: folderReferenceCache(path.join(ctx.dataDir, 'cache', 'references')) };
   const loadMs = performance.now() - t0;
   // Report the backend as soon as the trainer has chosen it (first progress), and at the end.
   let envSent = false;
@@ -68,6 +74,7 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
     onEpoch: (e: unknown) => ctx.epoch(toEpochRecord(e)),
     signal: ctx.signal,
     artifactDir: ctx.artifactDir,
+    references,
   };
   const tTrain = performance.now();
   const out = (await runExperiment(dataset, config, hooks)) as unknown;

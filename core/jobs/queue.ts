@@ -6,10 +6,12 @@
  * a final message fails only its run (exit code/signal and the last message are recorded), and
  * the queue goes on.
  */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { DrmmError } from '../errors';
 import { appVersion as currentAppVersion } from '../version';
-import type { Store } from '../store/store';
+import type { FinishRunInput, Store } from '../store/store';
+import { describeWriteFailure } from '../store/write-errors';
 import type { EpochRecord, RunRow } from '../store/types';
 import { TERMINAL_STATUSES } from '../store/types';
 import { ChildProcessLauncher, type Launcher, type WorkerExit, type WorkerHandle } from './launcher';
@@ -115,6 +117,8 @@ export class JobQueue {
   private readonly keepWarm: boolean;
   private spare: Spare | undefined;
   private closed = false;
+  /** Runs whose final state could not be written to the store (a full disk): the failed row as it should read. */
+  private readonly unrecorded = new Map<number, RunRow>();
   /** The config last enqueued: a kept-warm process warms up with it (the next run is often alike). */
   private lastConfig: Record<string, unknown> | undefined;
 
@@ -129,7 +133,8 @@ export class JobQueue {
     this.appVersion = opts.appVersion ?? currentAppVersion();
     this.prelaunch = opts.prelaunch ?? true;
     this.keepWarm = opts.keepWarm ?? false;
-    this.interruptedOnStartup = this.store.markInterruptedOnStartup();
+    // A read-only history (a read-only data directory: the CLI reading) has nothing to recover and cannot write.
+    this.interruptedOnStartup = this.store.readonly ? [] : this.store.markInterruptedOnStartup();
     if (this.keepWarm) queueMicrotask(() => this.maybeLaunchSpare());
   }
 
@@ -188,7 +193,7 @@ export class JobQueue {
       }
       return done;
     }
-    const run = this.store.getRun(runId);
+    const run = this.unrecorded.get(runId) ?? this.store.getRun(runId);
     if (TERMINAL_STATUSES.includes(run.status)) return Promise.resolve(run);
     return Promise.reject(new DrmmError('CONFLICT', `Run #${runId} belongs to another process (pid ${run.hostPid ?? '?'}).`, {
       hint: 'Cancel it from the app or command that started it.',
@@ -198,7 +203,7 @@ export class JobQueue {
   /** Resolves with the run's row once it is in a final state. */
   waitFor(runId: number): Promise<RunRow> {
     if (!this.active.has(runId) && !this.pending.some((p) => p.runId === runId)) {
-      const run = this.store.getRun(runId);
+      const run = this.unrecorded.get(runId) ?? this.store.getRun(runId);
       if (TERMINAL_STATUSES.includes(run.status)) return Promise.resolve(run);
       return Promise.reject(new DrmmError('CONFLICT', `Run #${runId} is ${run.status} in another process (pid ${run.hostPid ?? '?'}).`, {
         hint: 'Follow it in the app or command that started it.',
@@ -495,16 +500,48 @@ export class JobQueue {
     this.pump();
   }
 
-  private finish(a: ActiveRun, fin: Parameters<Store['finishRun']>[1]): void {
+  private finish(a: ActiveRun, fin: FinishRunInput): void {
     if (a.finished) return;
     a.finished = true;
-    try {
-      this.store.finishRun(a.runId, fin);
-    } catch (e) {
-      this.store.finishRun(a.runId, { status: 'failed', error: `${fin.error ?? ''}\nCould not store the outcome: ${(e as Error).message}`.trim(), exitCode: fin.exitCode, exitSignal: fin.exitSignal });
-    }
-    const run = this.safeGetRun(a.runId);
+    const run = this.recordOutcome(a.runId, fin);
     if (run) this.emit({ type: 'finished', run });
+  }
+
+  /**
+   * Stores a run's outcome. When that write fails (a full disk, say), the run is still recorded
+   * as failed with the real reason — a much smaller write, made after the run's folder (files no
+   * stored row points at, often what filled the disk) is removed. When even that cannot be
+   * written, the failed row lives on in memory, so waiters and the CLI still get the reason.
+   */
+  private recordOutcome(runId: number, fin: FinishRunInput): RunRow | undefined {
+    let why: unknown;
+    try {
+      return this.store.finishRun(runId, fin);
+    } catch (e) {
+      why = e;
+    }
+    // In plain words whatever layer it came from ("Disk full (SQLITE_FULL) while writing the outcome of run #3.").
+    const described = describeWriteFailure(why, `the outcome of run #${runId}`, this.store.dataDir);
+    const reason = described instanceof Error ? described.message : String(described);
+    const failed: FinishRunInput = {
+      status: 'failed',
+      error: fin.status === 'failed' && fin.error ? `${fin.error}\n${reason}` : reason,
+      exitCode: fin.exitCode, exitSignal: fin.exitSignal, lastMessage: fin.lastMessage,
+    };
+    this.emit({ type: 'log', runId, level: 'error', message: reason });
+    try {
+      // The folder holds files of an outcome that was not stored: no row points at them, and they may be what filled the disk.
+      rmSync(this.store.runDir(runId), { recursive: true, force: true });
+      return this.store.finishRun(runId, failed);
+    } catch {
+      /* not even that fits: keep the failure in memory */
+    }
+    const row = this.safeGetRun(runId);
+    if (!row) return undefined;
+    const unrecorded: RunRow = { ...row, status: 'failed', error: failed.error ?? reason, finishedAt: Date.now() };
+    this.unrecorded.set(runId, unrecorded);
+    process.stderr.write(`drmm: run ${runId} failed and even that could not be recorded: ${failed.error}\n`);
+    return unrecorded;
   }
 
   /** Resolve waiters once the run is final and (if it had one) its process has ended. */
@@ -553,7 +590,10 @@ export class JobQueue {
     a.timers.add(t);
   }
 
+  /** The run's row; for a run whose outcome could not be written, the failed row kept in memory. */
   private safeGetRun(id: number): RunRow | undefined {
+    const kept = this.unrecorded.get(id);
+    if (kept) return kept;
     try { return this.store.getRun(id); } catch { return undefined; }
   }
 

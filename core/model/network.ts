@@ -6,6 +6,8 @@
  * Encoders: `linear` = one dense layer (no activation); `mlp` = dense+ReLU, then `depth` more
  * width→width dense+ReLU layers. Raw tf variables, seeded initialisation from core/rng.
  * The head's first layer keeps one weight block per modality (Σ_k z_k·W_k = concat(z)·W, no concat op).
+ *  - linear (`spec.linear`, the logistic-regression reference of METHOD.md §4): early fusion with no
+ *    encoder layer and a single dense layer to the logits — softmax(concat(x)·W + b), nothing hidden.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../rng';
@@ -21,6 +23,8 @@ export interface NetworkSpec {
   /** One per modality (early fusion uses encoders[0] for the concatenated input). */
   encoders: EncoderConfig[];
   headWidth: number;
+  /** Logistic regression: concatenated inputs → logits, one dense layer (implies early fusion; `encoders` unused). */
+  linear?: boolean;
 }
 
 interface DenseLayer { W: tf.Variable<tf.Rank.R2>[]; b: tf.Variable<tf.Rank.R1>; relu: boolean }
@@ -51,14 +55,17 @@ export class MultimodalNetwork {
     this.spec = spec;
     const rng = new Rng(seed);
     const K = spec.widths.length;
-    this.inputGroups = spec.fusion === 'early' ? [Array.from({ length: K }, (_, k) => k)] : spec.widths.map((_, k) => [k]);
+    this.inputGroups = spec.fusion === 'early' || spec.linear ? [Array.from({ length: K }, (_, k) => k)] : spec.widths.map((_, k) => [k]);
     this.inputWidths = this.inputGroups.map((g) => g.reduce((s, k) => s + spec.widths[k], 0));
-    this.encoders = this.inputGroups.map((_, e) => this.makeEncoder(`enc${e}`, this.inputWidths[e], spec.encoders[e] ?? spec.encoders[0], rng));
-    const zWidths = this.encoders.map((layers) => layers[layers.length - 1].W[0].shape[1]);
+    // A linear model has no encoder: its "embedding" is the input itself.
+    this.encoders = this.inputGroups.map((_, e) => (spec.linear ? [] : this.makeEncoder(`enc${e}`, this.inputWidths[e], spec.encoders[e] ?? spec.encoders[0], rng)));
+    const zWidths = this.encoders.map((_, e) => this.embeddingWidth(e));
     this.head = [];
     this.lateHeads = [];
     this.lateAlpha = null;
-    if (spec.fusion === 'late') {
+    if (spec.linear) {
+      this.head.push(this.makeDense('head0', zWidths, spec.nClasses, false, rng));
+    } else if (spec.fusion === 'late') {
       zWidths.forEach((w, k) => this.lateHeads.push(this.makeDense(`late${k}`, [w], spec.nClasses, false, rng)));
       this.lateAlpha = this.variable('late/alpha', tf.zeros([K]) as tf.Tensor1D) as tf.Variable<tf.Rank.R1>;
     } else {
@@ -70,7 +77,10 @@ export class MultimodalNetwork {
   get variables(): tf.Variable[] { return this.named.map((n) => n.v); }
   /** Number of encoders (K for intermediate/late, 1 for early). */
   get encoderCount(): number { return this.encoders.length; }
-  embeddingWidth(e: number): number { const l = this.encoders[e]; return l[l.length - 1].W[0].shape[1]; }
+  embeddingWidth(e: number): number {
+    const l = this.encoders[e];
+    return l.length === 0 ? this.inputWidths[e] : l[l.length - 1].W[0].shape[1];
+  }
 
   private variable(name: string, init: tf.Tensor): tf.Variable {
     const v = tf.variable(init, true, `net${this.id}/${name}`);
@@ -122,11 +132,17 @@ export class MultimodalNetwork {
       });
       return acc!;
     }
+    if (this.spec.linear) return dense(z.map((x) => ({ x })), this.head[0].W, this.head[0].b, { relu: false, inputGrad: zNeedGrad });
     const h = dense(z.map((x) => ({ x })), this.head[0].W, this.head[0].b, { relu: true, inputGrad: zNeedGrad });
     return dense([{ x: h }], this.head[1].W, this.head[1].b, { relu: false, inputGrad: true });
   }
 
   forward(inputs: DenseInput[]): ForwardResult {
+    if (this.spec.linear) {
+      // z = x: hand the inputs (with their xᵀ) straight to the one layer; no gradient w.r.t. the data.
+      const logits = dense(inputs, this.head[0].W, this.head[0].b, { relu: false, inputGrad: false });
+      return { logits, z: inputs.map((inp) => inp.x) };
+    }
     const z = inputs.map((inp, e) => this.encode(e, inp));
     return { logits: this.headLogits(z), z };
   }

@@ -1,17 +1,17 @@
-/** CVaR-DRO: min_η η + mean(relu(ℓ − η))/α, η trainable (METHOD.md §4). */
-import * as tf from '@tensorflow/tfjs-core';
-import { scalarVariable } from './objective';
+/**
+ * CVaR-DRO (METHOD.md §4): min_η η + mean(relu(ℓ − η))/α with η solved exactly on every batch
+ * (the batch's (1−α)-quantile); the gradient is the mean over the worst α-fraction, with a
+ * fractional weight on the boundary loss (dual.ts, worstcase.ts solveCvarDual).
+ */
+import { solvedDualObjective } from './dual';
 import type { ObjectiveOptions, TrainingObjective } from './objective';
-
-let counter = 0;
+import { solveCvarDual } from './worstcase';
 
 export function createCvar(o: ObjectiveOptions): TrainingObjective {
-  const eta = scalarVariable(tf.scalar(0), true, `cvar_eta_${counter++}`);
   const alpha = o.cvarAlpha;
   return {
     name: 'cvar',
-    variables: [eta],
-    loss: (l) => tf.tidy(() => tf.add(eta, tf.div(tf.mean(tf.relu(tf.sub(l, eta))), alpha)) as tf.Scalar),
-    dispose() { eta.dispose(); },
+    loss: (l) => solvedDualObjective(l, (x) => solveCvarDual(x, alpha)),
+    dispose() {},
   };
 }

@@ -5,7 +5,6 @@ import type { TrainingObjective } from './objective';
 export function createErm(): TrainingObjective {
   return {
     name: 'erm',
-    variables: [],
     loss: (l) => tf.mean(l) as tf.Scalar,
     dispose() {},
   };

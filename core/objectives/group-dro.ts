@@ -19,7 +19,6 @@ export function createGroupDro(o: ObjectiveOptions): TrainingObjective {
   );
   return {
     name: 'group-dro',
-    variables: [],
     loss(l, ctx) {
       if (!ctx.groupOneHot) throw new Error('group-dro needs group labels for the batch');
       const oneHot = ctx.groupOneHot;

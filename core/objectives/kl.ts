@@ -1,25 +1,17 @@
 /**
- * KL-DRO: min_{λ>0} λρ + λ log mean(exp(ℓ/λ)) (METHOD.md §4), λ = softplus(θ) + 1e-3 with θ
- * trainable; log-mean-exp via logSumExp (max-shifted, stable).
+ * KL-DRO (METHOD.md §4): min_{λ>0} λρ + λ log mean(exp(ℓ/λ)) with λ solved exactly on every batch
+ * (bisection; λ → 0, the maximum loss, when ρ ≥ log(n/#argmax)); the gradient goes through the
+ * tilted weights w* ∝ exp(ℓ/λ*), mean 1 (dual.ts, worstcase.ts solveKlDual).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { scalarVariable } from './objective';
+import { solvedDualObjective } from './dual';
 import type { ObjectiveOptions, TrainingObjective } from './objective';
-
-let counter = 0;
+import { solveKlDual } from './worstcase';
 
 export function createKl(o: ObjectiveOptions): TrainingObjective {
-  const theta = scalarVariable(tf.scalar(Math.log(Math.expm1(1))), true, `kl_theta_${counter++}`); // λ starts at ≈ 1
   const rho = o.rho;
   return {
     name: 'kl',
-    variables: [theta],
-    loss: (l) =>
-      tf.tidy(() => {
-        const lambda = tf.add(tf.softplus(theta), 1e-3);
-        const lme = tf.sub(tf.logSumExp(tf.div(l, lambda)), Math.log(l.shape[0]));
-        return tf.mul(lambda, tf.add(lme, rho)) as tf.Scalar;
-      }),
-    dispose() { theta.dispose(); },
+    loss: (l) => solvedDualObjective(l, (x) => solveKlDual(x, rho)),
+    dispose() {},
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The one interface every training objective implements (METHOD.md §3–§4). An objective turns the
- * per-sample losses of a minibatch into the scalar that is minimised; it may own extra trainable
- * scalars (η of the χ²/CVaR duals, λ of KL) and per-step state (Group DRO's q).
+ * per-sample losses of a minibatch into the scalar that is minimised; it may keep per-step state
+ * (Group DRO's q). It trains no parameters of its own: dual variables (η of the χ²/CVaR duals, λ of
+ * KL) are solved exactly on each batch (dual.ts).
  * Adding a method = one file here + one line in registry.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -29,8 +30,6 @@ export interface ObjectiveOptions {
 
 export interface TrainingObjective {
   readonly name: string;
-  /** Extra trainable scalars, optimised jointly with the model weights. */
-  readonly variables: tf.Variable[];
   /** Differentiable scalar objective of the per-sample losses. May update state when ctx.training. */
   loss(perSampleLosses: tf.Tensor1D, ctx: ObjectiveContext): tf.Scalar;
   /** Readable state for progress/report (reads back; call once per epoch at most). */

@@ -15,6 +15,7 @@ export const objectiveRegistry: Record<MethodName, (o: ObjectiveOptions) => Trai
   kl: createKl,
   'group-dro': createGroupDro,
   'mm-dro': createMmDro,
+  logreg: createErm, // the reference model is plain ERM; its architecture is set by the trainer (NetworkSpec.linear)
 };
 
 export function createObjective(method: MethodName, o: ObjectiveOptions): TrainingObjective {

@@ -18,7 +18,8 @@ export interface ObjectiveValueOptions {
 
 export function objectiveValue(method: MethodName, losses: ArrayLike<number>, o: ObjectiveValueOptions): number {
   switch (method) {
-    case 'erm': return mean(losses);
+    case 'erm':
+    case 'logreg': return mean(losses);
     case 'chi2':
     case 'mm-dro':
       return o.form === 'exact' ? chi2WorstCaseExact(losses, o.radius) : chi2WorstCaseClosedForm(losses, o.radius);

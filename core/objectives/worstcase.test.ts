@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
-import { chi2WorstCaseClosedForm, chi2WorstCaseExact, chi2WorstCaseWeights, cvar, klWorstCase } from './worstcase';
+import { chi2WorstCaseClosedForm, chi2WorstCaseExact, chi2WorstCaseWeights, cvar, klWorstCase, solveChi2Dual, solveCvarDual, solveKlDual } from './worstcase';
 
 /** Brute-force primal: max Σ q_i ℓ_i over a grid of the simplex with Σ (q_i − 1/n)²·n ≤ ρ (n = 3, uniform P). */
 function chi2PrimalGrid(l: number[], rho: number, steps = 900): number {
@@ -41,6 +41,23 @@ describe('χ² worst case (METHOD.md §2)', () => {
       expect(value).toBeCloseTo(chi2WorstCaseExact(l, rho), 9);
     }
   });
+  it('weights are (ℓ − η*)₊ normalised: mean 1, mean(w²) = 1 + ρ when the constraint binds, else uniform on the argmax', () => {
+    const l = exponentialSample(40, 7);
+    for (const rho of [0.1, 1, 5]) {
+      const { value, weights: w } = solveChi2Dual(l, rho);
+      const n = l.length;
+      expect(w.reduce((s, x) => s + x, 0) / n).toBeCloseTo(1, 12);
+      expect(w.reduce((s, x) => s + x * x, 0) / n).toBeCloseTo(1 + rho, 9); // binding: ρ < n − 1 with a unique max
+      expect(w.reduce((s, x, i) => s + x * l[i], 0) / n).toBeCloseTo(value, 10);
+      // The weights are an affine function of the losses, cut at 0: w ∝ (ℓ − η*)₊.
+      const pos = l.map((x, i) => [x, w[i]]).filter(([, wi]) => wi > 0);
+      const slope = (pos[0][1] - pos[1][1]) / (pos[0][0] - pos[1][0]);
+      for (const [x, wi] of pos) expect(wi).toBeCloseTo(pos[0][1] + slope * (x - pos[0][0]), 9);
+    }
+    // ρ ≥ n/#argmax − 1: all mass on the maximum (two tied here).
+    expect(Array.from(solveChi2Dual([1, 4, 2, 4], 3).weights)).toEqual([0, 2, 0, 2]);
+    expect(Array.from(solveChi2Dual([1, 4, 2, 4], 0).weights)).toEqual([1, 1, 1, 1]);
+  });
   it('huge radius → the maximum loss; ρ = 0 → the mean', () => {
     const l = [1, 4, 2, 4];
     expect(chi2WorstCaseExact(l, 100)).toBeCloseTo(4, 12);
@@ -77,7 +94,48 @@ describe('CVaR (METHOD.md §4)', () => {
   });
 });
 
+describe('CVaR weights (METHOD.md §4)', () => {
+  it('1/α on the worst losses and a fractional weight at the boundary, by hand', () => {
+    // α·n = 0.3·6 = 1.8: all of the worst loss (2.2) and 0.8 of the next (1.2).
+    const { value, weights } = solveCvarDual([0.3, 1.2, 0.05, 2.2, 0.7, 0.9], 0.3);
+    expect(value).toBeCloseTo((2.2 + 0.8 * 1.2) / 1.8, 12);
+    const want = [0, 0.8 / 0.3, 0, 1 / 0.3, 0, 0];
+    weights.forEach((w, i) => expect(w).toBeCloseTo(want[i], 12));
+    // Ties at the boundary share its weight: α·n = 1 over two losses equal to the maximum.
+    expect(Array.from(solveCvarDual([1, 2, 2, 0], 0.25).weights)).toEqual([0, 2, 2, 0]);
+    expect(Array.from(solveCvarDual([1, 2, 3], 1).weights)).toEqual([1, 1, 1]);
+  });
+  it('mean 1, at most 1/α, and mean(w·ℓ) = CVaR (= the sorted-tail average)', () => {
+    const l = exponentialSample(101, 9);
+    for (const alpha of [0.05, 0.1, 0.37, 0.5]) {
+      const { value, weights: w } = solveCvarDual(l, alpha);
+      expect(w.reduce((s, x) => s + x, 0) / l.length).toBeCloseTo(1, 12);
+      expect(Math.max(...w)).toBeLessThanOrEqual(1 / alpha + 1e-12);
+      expect(w.reduce((s, x, i) => s + x * l[i], 0) / l.length).toBeCloseTo(value, 12);
+      expect(value).toBe(cvar(l, alpha));
+    }
+  });
+});
+
 describe('KL worst case (METHOD.md §4)', () => {
+  it('weights are the tilt exp(ℓ/λ*) with KL = ρ; λ* → 0 puts all mass on the argmax', () => {
+    const l = exponentialSample(30, 4);
+    const n = l.length;
+    for (const rho of [0.01, 0.2, 1]) {
+      const { value, weights: w } = solveKlDual(l, rho);
+      expect(w.reduce((s, x) => s + x, 0) / n).toBeCloseTo(1, 12);
+      const kl = w.reduce((s, x) => s + (x > 0 ? x * Math.log(x) : 0), 0) / n; // KL(q‖p) with q = w/n, p = 1/n
+      expect(kl).toBeCloseTo(rho, 8);
+      expect(w.reduce((s, x, i) => s + x * l[i], 0) / n).toBeCloseTo(value, 9);
+      // log w is affine in ℓ (an exponential tilt): the same slope 1/λ* for every pair.
+      const slope = (Math.log(w[1]) - Math.log(w[0])) / (l[1] - l[0]);
+      for (let i = 2; i < n; i++) expect(Math.log(w[i]) - Math.log(w[0])).toBeCloseTo(slope * (l[i] - l[0]), 8);
+    }
+    expect(Array.from(solveKlDual([0.2, 3, 1, 3], Math.log(2) + 0.01).weights)).toEqual([0, 2, 0, 2]);
+    expect(solveKlDual([0.2, 3, 1, 3], Math.log(2) + 0.01).value).toBe(3);
+    expect(Array.from(solveKlDual([0.2, 3, 1], 0).weights)).toEqual([1, 1, 1]);
+  });
+
   it('equals the exponentially tilted distribution with KL = ρ, found independently', () => {
     const l = [0.2, 0.5, 1.1, 3.0, 0.7];
     const n = l.length;

@@ -1,9 +1,21 @@
 /**
  * Worst-case expected loss over divergence balls around the empirical distribution of a loss
- * vector — plain numbers, exact (no tensors). Used by evaluation (robust risk, robust accuracy)
- * and as the reference the training objectives are tested against. METHOD.md §2, §4.
+ * vector — plain numbers, exact (no tensors). Used by evaluation (robust risk, robust accuracy),
+ * by the training objectives, which solve their dual on every minibatch with these solvers
+ * (METHOD.md §3 "exact", §4), and as the reference those objectives are tested against. METHOD.md §2, §4.
  */
 import { logMeanExp, mean, variance } from '../stats';
+
+/**
+ * A dual solved exactly: the worst case `value` = sup_Q E_Q[ℓ] over the ball (= the dual minimum),
+ * and the likelihood ratios `weights` wᵢ = n·Q(i) that attain it (wᵢ ≥ 0, mean(w) = 1,
+ * mean(w·ℓ) = value). Since the dual variable sits at its optimum, ∂value/∂ℓᵢ = wᵢ/n (envelope
+ * theorem) — the gradient the training objectives use.
+ */
+export interface DualSolution {
+  value: number;
+  weights: Float64Array;
+}
 
 function toSortedDesc(losses: ArrayLike<number>): Float64Array {
   const s = Float64Array.from(losses as ArrayLike<number>);
@@ -24,7 +36,7 @@ interface Chi2Solution { value: number; eta: number }
  * the minimum is the smallest objective over these stationary points (inside their piece) and the
  * kinks (the losses themselves). Variances are kept by Welford updates to avoid cancellation.
  */
-function solveChi2(losses: ArrayLike<number>, rho: number): Chi2Solution {
+function chi2Dual(losses: ArrayLike<number>, rho: number): Chi2Solution {
   if (!(rho >= 0)) throw new Error(`chi2 worst case: rho must be ≥ 0, got ${rho}`);
   const n = losses.length;
   if (n === 0) throw new Error('chi2 worst case: empty loss vector');
@@ -62,12 +74,12 @@ function solveChi2(losses: ArrayLike<number>, rho: number): Chi2Solution {
 
 /** Exact worst-case expected loss over the χ² ball E[(dQ/dP − 1)²] ≤ ρ (METHOD.md §2). */
 export function chi2WorstCaseExact(losses: ArrayLike<number>, rho: number): number {
-  return solveChi2(losses, rho).value;
+  return chi2Dual(losses, rho).value;
 }
 
 /** The optimal dual variable η* of `chi2WorstCaseExact` (−∞ when ρ = 0 or the losses are constant). */
 export function chi2DualEta(losses: ArrayLike<number>, rho: number): number {
-  return solveChi2(losses, rho).eta;
+  return chi2Dual(losses, rho).eta;
 }
 
 /**
@@ -80,33 +92,45 @@ export function chi2WorstCaseClosedForm(losses: ArrayLike<number>, rho: number):
 }
 
 /**
- * Worst-case likelihood ratios w (mean 1, E[(w−1)²] ≤ ρ) attaining `chi2WorstCaseExact`:
- * w ∝ (ℓ − η*)₊. When the optimum puts all mass on the largest losses (ρ ≥ n/m_max − 1),
- * it is uniform over the argmax set. ρ = 0 or constant losses: all ones.
+ * The χ² dual of METHOD.md §2/§3 solved exactly, with the worst-case likelihood ratios
+ *   wᵢ* = (ℓᵢ − η*)₊ / mean((ℓ − η*)₊)      (mean 1; mean(w*²) = 1 + ρ when the constraint binds).
+ * When the optimum puts all mass on the largest losses (ρ ≥ n/#argmax − 1, η* = max ℓ) the
+ * weights are uniform over the argmax set; ρ = 0 or constant losses: all ones.
  */
-export function chi2WorstCaseWeights(losses: ArrayLike<number>, rho: number): Float64Array {
+export function solveChi2Dual(losses: ArrayLike<number>, rho: number): DualSolution {
   const n = losses.length;
-  const w = new Float64Array(n);
-  const { eta } = solveChi2(losses, rho);
-  if (!Number.isFinite(eta)) { w.fill(1); return w; }
+  const weights = new Float64Array(n);
+  const { value, eta } = chi2Dual(losses, rho);
+  if (!Number.isFinite(eta)) return { value, weights: weights.fill(1) };
   let sum = 0;
-  for (let i = 0; i < n; i++) { w[i] = Math.max(0, losses[i] - eta); sum += w[i]; }
+  for (let i = 0; i < n; i++) { weights[i] = Math.max(0, losses[i] - eta); sum += weights[i]; }
   if (sum > 0) {
-    for (let i = 0; i < n; i++) w[i] *= n / sum;
-    return w;
+    for (let i = 0; i < n; i++) weights[i] *= n / sum;
+    return { value, weights };
   }
+  return { value, weights: uniformOnArgmax(losses) };
+}
+
+/** Worst-case likelihood ratios of the χ² ball (mean 1, E[(w−1)²] ≤ ρ) attaining `chi2WorstCaseExact`; see `solveChi2Dual`. */
+export function chi2WorstCaseWeights(losses: ArrayLike<number>, rho: number): Float64Array {
+  return solveChi2Dual(losses, rho).weights;
+}
+
+/** n/#argmax on the largest losses, 0 elsewhere: the worst case when the ball reaches the maximum. */
+function uniformOnArgmax(losses: ArrayLike<number>): Float64Array {
+  const n = losses.length;
   let max = -Infinity, count = 0;
   for (let i = 0; i < n; i++) max = Math.max(max, losses[i]);
   for (let i = 0; i < n; i++) if (losses[i] === max) count++;
-  for (let i = 0; i < n; i++) w[i] = losses[i] === max ? n / count : 0;
-  return w;
+  return Float64Array.from(losses as ArrayLike<number>, (l) => (l === max ? n / count : 0));
 }
 
 /**
- * CVaR at level α ∈ (0, 1]: min_η η + E[(ℓ − η)₊]/α (METHOD.md §4), the mean of the worst α
- * fraction. The dual is piecewise linear and convex, minimised at the ⌈αn⌉-th largest loss.
+ * CVaR at level α ∈ (0, 1] (METHOD.md §4): min_η η + E[(ℓ − η)₊]/α, the mean of the worst α
+ * fraction. The dual is piecewise linear and convex, minimised at η* = the k-th largest loss,
+ * k = ⌈αn⌉ (the (1−α)-quantile).
  */
-export function cvar(losses: ArrayLike<number>, alpha: number): number {
+function cvarDual(losses: ArrayLike<number>, alpha: number): { value: number; eta: number } {
   if (!(alpha > 0 && alpha <= 1)) throw new Error(`cvar: alpha must be in (0, 1], got ${alpha}`);
   const n = losses.length;
   if (n === 0) throw new Error('cvar: empty loss vector');
@@ -115,24 +139,47 @@ export function cvar(losses: ArrayLike<number>, alpha: number): number {
   const eta = s[k - 1];
   let tail = 0;
   for (let i = 0; i < k; i++) tail += s[i] - eta;
-  return eta + tail / (n * alpha);
+  return { value: eta + tail / (n * alpha), eta };
+}
+
+/** CVaR_α of the losses: the mean of the worst α fraction (fractional boundary); see `cvarDual`. */
+export function cvar(losses: ArrayLike<number>, alpha: number): number {
+  return cvarDual(losses, alpha).value;
 }
 
 /**
- * Worst case over the KL ball KL(Q‖P) ≤ ρ: min_{λ>0} λρ + λ log E[exp(ℓ/λ)] (METHOD.md §4).
- * The derivative in λ is ρ − KL(q_λ‖p) with q_λ ∝ exp(ℓ/λ), increasing in λ, so the optimum is
- * found by bisection on log λ; when ρ ≥ log(n/#argmax) the sup is max ℓ (λ → 0).
+ * CVaR_α solved exactly, with its worst-case weights: wᵢ = 1/α on the losses above η*; the losses
+ * equal to η* share the rest of the budget αn equally, wᵢ = (αn − #{ℓ > η*}) / (#{ℓ = η*} · α)
+ * (the fractional boundary weight when αn is not an integer); 0 below η*. So 0 ≤ w ≤ 1/α,
+ * mean(w) = 1 and mean(w·ℓ) = CVaR_α (the mean of the worst α-fraction).
  */
-export function klWorstCase(losses: ArrayLike<number>, rho: number): number {
+export function solveCvarDual(losses: ArrayLike<number>, alpha: number): DualSolution {
+  const { value, eta } = cvarDual(losses, alpha);
+  const n = losses.length;
+  let above = 0, tied = 0;
+  for (let i = 0; i < n; i++) { if (losses[i] > eta) above++; else if (losses[i] === eta) tied++; }
+  // above + tied ≥ k = ⌈αn − 1e-9⌉, so share ≤ 1 but for that tolerance; above ≤ k − 1 < αn, so share > 0.
+  const share = Math.min(1, (alpha * n - above) / tied);
+  const weights = Float64Array.from(losses as ArrayLike<number>, (l) => (l > eta ? 1 : l === eta ? share : 0) / alpha);
+  return { value, weights };
+}
+
+/**
+ * The KL dual min_{λ>0} λρ + λ log E[exp(ℓ/λ)] (METHOD.md §4) with its minimiser λ*. The derivative
+ * in λ is ρ − KL(q_λ‖p) with q_λ ∝ exp(ℓ/λ), increasing in λ, so the optimum is found by bisection
+ * on log λ. λ* = ∞ when ρ = 0 or the losses are constant (value = mean); λ* = 0 when
+ * ρ ≥ log(n/#argmax): then even the point mass on the argmax set is inside the ball (value = max ℓ).
+ */
+function klDual(losses: ArrayLike<number>, rho: number): { value: number; lambda: number } {
   if (!(rho >= 0)) throw new Error(`kl worst case: rho must be ≥ 0, got ${rho}`);
   const n = losses.length;
   if (n === 0) throw new Error('kl worst case: empty loss vector');
   const s = toSortedDesc(losses);
   const max = s[0], min = s[n - 1];
-  if (rho === 0 || max === min) return mean(s);
+  if (rho === 0 || max === min) return { value: mean(s), lambda: Infinity };
   let nMax = 0;
   while (nMax < n && s[nMax] === max) nMax++;
-  if (rho >= Math.log(n / nMax)) return max;
+  if (rho >= Math.log(n / nMax)) return { value: max, lambda: 0 };
   const dual = (lambda: number): number => {
     const z = new Float64Array(n);
     for (let i = 0; i < n; i++) z[i] = s[i] / lambda;
@@ -154,5 +201,34 @@ export function klWorstCase(losses: ArrayLike<number>, rho: number): number {
     if (klOfTilt(mid) > rho) lo = mid; else hi = mid;
     if (hi / lo - 1 < 1e-14) break;
   }
-  return Math.min(dual(lo), dual(hi), dual(Math.sqrt(lo * hi)));
+  let best = { value: Infinity, lambda: hi };
+  for (const lambda of [lo, Math.sqrt(lo * hi), hi]) {
+    const value = dual(lambda);
+    if (value < best.value) best = { value, lambda };
+  }
+  return best;
+}
+
+/** Worst case over the KL ball KL(Q‖P) ≤ ρ: min_{λ>0} λρ + λ log E[exp(ℓ/λ)] (METHOD.md §4); see `klDual`. */
+export function klWorstCase(losses: ArrayLike<number>, rho: number): number {
+  return klDual(losses, rho).value;
+}
+
+/**
+ * The KL dual solved exactly, with its worst-case weights wᵢ* = n·exp(ℓᵢ/λ*) / Σⱼ exp(ℓⱼ/λ*)
+ * (max-shifted; the exponential tilt with KL(q‖p) = ρ). λ* → 0 (ρ ≥ log(n/#argmax)): uniform on
+ * the argmax set; λ* = ∞ (ρ = 0, constant losses): all ones.
+ */
+export function solveKlDual(losses: ArrayLike<number>, rho: number): DualSolution {
+  const { value, lambda } = klDual(losses, rho);
+  const n = losses.length;
+  if (lambda === Infinity) return { value, weights: new Float64Array(n).fill(1) };
+  if (lambda === 0) return { value, weights: uniformOnArgmax(losses) };
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) max = Math.max(max, losses[i]);
+  const weights = Float64Array.from(losses as ArrayLike<number>, (l) => Math.exp((l - max) / lambda));
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += weights[i];
+  for (let i = 0; i < n; i++) weights[i] *= n / sum;
+  return { value, weights };
 }

@@ -2,9 +2,15 @@
  * One tidy long table of every number in a report: one row per value.
  * Columns: run_id, run_name, method, section, metric, modality, corruption, severity, group, value, sd, lo, hi, n.
  * Empty cell = not applicable; "NA" = undefined on this data (e.g. AUROC with one class present).
+ * Section 'groups': the ranked groups and the pooled small groups (group "small groups (pooled)"),
+ * each pooled group listed once as metric 'pooledGroup' with its row count.
+ * Section 'shift': modality shift sensitivity per modality (share, sdConditional, risk = R_k).
+ * Section 'references': the majority-class accuracy and the logistic-regression reference of each run.
+ * Section 'gamma': the data-level γ behind B_eval and the run's training γ, one row per modality pair.
  * Section 'loeo' (leave-one-environment-out): run_name is the row label (method, with fusion when
  * needed), run_id the run(s) behind the value joined by ';', group the held-out group.
  */
+import { SMALL_GROUPS_LABEL } from '../evaluate/groups';
 import type { ReportModel } from './model';
 
 export const CSV_COLUMNS = ['run_id', 'run_name', 'method', 'section', 'metric', 'modality', 'corruption', 'severity', 'group', 'value', 'sd', 'lo', 'hi', 'n'] as const;
@@ -31,9 +37,33 @@ export function reportRows(m: ReportModel): Row[] {
     add({ section: 'distributional', metric: 'bEval', value: d.bEval });
     if (r.meta.B !== undefined) add({ section: 'distributional', metric: 'trainingB', value: r.meta.B });
     if (e.groups) {
-      for (const g of e.groups.groups) for (const k of ['accuracy', 'balancedAccuracy', 'macroF1', 'logLoss'] as const) add({ section: 'groups', metric: k, group: g.level, value: g[k], n: g.n });
+      const scores = ['accuracy', 'balancedAccuracy', 'macroF1', 'logLoss'] as const;
+      for (const g of e.groups.groups) {
+        if (g.small) add({ section: 'groups', metric: 'pooledGroup', group: g.level, value: g.n, n: g.n });
+        else for (const k of scores) add({ section: 'groups', metric: k, group: g.level, value: g[k], n: g.n });
+      }
+      const pooled = e.groups.pooled;
+      if (pooled) for (const k of scores) add({ section: 'groups', metric: k, group: SMALL_GROUPS_LABEL, value: pooled[k], n: pooled.n });
+      if (e.groups.minGroupSize !== undefined) add({ section: 'groups', metric: 'minGroupSize', value: e.groups.minGroupSize });
       add({ section: 'groups', metric: 'worstGroupAccuracy', group: e.groups.worstGroup, value: e.groups.worstGroupAccuracy });
     }
+    const shift = e.shiftSensitivity;
+    if (shift?.available) {
+      for (const x of shift.modalities) for (const k of ['share', 'sdConditional', 'risk'] as const) add({ section: 'shift', metric: k, modality: x.modality, value: x[k] });
+    }
+    const ref = e.references;
+    if (ref) {
+      add({ section: 'references', metric: 'majorityAccuracy', value: ref.majorityAccuracy });
+      const lr = ref.logisticRegression;
+      if (lr) for (const [k, v] of Object.entries(lr)) add({ section: 'references', metric: `logisticRegression${k.charAt(0).toUpperCase()}${k.slice(1)}`, value: v ?? null });
+    }
+    const pairs = (metric: string, g: (number | null)[][] | undefined) => {
+      if (!g) return;
+      e.modalityNames.forEach((a, i) => e.modalityNames.forEach((b, j) => { if (j > i) add({ section: 'gamma', metric, modality: `${a} × ${b}`, value: g[i]?.[j] ?? null }); }));
+    };
+    pairs('datasetGamma', e.datasetGamma);
+    pairs('trainingGamma', r.meta.gamma);
+    if (r.meta.bestEpoch !== undefined) add({ section: 'training', metric: 'selectedEpoch', value: r.meta.bestEpoch });
     for (const c of e.stress.curves) {
       c.severities.forEach((s, i) => {
         add({ section: 'stress', metric: 'accuracy', modality: c.modality, corruption: c.test, severity: s, value: c.accuracyMean[i], sd: c.accuracySd[i], n: e.stress.repeats });

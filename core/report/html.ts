@@ -5,13 +5,16 @@
  *
  * Section ids are stable (the app links to them): see `REPORT_SECTIONS`.
  */
+import { GAMMA_FIT_L2, GAMMA_FIT_STEPS, GAMMA_MAX_ROWS } from '../evaluate/eval-radius';
+import { SMALL_GROUPS_LABEL } from '../evaluate/groups';
 import { barChart, colorAt, esc, fmt, heatmap, lineChart, type LineSeries } from './charts';
-import type { ReportModel, ReportRun } from './model';
+import { isExposed, type ReportModel, type ReportRun } from './model';
 
 export const REPORT_SECTIONS = [
   ['summary', 'Summary'],
   ['nominal', 'Nominal performance'],
   ['distributional', 'Distributional robustness'],
+  ['shift', 'Modality shift sensitivity'],
   ['bound', 'Robustness bound'],
   ['stress', 'Stress tests'],
   ['missing', 'Missing modalities'],
@@ -65,6 +68,7 @@ svg .diag{stroke:#999;stroke-dasharray:4 3}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 pre{background:var(--bg-soft);padding:8px;font:10.5px/1.35 ui-monospace,"SFMono-Regular",Menlo,Consolas,"Liberation Mono",monospace;white-space:pre-wrap;word-break:break-all;max-height:none}
 td.pos{color:#006d4e}td.neg{color:#b0341b}
+tr.ref td{color:var(--muted);font-style:italic;background:#fafbfc}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;font-size:12px;margin:6px 0}
 dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}
 @page{size:A4;margin:13mm 12mm}
@@ -84,10 +88,10 @@ const fmt3 = (v: number | null | undefined) => fmt(v, 3);
 const signed = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? (v > 0 ? '+' : '') + v.toFixed(3) : '–');
 const swatch = (i: number) => `<span class="swatch" style="background:${colorAt(i)}"></span>`;
 
-function table(head: string[], rows: string[][], opts: { leftCols?: number } = {}): string {
+function table(head: string[], rows: string[][], opts: { leftCols?: number; rowClasses?: (string | undefined)[] } = {}): string {
   const left = opts.leftCols ?? 1;
   const th = head.map((h, i) => `<th${i < left ? ' class="l"' : ''}>${h}</th>`).join('');
-  const trs = rows.map((r) => `<tr>${r.map((c, i) => `<td${i < left ? ' class="l"' : ''}>${c}</td>`).join('')}</tr>`).join('');
+  const trs = rows.map((r, ri) => `<tr${opts.rowClasses?.[ri] ? ` class="${opts.rowClasses[ri]}"` : ''}>${r.map((c, i) => `<td${i < left ? ' class="l"' : ''}>${c}</td>`).join('')}</tr>`).join('');
   return `<div class="wrap"><table><thead><tr>${th}</tr></thead><tbody>${trs}</tbody></table></div>`;
 }
 
@@ -105,25 +109,47 @@ const runLabel = (r: ReportRun, i: number) => `${swatch(i)}${esc(r.meta.name)}`;
 // ---------------------------------------------------------------- sections
 
 function summarySection(m: ReportModel): string {
-  const rows = m.comparison.rows.map((c, i) => [
-    runLabel(m.runs[i], i), esc(c.method), esc(c.fusion), fmt3(c.metrics.accuracy), fmt3(c.robustAccuracy), fmt3(c.worstGroupAccuracy), fmt3(c.meanRelativeRobustness),
-  ]);
+  const rows = m.comparison.rows.map((c, i) => {
+    const x = m.exposure[i];
+    return [runLabel(m.runs[i], i), esc(c.method), esc(c.fusion), fmt3(c.metrics.accuracy), fmt3(c.robustAccuracy), fmt3(c.worstGroupAccuracy), fmt3(c.meanRelativeRobustness),
+      x && isExposed(x) ? `${esc(x.modality)} <span class="muted">(${fmt(x.share, 2)})</span>` : x?.modality ? '<span class="muted">none</span>' : '–'];
+  });
   return section('summary', `
 <ul class="summary">${m.summary.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>
 ${m.warnings.map((w) => `<div class="note warn">${esc(w)}</div>`).join('')}
-${table(['Run', 'Method', 'Fusion', 'Accuracy', `Robust accuracy (B=${fmt3(m.bEval)})`, 'Worst-group acc.', 'Mean rel. robustness'], rows, { leftCols: 3 })}`);
+${table(['Run', 'Method', 'Fusion', 'Accuracy', `Robust accuracy (B=${fmt3(m.bEval)})`, 'Worst-group acc.', 'Mean rel. robustness', 'Most exposed modality (share)'], rows, { leftCols: 3 })}`);
+}
+
+/**
+ * Reference rows (majority class, logistic regression) for a metrics table: the label cell, then
+ * `cells` of the metrics. When runs have different references of one kind (other splits or
+ * modality sets), each row names the runs it belongs to.
+ */
+function referenceRows(m: ReportModel, cells: (metrics: Record<string, number | null>) => string[]): { rows: string[][]; classes: string[] } {
+  const name = (id: string) => m.runs.find((r) => r.meta.id === id)?.meta.name ?? id;
+  const rows = m.references.rows.map((r) => {
+    const scoped = m.references.rows.filter((x) => x.kind === r.kind).length > 1;
+    return [`${esc(r.label)}${scoped ? `<br><span class="small">for ${esc(r.runIds.map(name).join(', '))}</span>` : ''}`, ...cells(r.metrics)];
+  });
+  return { rows, classes: rows.map(() => 'ref') };
+}
+
+function referenceNotes(m: ReportModel): string {
+  return m.references.notes.map((n) => `<p class="small muted">${esc(n)}</p>`).join('');
 }
 
 function nominalSection(m: ReportModel): string {
   const names = Object.keys(m.metricLabels);
   const rows = m.runs.map((r, i) => [runLabel(r, i), ...names.map((k) => fmt3(r.evaluation.nominal.metrics[k]))]);
+  const refs = referenceRows(m, (x) => names.map((k) => fmt3(x[k])));
   const cms = m.runs.map((r) => figure(heatmap({
     kind: 'confusion', title: `Confusion matrix — ${r.meta.name}`, rowLabels: r.evaluation.classes, colLabels: r.evaluation.classes,
     values: r.evaluation.nominal.confusion, scale: 'sequential', rowTitle: 'true', colTitle: 'predicted', digits: 0,
   }))).join('');
   return section('nominal', `
-<p>On the test split (${m.runs[0].evaluation.nTest} rows), never seen in training or model selection. AUROC is one-vs-rest (macro) beyond two classes; ECE uses 15 equal-width bins of the top probability.</p>
-${table(['Run', ...names.map((k) => esc(m.metricLabels[k].label + (m.metricLabels[k].higherIsBetter ? ' ↑' : ' ↓')))], rows)}
+<p>On the test split (${m.runs[0].evaluation.nTest} rows), never seen in training or model selection. AUROC is one-vs-rest (macro) beyond two classes; ECE uses 15 equal-width bins of the top probability. The last rows (in italics) are references on the same split: always predicting the training split's most frequent class, and a logistic regression (linear, early fusion, L2).</p>
+${table(['Run', ...names.map((k) => esc(m.metricLabels[k].label + (m.metricLabels[k].higherIsBetter ? ' ↑' : ' ↓')))], [...rows, ...refs.rows], { rowClasses: [...rows.map(() => undefined), ...refs.classes] })}
+${m.references.sentence ? `<p>${esc(m.references.sentence)}</p>` : ''}${referenceNotes(m)}
 <div class="charts">${cms}</div>`);
 }
 
@@ -141,9 +167,39 @@ function distributionalSection(m: ReportModel): string {
     ], yDomain: [0, 1], valueLabels: true,
   });
   return section('distributional', `
-<p>Every run is scored at one evaluation radius <b>B_eval = ${fmt3(m.bEval)}</b> (${esc(src)}), so methods meet on equal terms; a run's own training B is shown beside it and not used. χ² divergence without ½ factor (METHOD §2). Losses are per-sample cross-entropy on the test split. Robust accuracy = 1 − worst-case expected 0-1 loss over the χ² ball.</p>
+<p>Every run is scored at one evaluation radius <b>B_eval = ${fmt3(m.bEval)}</b> (${esc(src)}), so methods meet on equal terms; a run's own training B is shown beside it and not used. χ² divergence without ½ factor (METHOD §2). Losses are per-sample cross-entropy on the test split.</p>
+<p><b>Robust accuracy</b> is the accuracy on the worst-case reweighting of the test set: the χ² weights that maximise the mean log-loss within B_eval (exact dual, METHOD §5), applied to whether each prediction is right. It equals accuracy at B = 0 and drops furthest for a model whose largest losses are its errors, so two models of equal accuracy can differ in it.</p>
 ${table(['Run', 'Training B', 'Mean loss', 'SD loss', 'χ² worst case (exact)', 'χ² closed form', 'CVaR 0.1', 'CVaR 0.2', 'Accuracy', 'Robust accuracy'], rows)}
 <div class="charts">${figure(chart)}</div>`);
+}
+
+function shiftSection(m: ReportModel): string {
+  type Available = Extract<NonNullable<ReportRun['evaluation']['shiftSensitivity']>, { available: true }>;
+  const rho = m.runs.map((r) => r.evaluation.shiftSensitivity).find((s): s is Available => !!s?.available);
+  const blocks = m.runs.map((r, i) => {
+    const s = r.evaluation.shiftSensitivity;
+    const sentence = m.exposure[i].sentence;
+    if (!s || !s.available) return `<p class="muted">${esc(sentence)}</p>`;
+    const chart = barChart({
+      kind: 'shift-sensitivity', title: `Share of the loss spread — ${r.meta.name}`, categories: s.modalities.map((x) => x.modality),
+      series: [{ label: 'share sd(m_k)/sd(ℓ)', values: s.modalities.map((x) => x.share), color: colorAt(i) }],
+      yDomain: [0, 1], valueLabels: true, width: Math.max(240, 90 + s.modalities.length * 60), height: 160,
+    });
+    return figure(chart, sentence);
+  });
+  const mods = [...new Set(m.runs.flatMap((r) => (r.evaluation.shiftSensitivity?.available ? r.evaluation.shiftSensitivity.modalities.map((x) => x.modality) : [])))];
+  const rows = m.runs.filter((r) => r.evaluation.shiftSensitivity?.available).map((r) => {
+    const s = r.evaluation.shiftSensitivity as Available;
+    const i = m.runs.indexOf(r);
+    return [runLabel(r, i), fmt3(s.meanLoss), ...mods.map((mod) => {
+      const x = s.modalities.find((y) => y.modality === mod);
+      return x ? `${fmt(x.share, 2)} <span class="muted">(R ${fmt3(x.risk)})</span>` : '–';
+    })];
+  });
+  return section('shift', `
+<p>Which modality's shift is each model most exposed to (METHOD §5)? A shift of modality k alone reweights the test rows by a function of that modality, so its worst case over the χ² ball of radius ρ${rho ? ` = ${rho.rho}` : ''} is R_k = E[ℓ] + √ρ · sd(m_k), where m_k = E[ℓ | x^k] is the loss expected given modality k alone. m_k is estimated by cross-fitted ridge regression of each test row's log-loss on what the model sees of modality k: its embedding where the model has one, else the prepared features (${rho ? rho.folds : 5} seeded folds; penalty by inner cross-validation). The share sd(m_k)/sd(ℓ) is 0 when the loss does not move with the modality and 1 when it is a function of it; sd(m_k) is estimated from the fit's held-out error (the share is the square root of its cross-validated R²), which noise in the fit can lower but never raise.</p>
+<div class="charts">${blocks.join('')}</div>
+${rows.length ? table(['Run', 'Mean loss', ...mods.map((x) => `${esc(x)}<br><span class="muted">share (R_k)</span>`)], rows) : ''}`);
 }
 
 function boundSection(m: ReportModel): string {
@@ -171,10 +227,6 @@ function boundSection(m: ReportModel): string {
     ], width: Math.min(700, 120 + m.runs.length * 110),
   });
   const rhoRows = m.runs.map((r, i) => [runLabel(r, i), esc(r.meta.method), fmt3(r.meta.B), r.meta.rho ? esc(r.meta.rho.map((v, k) => `${r.evaluation.modalityNames[k] ?? k}: ${fmt(v, 3)}`).join(', ')) : '–', esc(r.meta.rhoDetails?.rule ?? String(r.meta.config.rhoRule ?? '–'))]);
-  const seen = new Set<string>();
-  const gammas = m.runs.filter((r) => r.meta.gamma && r.meta.gamma.length).filter((r) => { const k = JSON.stringify(r.meta.gamma); if (seen.has(k)) return false; seen.add(k); return true; })
-    .map((r) => figure(heatmap({ kind: 'gamma', title: `γ — ${r.meta.name}`, rowLabels: r.evaluation.modalityNames, colLabels: r.evaluation.modalityNames, values: r.meta.gamma!, scale: 'diverging', max: 1 }),
-      'Gaussian-copula correlation of modality-conditional losses (METHOD §3); blue negative, red positive.'));
   const env = m.runs.filter((r) => r.meta.rhoDetails).map((r) => {
     const d = r.meta.rhoDetails!;
     const lvl = (c: number) => esc(d.environments?.[c] ?? String(c));
@@ -189,8 +241,56 @@ function boundSection(m: ReportModel): string {
 <p>Modality-aware DRO couples per-modality radii ρ_k through γ: B = Σρ_k + 2Σ_{i&lt;j}|γ_ij|√(ρ_iρ_j). Bars compare, at B_eval = ${fmt3(m.bEval)}, the measured clean loss, the exact χ² worst case, its closed form E[ℓ] + √(B·Var ℓ) (equal while the worst-case weights stay non-negative, above it otherwise), the loss measured with every modality noised, and the extended bound r + (1 + √B) Σ L_k ε_k.</p>
 <div class="charts">${figure(chart)}</div>
 ${table(['Run', 'Method', 'Training B', 'Training ρ_k', 'ρ rule'], rhoRows, { leftCols: 2 })}
-${gammas.length ? `<div class="charts">${gammas.join('')}</div>` : '<p class="muted">No γ matrix stored with these runs.</p>'}
+${gammaBlock(m)}
 ${env}`);
+}
+
+/** Distinct matrices with the runs they come from (first run's name as the title). */
+function distinctMatrices(m: ReportModel, get: (r: ReportRun) => (number | null)[][] | undefined): { runs: ReportRun[]; values: (number | null)[][] }[] {
+  const out: { runs: ReportRun[]; values: (number | null)[][]; key: string }[] = [];
+  for (const r of m.runs) {
+    const v = get(r);
+    if (!v || !v.length) continue;
+    const key = JSON.stringify(v);
+    const same = out.find((x) => x.key === key);
+    if (same) same.runs.push(r); else out.push({ runs: [r], values: v, key });
+  }
+  return out;
+}
+
+/** Modality pairs where the two γ estimates have opposite signs (|γ| ≥ 0.05 for both). */
+function signDisagreements(mods: string[], a: (number | null)[][], b: (number | null)[][]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < mods.length; i++) for (let j = i + 1; j < mods.length; j++) {
+    const x = a[i]?.[j], y = b[i]?.[j];
+    if (typeof x === 'number' && typeof y === 'number' && Math.abs(x) >= 0.05 && Math.abs(y) >= 0.05 && Math.sign(x) !== Math.sign(y)) out.push(`${mods[i]}–${mods[j]} (${fmt(x, 2)} for B_eval, ${fmt(y, 2)} in training)`);
+  }
+  return out;
+}
+
+/**
+ * The two γ estimates side by side (METHOD.md §3, §5): the data-level γ behind B_eval
+ * (core/evaluate/eval-radius.ts) and each run's training-time γ (auxiliary heads during the warm-up,
+ * core/train/aux-heads.ts), each with how it was estimated and why their signs may differ.
+ */
+function gammaBlock(m: ReportModel): string {
+  const mods = (r: ReportRun) => r.evaluation.modalityNames;
+  const data = distinctMatrices(m, (r) => r.evaluation.datasetGamma);
+  const training = distinctMatrices(m, (r) => r.meta.gamma);
+  if (!data.length && !training.length) return '<p class="muted">No γ matrix is stored with these runs.</p>';
+  const fixed = (r: ReportRun) => { const g = r.meta.config.gammaMode; return typeof g === 'string' && g !== 'estimated' ? g : null; };
+  const maps = [
+    ...data.map((d) => figure(heatmap({ kind: 'gamma', title: 'γ for B_eval (data level)', rowLabels: mods(d.runs[0]), colLabels: mods(d.runs[0]), values: d.values, scale: 'diverging', max: 1 }),
+      data.length > 1 ? `For ${d.runs.map((r) => r.meta.name).join(', ')}.` : undefined)),
+    ...training.map((t) => figure(heatmap({ kind: 'gamma', title: `γ in training — ${t.runs[0].meta.name}`, rowLabels: mods(t.runs[0]), colLabels: mods(t.runs[0]), values: t.values, scale: 'diverging', max: 1 }),
+      fixed(t.runs[0]) ? `Fixed by the user (${fixed(t.runs[0])}), not estimated.` : t.runs.length > 1 ? `Also ${t.runs.slice(1).map((r) => r.meta.name).join(', ')}.` : undefined)),
+  ];
+  const flips = data.length && training.length ? training.flatMap((t) => signDisagreements(mods(t.runs[0]), data[0].values, t.values).map((x) => `${t.runs[0].meta.name}: ${x}`)) : [];
+  return `<h3>Two estimates of γ</h3>
+<div class="charts">${maps.join('')}</div>
+<p class="small"><b>γ for B_eval</b> (a property of the data, the same for every run on this split): one multinomial logistic regression per modality, fit on the training split alone (${GAMMA_FIT_STEPS} full-batch gradient steps, L2 penalty ${GAMMA_FIT_L2}, at most ${GAMMA_MAX_ROWS.toLocaleString('en-US')} evenly spaced rows); γ_ij is the Gaussian-copula correlation of their per-row training losses (normal scores of the ranks, then Pearson).</p>
+<p class="small"><b>γ in training</b> (a run's own B, mm-dro only): the same copula correlation, of the training losses of one linear auxiliary head per modality, trained with the model on its encoder outputs (on the raw inputs for early fusion) during the ERM warm-up — unless the run fixed γ.</p>
+<p class="small">The two can differ in sign: they correlate the losses of different predictors (linear models of each raw modality, against heads on embeddings that the shared objective shapes together, which can make modalities specialise on different rows), and a small correlation estimated on finite rows can change sign by chance. B uses |γ| only, so a sign difference alone leaves the radius unchanged.${flips.length ? ` Here the signs differ for ${esc(flips.join('; '))}.` : ''}</p>`;
 }
 
 function stressSection(m: ReportModel): string {
@@ -265,22 +365,39 @@ ${lo.note ? `<div class="note">${esc(lo.note)}</div>` : ''}
 <div class="charts">${figure(chart)}</div></div>`;
 }
 
+/** Ranked groups, then the pooled small groups as one row (METHOD.md §5): the rows the report shows. */
+function groupRows(g: NonNullable<ReportRun['evaluation']['groups']>): { level: string; n: number; accuracy: number | null; balancedAccuracy: number | null }[] {
+  const rows = g.groups.filter((x) => !x.small).map((x) => ({ level: x.level, n: x.n, accuracy: x.accuracy, balancedAccuracy: x.balancedAccuracy }));
+  if (g.pooled) rows.push({ level: SMALL_GROUPS_LABEL, n: g.pooled.n, accuracy: g.pooled.accuracy, balancedAccuracy: g.pooled.balancedAccuracy });
+  return rows;
+}
+
 function groupsSection(m: ReportModel): string {
   const withGroups = m.runs.filter((r) => r.evaluation.groups);
   if (!withGroups.length) return section('groups', `<p class="muted">This dataset has no group / environment column, so there are no per-group metrics.</p>${loeoBlock(m)}`);
-  const levels = [...new Set(withGroups.flatMap((r) => r.evaluation.groups!.groups.map((g) => g.level)))];
+  const rowsOf = (r: ReportRun) => (r.evaluation.groups ? groupRows(r.evaluation.groups) : []);
+  const levels = [...new Set(withGroups.flatMap((r) => rowsOf(r).map((g) => g.level)))];
   const chart = barChart({
     kind: 'group-bars', title: 'Accuracy per group', categories: levels, yDomain: [0, 1],
-    series: m.runs.map((r, i) => ({ label: r.meta.name, color: colorAt(i), values: levels.map((l) => r.evaluation.groups?.groups.find((g) => g.level === l)?.accuracy ?? null) })),
+    series: m.runs.map((r, i) => ({ label: r.meta.name, color: colorAt(i), values: levels.map((l) => rowsOf(r).find((g) => g.level === l)?.accuracy ?? null) })),
   });
-  const counts = withGroups[0].evaluation.groups!.groups;
+  const counts = rowsOf(withGroups[0]);
   const rows = levels.map((l) => [esc(l), String(counts.find((g) => g.level === l)?.n ?? '–'),
-    ...m.runs.flatMap((r) => { const g = r.evaluation.groups?.groups.find((x) => x.level === l); return [fmt3(g?.accuracy), fmt3(g?.balancedAccuracy)]; })]);
+    ...m.runs.flatMap((r) => { const g = rowsOf(r).find((x) => x.level === l); return [fmt3(g?.accuracy), fmt3(g?.balancedAccuracy)]; })]);
   rows.push(['<b>worst group</b>', '', ...m.runs.flatMap((r) => [`<b>${fmt3(r.evaluation.groups?.worstGroupAccuracy)}</b>`, esc(r.evaluation.groups?.worstGroup ?? '')])]);
+  const g0 = withGroups[0].evaluation.groups!;
+  const pooled = g0.pooled;
+  const rule = g0.minGroupSize === undefined
+    ? 'Worst-group accuracy is the minimum over every group present (these runs were scored before groups had a minimum size).'
+    : `Worst-group accuracy is the minimum over the groups with at least ${g0.minGroupSize} test rows (max(10, 2% of the test rows), METHOD §5). Smaller groups are pooled into one row, which counts toward the worst group only when the pool itself reaches ${g0.minGroupSize} rows: one or two rows cannot measure a group's accuracy.`;
+  const pooledNote = pooled
+    ? `<p class="small">Pooled as “${esc(SMALL_GROUPS_LABEL)}” (${pooled.n} rows, ${pooled.ranked ? 'ranked' : 'too few to rank'}): ${esc(pooled.levels.join(', '))}.</p>`
+    : '';
   return section('groups', `
-<p>Per-group metrics on the test split with counts; worst-group accuracy is the minimum over groups present.</p>
+<p>Per-group metrics on the test split with counts. ${esc(rule)}</p>
 <div class="charts">${figure(chart)}</div>
 ${table(['Group', 'n (test)', ...m.runs.flatMap((r, i) => [`${runLabel(r, i)} acc.`, 'bal. acc.'])], rows)}
+${pooledNote}
 ${loeoBlock(m)}`);
 }
 
@@ -308,6 +425,8 @@ function comparisonSection(m: ReportModel): string {
   const base = m.runs.find((r) => r.meta.id === c.baselineRunId)!;
   const names = Object.keys(m.metricLabels);
   const rows = c.rows.map((row, i) => [runLabel(m.runs[i], i), esc(row.method), esc(row.fusion), fmt3(row.trainingB), ...names.map((k) => fmt3(row.metrics[k])), fmt3(row.worstGroupAccuracy), fmt3(row.robustAccuracy), fmt3(row.chi2Exact), fmt3(row.cvar10), fmt3(row.meanRelativeRobustness), fmt(row.meanEffectiveRobustness, 2)]);
+  const refs = referenceRows(m, (x) => ['reference', '', '–', ...names.map((k) => fmt3(x[k])), fmt3(x.worstGroupAccuracy), fmt3(x.robustAccuracy), '–', '–', '–', '–']);
+  const allRows = [...rows, ...refs.rows];
   const metricName = { accuracy: 'Accuracy', worstGroupAccuracy: 'Worst-group accuracy', robustAccuracy: 'Robust accuracy' } as const;
   const bRows = c.bootstrap.map((b) => {
     const i = m.runs.findIndex((r) => r.meta.id === b.runId);
@@ -327,7 +446,7 @@ function comparisonSection(m: ReportModel): string {
   })) : '';
   return section('comparison', `
 <p>Baseline: <b>${esc(base.meta.name)}</b> (${esc(c.baselineReason)}).</p>
-${table(['Run', 'Method', 'Fusion', 'Train B', ...names.map((k) => esc(m.metricLabels[k].label)), 'Worst-group', 'Robust acc.', 'χ² exact', 'CVaR 0.1', 'Rel. rob.', 'Eff. rob.'], rows, { leftCols: 3 })}
+${table(['Run', 'Method', 'Fusion', 'Train B', ...names.map((k) => esc(m.metricLabels[k].label)), 'Worst-group', 'Robust acc.', 'χ² exact', 'CVaR 0.1', 'Rel. rob.', 'Eff. rob.'], allRows, { leftCols: 3, rowClasses: [...rows.map(() => undefined), ...refs.classes] })}
 <h3>Paired bootstrap (difference run − baseline)</h3>
 ${c.bootstrap.length ? `<p class="small muted">${c.bootstrap[0].resamples} resamples of the test rows, seed ${c.bootstrap[0].seed}; percentile 95% intervals; the same resampled rows for both runs.</p>${table(['Run', 'Metric', 'Difference', '95% interval', 'Excludes 0'], bRows, { leftCols: 2 })}` : ''}
 ${c.bootstrapNote ? `<div class="note">${esc(c.bootstrapNote)}</div>` : ''}
@@ -347,22 +466,41 @@ function calibrationSection(m: ReportModel): string {
 ${table(['Run', 'ECE', 'Log-loss'], rows)}`);
 }
 
+/** Training-history keys in words (chart legends); other keys are split at their capitals. */
+const SERIES_LABELS: Record<string, string> = {
+  trainLoss: 'training loss', objective: 'training objective', robustObjective: 'training objective',
+  valLoss: 'validation loss', valAccuracy: 'validation accuracy', valRobustObjective: 'validation objective',
+  worstGroupAccuracy: 'validation worst-group accuracy', worstGroupValAccuracy: 'validation worst-group accuracy',
+};
+/** Keys that are not curves of a loss or an accuracy (their scale would flatten the others). */
+const NOT_CURVES = new Set(['epoch', 'seconds', 'durationMs', 'B']);
+
+export function seriesLabel(key: string): string {
+  return SERIES_LABELS[key] ?? key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
 function trainingSection(m: ReportModel): string {
   const withHist = m.runs.filter((r) => r.history && r.history.length);
   if (!withHist.length) return section('training', '<p class="muted">No training history stored with these runs.</p>');
   const charts = withHist.map((r) => {
     const h = r.history!;
-    const keys = [...new Set(h.flatMap((e) => Object.keys(e)))].filter((k) => k !== 'epoch' && h.some((e) => typeof e[k] === 'number'));
-    const lossKeys = keys.filter((k) => !/acc/i.test(k));
-    const accKeys = keys.filter((k) => /acc/i.test(k));
-    const series = (ks: string[]) => ks.map((k, j) => ({ label: k, x: h.map((e) => e.epoch), y: h.map((e) => (typeof e[k] === 'number' ? (e[k] as number) : null)), color: colorAt(j), markers: h.length <= 30 }));
+    const keys = [...new Set(h.flatMap((e) => Object.keys(e)))].filter((k) => !NOT_CURVES.has(k) && h.some((e) => typeof e[k] === 'number'));
+    // One line per label: `objective` and `robustObjective` name the same series.
+    const byLabel = new Map<string, string>();
+    for (const k of keys) if (!byLabel.has(seriesLabel(k))) byLabel.set(seriesLabel(k), k);
+    const unique = [...byLabel.values()];
+    const lossKeys = unique.filter((k) => !/acc/i.test(k));
+    const accKeys = unique.filter((k) => /acc/i.test(k));
+    const series = (ks: string[]) => ks.map((k, j) => ({ label: seriesLabel(k), x: h.map((e) => e.epoch), y: h.map((e) => (typeof e[k] === 'number' ? (e[k] as number) : null)), color: colorAt(j), markers: h.length <= 30 }));
+    const marks = r.meta.bestEpoch !== undefined ? [{ x: r.meta.bestEpoch, label: `selected epoch ${r.meta.bestEpoch}` }] : [];
     return [
-      lossKeys.length ? figure(lineChart({ kind: 'training-curve', title: `${r.meta.name} — losses`, xLabel: 'epoch', series: series(lossKeys) })) : '',
-      accKeys.length ? figure(lineChart({ kind: 'training-curve', title: `${r.meta.name} — accuracies`, xLabel: 'epoch', series: series(accKeys), yDomain: [0, 1] })) : '',
+      lossKeys.length ? figure(lineChart({ kind: 'training-curve', title: `${r.meta.name} — losses`, xLabel: 'epoch', series: series(lossKeys), marks })) : '',
+      accKeys.length ? figure(lineChart({ kind: 'training-curve', title: `${r.meta.name} — accuracies`, xLabel: 'epoch', series: series(accKeys), yDomain: [0, 1], marks })) : '',
     ].join('');
   }).join('');
   const none = m.runs.filter((r) => !r.history || !r.history.length).map((r) => esc(r.meta.name));
-  return section('training', `<div class="charts">${charts}</div>${none.length ? `<p class="muted small">No history stored for ${none.join(', ')}.</p>` : ''}`);
+  const marked = withHist.some((r) => r.meta.bestEpoch !== undefined);
+  return section('training', `${marked ? '<p>The dashed line marks the selected epoch: the one whose weights were kept by model selection on the validation split.</p>' : ''}<div class="charts">${charts}</div>${none.length ? `<p class="muted small">No history stored for ${none.join(', ')}.</p>` : ''}`);
 }
 
 function appendixSection(m: ReportModel): string {
@@ -374,6 +512,8 @@ function appendixSection(m: ReportModel): string {
 <dl class="kv"><dt>Method / fusion</dt><dd>${esc(r.meta.method)} / ${esc(r.meta.fusion)}</dd>
 <dt>Training seed</dt><dd>${esc(r.meta.seed)}</dd><dt>Evaluation (stress) seed</dt><dd>${esc(e.seed)} · R = ${e.stress.repeats} · severities ${esc(e.stress.severities.join(', '))}</dd>
 <dt>Split</dt><dd>${esc(e.splitDescription)} · ${e.nTest} test rows</dd>
+${r.meta.bestEpoch !== undefined ? `<dt>Selected epoch</dt><dd>${r.meta.bestEpoch}</dd>` : ''}
+${e.shiftSensitivity?.available ? `<dt>Shift sensitivity</dt><dd>${e.shiftSensitivity.folds} folds, seed ${esc(e.shiftSensitivity.seed)}, ρ = ${e.shiftSensitivity.rho}; ridge α per fold: ${esc(e.shiftSensitivity.modalities.map((x) => `${x.modality} ${x.alphas.join('/')}`).join('; '))}</dd>` : ''}
 <dt>Backend / device</dt><dd>${esc(r.meta.backend)}${r.meta.device ? ' / ' + esc(r.meta.device) : ''}</dd>
 <dt>App version</dt><dd>${esc(r.meta.appVersion)}</dd><dt>Created</dt><dd>${esc(r.meta.createdAt)}</dd>
 <dt>Dataset</dt><dd>${esc(r.meta.dataset.name)}${r.meta.dataset.version !== undefined ? ' v' + esc(r.meta.dataset.version) : ''}</dd></dl>
@@ -407,6 +547,7 @@ export function renderHtml(m: ReportModel): string {
 ${summarySection(m)}
 ${nominalSection(m)}
 ${distributionalSection(m)}
+${shiftSection(m)}
 ${boundSection(m)}
 ${stressSection(m)}
 ${missingSection(m)}

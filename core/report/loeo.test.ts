@@ -37,7 +37,7 @@ describe('leave-one-environment-out report block', () => {
 
   it('has one row per (method, fusion) and one column per held-out group in level order', () => {
     const lo = r.loeo!;
-    expect(r.schemaVersion).toBe(2);
+    expect(r.schemaVersion).toBe(REPORT_SCHEMA_VERSION);
     expect(lo.groups).toEqual(['north', 'south', 'east']);
     expect(lo.rows.map((x) => x.label)).toEqual(['erm', 'mm-dro']);
     const erm = lo.rows[0];
@@ -100,7 +100,7 @@ describe('leave-one-environment-out report block', () => {
     expect(renderCsv(r)).toContain(',loeo,meanHeldOutAccuracy,');
   });
 
-  it('round-trips through JSON, and a v1 document reads as v2 with no LOEO table', () => {
+  it('round-trips through JSON, and a v1 document reads as the current version with no LOEO table', () => {
     expect(parseReportJson(renderJson(r))).toEqual(r);
     const v1 = { ...JSON.parse(renderJson(r)), schemaVersion: 1 } as Record<string, unknown>;
     delete v1.loeo;

@@ -13,13 +13,19 @@ import { z } from 'zod';
 import { DrmmError } from '../errors';
 import { accuracyStatistic, DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES, pairedBootstrap, robustAccuracyStatistic, worstGroupAccuracyStatistic } from '../evaluate/bootstrap';
 import { extendedBound } from '../evaluate/encoder-error';
-import { scoreSamples } from '../evaluate/evaluate-run';
-import { argmaxRows, listMetrics } from '../evaluate/metrics';
-import { RunEvaluationSchema, type RunEvaluation } from '../evaluate/schema';
+import { withCurrentScores } from '../evaluate/evaluate-run';
+import { SMALL_GROUPS_LABEL } from '../evaluate/groups';
+import { argmaxRows, listMetrics, sampleLosses } from '../evaluate/metrics';
+import { EVALUATION_VERSION, RunEvaluationSchema, type RunEvaluation } from '../evaluate/schema';
 import { getStressTest } from '../evaluate/stress';
 
-/** v2: `loeo` (leave-one-environment-out table). v1 documents read as v2 with `loeo: null` (core/report/json.ts). */
-export const REPORT_SCHEMA_VERSION = 2;
+/**
+ * v3 (METHOD.md version 2): robust accuracy under the worst-case reweighting of the log-losses,
+ * worst-group accuracy over groups of a minimum size, modality shift sensitivity (`exposure`),
+ * reference rows (`references`), the data-level γ, `meta.bestEpoch`. v2: `loeo`.
+ * Older documents are upgraded on reading (core/report/json.ts).
+ */
+export const REPORT_SCHEMA_VERSION = 3;
 
 const N = z.number().nullable();
 
@@ -65,6 +71,8 @@ export const RunMetaSchema = z.object({
   /** Per-modality training radii, in modality order. */
   rho: z.array(z.number()).optional(),
   rhoDetails: RhoDetailsSchema.optional(),
+  /** The 1-based epoch whose weights were kept (model selection, METHOD.md §6); marked on the training curves. */
+  bestEpoch: z.number().int().optional(),
   createdAt: z.string(),
 });
 export type RunMeta = z.infer<typeof RunMetaSchema>;
@@ -140,6 +148,34 @@ export const LoeoSchema = z.object({
 });
 export type Loeo = z.infer<typeof LoeoSchema>;
 
+/** A reference row of the metrics tables (METHOD.md §5 "References in every report"). */
+export const ReferenceRowSchema = z.object({
+  kind: z.enum(['majority', 'logistic-regression']),
+  label: z.string(),
+  /** Null where the reference has no such value (the majority class has an accuracy only). */
+  metrics: z.object({ accuracy: N, balancedAccuracy: N, macroF1: N, logLoss: N, robustAccuracy: N, worstGroupAccuracy: N }),
+  /** The runs this reference belongs to (same split and modalities). */
+  runIds: z.array(z.string()),
+});
+export const ReferencesSchema = z.object({
+  rows: z.array(ReferenceRowSchema),
+  /** Whether each run beats its references, in words; null when no run has any. */
+  sentence: z.string().nullable(),
+  notes: z.array(z.string()),
+});
+export type References = z.infer<typeof ReferencesSchema>;
+
+/** Per run: the modality whose shift the model is most exposed to (METHOD.md §5 "Modality shift sensitivity"). */
+export const ExposureSchema = z.object({
+  runId: z.string(),
+  modality: z.string().nullable(),
+  share: N,
+  risk: N,
+  /** The finding in words, or why it is missing. */
+  sentence: z.string(),
+});
+export type Exposure = z.infer<typeof ExposureSchema>;
+
 export const ReportModelSchema = z.object({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
   title: z.string(),
@@ -166,6 +202,9 @@ export const ReportModelSchema = z.object({
   missingMatrix: MissingMatrixSchema,
   /** Null when no run in the report used a leave-one-group-out split. */
   loeo: LoeoSchema.nullable(),
+  references: ReferencesSchema,
+  /** One entry per run, in run order. */
+  exposure: z.array(ExposureSchema),
 });
 export type ReportModel = z.infer<typeof ReportModelSchema>;
 export type ReportRun = z.infer<typeof ReportRunSchema>;
@@ -197,6 +236,8 @@ const sameRows = (a: RunEvaluation, b: RunEvaluation) =>
 const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 const nz = (v: number | null | undefined): number | null => (finite(v) ? v : null);
 const f2 = (v: number | null | undefined) => (finite(v) ? v.toFixed(2) : 'n/a');
+/** A group level as the summary names it ("the pooled small groups" for the pool). */
+const groupInWords = (level: string) => (level === SMALL_GROUPS_LABEL ? 'the pooled small groups' : level);
 const meanOf = (v: (number | null)[]) => { const f = v.filter(finite); return f.length ? f.reduce((a, b) => a + b, 0) / f.length : null; };
 
 export function buildReport(inputs: ReportRunInput[], opts: BuildReportOptions = {}): ReportModel {
@@ -213,19 +254,19 @@ export function buildReport(inputs: ReportRunInput[], opts: BuildReportOptions =
   const datasets = new Set(runsIn.map((r) => r.meta.dataset.name + '@' + (r.meta.dataset.hashes.map((h) => h.sha256).join(','))));
   if (datasets.size > 1) warnings.push('The runs come from different datasets (or dataset versions); comparisons between them are not like for like.');
 
-  // ---- re-score at the shared B_eval where a run was stored at another radius
+  // ---- every run in the current definitions (METHOD.md §5, v2), at the shared B_eval
   const runs: ReportRun[] = runsIn.map((r) => {
-    const { samples, ...summary } = r.evaluation;
-    const ev = { ...summary };
-    if (Math.abs(ev.distributional.bEval - bEval) > 1e-12) {
-      const scored = scoreSamples(samples, ev.classes.length, bEval, ev.groupLevels);
-      ev.distributional = scored.distributional;
-      if (ev.encoder.available && finite(ev.encoder.sumContribution)) {
-        const eb = extendedBound(ev.distributional.meanLoss ?? NaN, ev.distributional.sdLoss ?? NaN, bEval, ev.encoder.sumContribution);
-        ev.encoder = { ...ev.encoder, bEval, robustRisk: nz(eb.robustRisk), bound: nz(eb.bound) };
-      }
-      warnings.push(`${r.meta.name} was evaluated at B = ${r.evaluation.distributional.bEval.toFixed(3)}; its distributional metrics were recomputed at B_eval = ${bEval.toFixed(3)} from its stored test predictions.`);
+    const { samples, ...ev } = withCurrentScores(r.evaluation, bEval); // the report keeps no per-sample block
+    const stored = r.evaluation.distributional.bEval;
+    const moved = Math.abs(stored - bEval) > 1e-12;
+    if (moved && ev.encoder.available && finite(ev.encoder.sumContribution)) {
+      const eb = extendedBound(ev.distributional.meanLoss ?? NaN, ev.distributional.sdLoss ?? NaN, bEval, ev.encoder.sumContribution);
+      ev.encoder = { ...ev.encoder, bEval, robustRisk: nz(eb.robustRisk), bound: nz(eb.bound) };
     }
+    // The reference's robust accuracy was scored at the stored radius; its predictions are not stored.
+    if (moved && ev.references?.logisticRegression) ev.references = { ...ev.references, logisticRegression: { ...ev.references.logisticRegression, robustAccuracy: null } };
+    if (moved) warnings.push(`${r.meta.name} was evaluated at B = ${stored.toFixed(3)}; its distributional metrics were recomputed at B_eval = ${bEval.toFixed(3)} from its stored test predictions${ev.references?.logisticRegression ? ' (its logistic-regression reference has no robust accuracy at this radius)' : ''}.`);
+    if (r.evaluation.version < EVALUATION_VERSION) warnings.push(`${r.meta.name} was evaluated before v2: its robust accuracy and worst-group accuracy were re-scored from its stored test predictions, and its modality shift sensitivity was not computed.`);
     return { meta: r.meta, evaluation: ev, history: r.history };
   });
 
@@ -244,6 +285,7 @@ export function buildReport(inputs: ReportRunInput[], opts: BuildReportOptions =
   const bootstrap: z.infer<typeof BootstrapRowSchema>[] = [];
   let bootstrapNote: string | undefined;
   const predOf = (e: RunEvaluation) => argmaxRows(e.samples.probs, e.samples.y.length, e.classes.length);
+  const lossesOf = (e: RunEvaluation) => sampleLosses(e.samples.probs, e.samples.y, e.classes.length);
   const basePred = predOf(baseline.evaluation);
   const bs = baseline.evaluation.samples;
   const skippedSplit: string[] = [];
@@ -262,7 +304,7 @@ export function buildReport(inputs: ReportRunInput[], opts: BuildReportOptions =
     if (levels && bs.group && r.evaluation.samples.group) {
       add('worstGroupAccuracy', worstGroupAccuracyStatistic(basePred, bs.y, bs.group, levels.length), worstGroupAccuracyStatistic(pred, y, r.evaluation.samples.group, levels.length));
     }
-    add('robustAccuracy', robustAccuracyStatistic(basePred, bs.y, bEval), robustAccuracyStatistic(pred, y, bEval));
+    add('robustAccuracy', robustAccuracyStatistic(lossesOf(baseline.evaluation), basePred, bs.y, bEval), robustAccuracyStatistic(lossesOf(r.evaluation), pred, y, bEval));
   }
   if (skippedSplit.length) bootstrapNote = `No paired interval for ${skippedSplit.join(', ')}: not scored on the same test rows as ${baseline.meta.name}.`;
   if (runsIn.length === 1) bootstrapNote = 'One run only: nothing to compare.';
@@ -347,6 +389,8 @@ export function buildReport(inputs: ReportRunInput[], opts: BuildReportOptions =
     effectiveRobustness: { ermRunId: erm ? erm.meta.id : null, entries: erEntries, note: erNote },
     missingMatrix,
     loeo: buildLoeo(runs),
+    references: buildReferences(runs),
+    exposure: runs.map((r) => exposureOf(r, runs.length === 1)),
   };
   model.summary = writeSummary(model);
   return ReportModelSchema.parse(JSON.parse(JSON.stringify(model)));
@@ -390,6 +434,108 @@ export function buildLoeo(runs: ReportRun[]): Loeo | null {
   return { groups, rows, ...(note ? { note } : {}) };
 }
 
+// ---------------------------------------------------------------- references (METHOD.md §5)
+
+type RefMetrics = z.infer<typeof ReferenceRowSchema>['metrics'];
+const REF_WHAT = { majority: 'the majority class', 'logistic-regression': 'logistic regression' } as const;
+const REF_LABEL = { majority: 'Majority class', 'logistic-regression': 'Logistic regression' } as const;
+
+/** The reference metrics of one run, by kind (absent when the run has none of that kind). */
+function referenceMetrics(r: ReportRun): { kind: keyof typeof REF_LABEL; metrics: RefMetrics }[] {
+  const ref = r.evaluation.references;
+  if (!ref) return [];
+  const out: { kind: keyof typeof REF_LABEL; metrics: RefMetrics }[] = [];
+  if (finite(ref.majorityAccuracy)) {
+    out.push({ kind: 'majority', metrics: { accuracy: ref.majorityAccuracy, balancedAccuracy: null, macroF1: null, logLoss: null, robustAccuracy: null, worstGroupAccuracy: null } });
+  }
+  const lr = ref.logisticRegression;
+  if (lr) out.push({ kind: 'logistic-regression', metrics: { ...lr, worstGroupAccuracy: lr.worstGroupAccuracy ?? null } });
+  return out;
+}
+
+/** "A", "A and B", "A, B and C". */
+function listNames(names: string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+const f3 = (v: number | null | undefined) => (finite(v) ? v.toFixed(3) : 'n/a');
+
+/** One reference's values across runs: a single number, or the range when runs have different ones. */
+function refValueText(values: number[]): string {
+  const lo = Math.min(...values), hi = Math.max(...values);
+  return lo === hi ? f3(lo) : `${f3(lo)}–${f3(hi)}`;
+}
+
+/** Whether each run's accuracy beats each of its references, in one sentence. */
+export function referenceSentence(runs: ReportRun[]): string | null {
+  const entries = runs.flatMap((r) => referenceMetrics(r).filter((x) => finite(x.metrics.accuracy)).map((x) => ({ r, kind: x.kind, ref: x.metrics.accuracy!, acc: r.evaluation.nominal.metrics.accuracy })));
+  if (!entries.length) return null;
+  const kinds = (['majority', 'logistic-regression'] as const).filter((k) => entries.some((e) => e.kind === k));
+  if (runs.length === 1) {
+    const parts = kinds.map((k) => { const e = entries.find((x) => x.kind === k)!; return { beats: finite(e.acc) && e.acc > e.ref, text: `${REF_WHAT[k]} (${f3(e.ref)})` }; });
+    const acc = runs[0].evaluation.nominal.metrics.accuracy;
+    const verb = (b: boolean) => (b ? 'beats' : 'does not beat');
+    const body = parts.length === 2 && parts[0].beats !== parts[1].beats
+      ? `${verb(parts[0].beats)} ${parts[0].text} but ${parts[1].beats ? 'beats' : 'not'} ${parts[1].text}`
+      : `${verb(parts[0].beats)} ${parts.map((p) => p.text).join(' and ')}`;
+    return `With accuracy ${f3(acc)}, the model ${body}.`;
+  }
+  const clauses = kinds.map((k) => {
+    const of = entries.filter((e) => e.kind === k);
+    const what = `${REF_WHAT[k]} (accuracy ${refValueText(of.map((e) => e.ref))})`;
+    const winners = of.filter((e) => finite(e.acc) && e.acc > e.ref).map((e) => e.r.meta.name);
+    const losers = of.filter((e) => !(finite(e.acc) && e.acc > e.ref)).map((e) => e.r.meta.name);
+    const all = of.length === runs.length;
+    if (!losers.length) return `${all ? 'every run beats' : `${listNames(winners)} beat${winners.length === 1 ? 's' : ''}`} ${what}`;
+    if (!winners.length) return `${all ? 'no run beats' : `${listNames(losers)} ${losers.length === 1 ? 'does' : 'do'} not beat`} ${what}`;
+    return `${listNames(winners)} beat${winners.length === 1 ? 's' : ''} ${what} and ${listNames(losers)} ${losers.length === 1 ? 'does' : 'do'} not`;
+  });
+  const text = clauses.join('; ');
+  return text.charAt(0).toUpperCase() + text.slice(1) + '.';
+}
+
+/** The reference rows of the report: one per distinct (kind, values), with the runs they belong to. */
+export function buildReferences(runs: ReportRun[]): References {
+  const rows: References['rows'] = [];
+  for (const r of runs) {
+    for (const { kind, metrics } of referenceMetrics(r)) {
+      const same = rows.find((x) => x.kind === kind && JSON.stringify(x.metrics) === JSON.stringify(metrics));
+      if (same) same.runIds.push(r.meta.id);
+      else rows.push({ kind, label: REF_LABEL[kind], metrics, runIds: [r.meta.id] });
+    }
+  }
+  const notes = [...new Set(runs.map((r) => r.evaluation.references?.note).filter((x): x is string => !!x))];
+  const without = runs.filter((r) => !r.evaluation.references).map((r) => r.meta.name);
+  if (without.length) notes.push(`No reference rows are stored with ${without.length === runs.length ? 'these runs' : listNames(without)} (they are computed for runs evaluated from v2 on).`);
+  const noLr = runs.filter((r) => r.evaluation.references && !r.evaluation.references.logisticRegression).map((r) => r.meta.name);
+  if (noLr.length) notes.push(`The logistic-regression reference could not be trained for ${listNames(noLr)}.`);
+  return { rows, sentence: referenceSentence(runs), notes };
+}
+
+// ---------------------------------------------------------------- modality shift sensitivity (METHOD.md §5)
+
+/** Below this largest share, no single modality's shift moves the loss much (said so in words). */
+export const LOW_EXPOSURE_SHARE = 0.05;
+
+/** The run has a modality whose share reaches `LOW_EXPOSURE_SHARE`. */
+export const isExposed = (e: Exposure): boolean => e.modality !== null && finite(e.share) && e.share >= LOW_EXPOSURE_SHARE;
+
+/** The modality of largest share for one run, with the sentence the report prints. */
+export function exposureOf(r: ReportRun, single: boolean): Exposure {
+  const s = r.evaluation.shiftSensitivity;
+  const who = single ? 'This model' : r.meta.name;
+  const none = (why: string): Exposure => ({ runId: r.meta.id, modality: null, share: null, risk: null, sentence: `${single ? 'Modality shift sensitivity' : `${r.meta.name}: modality shift sensitivity`} ${why}.` });
+  if (!s) return none('not computed for runs evaluated before v2');
+  if (!s.available) return none(`not computed (${s.reason})`);
+  const top = s.modalities.filter((m) => finite(m.share)).reduce<(typeof s.modalities)[number] | undefined>((a, b) => (!a || b.share! > a.share! ? b : a), undefined);
+  if (!top) return none('undefined: the test losses do not vary');
+  const numbers = `share ${f2(top.share)}; R_k at ρ = ${s.rho}: ${f2(top.risk)}`;
+  const sentence = top.share! < LOW_EXPOSURE_SHARE
+    ? `${who} shows little exposure to a shift in any single modality (largest: ${top.modality}, ${numbers}).`
+    : `${who} is most exposed to a shift in ${top.modality} (${numbers}).`;
+  return { runId: r.meta.id, modality: top.modality, share: top.share, risk: top.risk, sentence };
+}
+
 // ---------------------------------------------------------------- plain-words summary
 
 /** A few sentences from the numbers: best runs, where accuracy breaks, missing modalities, significant differences. */
@@ -413,10 +559,23 @@ export function writeSummary(m: ReportModel): string[] {
       out.push(ba.run === br.run
         ? `${ba.run.meta.name} has both the best accuracy (${f2(ba.value)}) and the best robust accuracy (${f2(br.value)}).`
         : `Best accuracy: ${ba.run.meta.name} (${f2(ba.value)}); best robust accuracy: ${br.run.meta.name} (${f2(br.value)}).`);
-    }
+    } else if (ba) out.push(`Best accuracy: ${ba.run.meta.name} (${f2(ba.value)}).`);
   } else {
     const r = runs[0];
-    out.push(`Accuracy ${f2(acc(r))}; robust accuracy ${f2(r.evaluation.distributional.robustAccuracy)}${r.evaluation.groups ? `; worst-group accuracy ${f2(r.evaluation.groups.worstGroupAccuracy)} (${r.evaluation.groups.worstGroup})` : ''}.`);
+    const g = r.evaluation.groups;
+    const ra = r.evaluation.distributional.robustAccuracy;
+    out.push(`Accuracy ${f2(acc(r))}${finite(ra) ? `; robust accuracy ${f2(ra)}` : ''}${g ? `; worst-group accuracy ${f2(g.worstGroupAccuracy)}${g.worstGroup ? ` (${groupInWords(g.worstGroup)})` : ''}` : ''}.`);
+  }
+  if (m.references.sentence) out.push(m.references.sentence);
+  if (runs.length === 1) out.push(m.exposure[0].sentence);
+  else {
+    const exposed = m.exposure.filter(isExposed);
+    const flat = m.exposure.filter((e) => e.modality !== null && !isExposed(e)).map((e) => name(e.runId));
+    const parts = [
+      ...(exposed.length ? [`most exposed modality: ${exposed.map((e) => `${e.modality} for ${name(e.runId)} (share ${f2(e.share)})`).join(', ')}`] : []),
+      ...(flat.length ? [`little exposure to any single modality for ${listNames(flat)}`] : []),
+    ];
+    if (parts.length) out.push(`Modality shift sensitivity: ${parts.join('; ')}.`);
   }
 
   // Where it breaks: per modality, Gaussian noise at the reference severity, for the baseline run.

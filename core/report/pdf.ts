@@ -1,7 +1,7 @@
 /**
  * PDF for the CLI: prints the self-contained HTML through a locally installed Chromium/Chrome in
  * headless mode (the app uses Electron's printToPDF instead). No network: the HTML references
- * nothing, and Chromium's background networking, component updates and sync are switched off.
+ * nothing, and Chromium is started so that it makes no network attempt at all (OFFLINE_FLAGS).
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,8 +10,19 @@ import { delimiter, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DrmmError } from '../errors';
 
-const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome', 'microsoft-edge', 'msedge'];
+/**
+ * Browsers to print with, best first. The headless shell (Chromium's minimal headless embedder,
+ * Debian's chromium-headless-shell, Google's chrome-headless-shell) comes first: it has none of the
+ * browser's Google services, so it makes no network attempt at all. A full Chrome/Chromium, even
+ * with OFFLINE_FLAGS, still checks its IPv6 route once (a UDP connect() that sends nothing) for
+ * the account lookup every profile does on start-up, which no flag turns off.
+ */
+const CANDIDATES = [
+  'chrome-headless-shell', 'chromium-headless-shell',
+  'chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome', 'microsoft-edge', 'msedge',
+];
 const FIXED_PATHS = [
+  '/usr/lib/chromium/chromium-headless-shell',
   '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/snap/bin/chromium',
   '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium',
   'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe', 'C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe',
@@ -25,14 +36,40 @@ function executable(p: string): boolean {
 /** The browser to print with: $DRMM_CHROME, then PATH, then the usual install locations. Null when none. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
   if (env.DRMM_CHROME) return executable(env.DRMM_CHROME) ? env.DRMM_CHROME : null;
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    for (const name of CANDIDATES) for (const ext of process.platform === 'win32' ? ['.exe', ''] : ['']) {
-      const p = join(dir, name + ext);
-      if (executable(p)) return p;
-    }
+  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
+  // Name first, then PATH order: a headless shell anywhere on PATH beats a full browser earlier on it.
+  for (const name of CANDIDATES) for (const dir of dirs) for (const ext of process.platform === 'win32' ? ['.exe', ''] : ['']) {
+    const p = join(dir, name + ext);
+    if (executable(p)) return p;
   }
   return FIXED_PATHS.find(executable) ?? null;
 }
+
+/**
+ * Chromium with no network attempt at all — no DNS query, no connection, no UDP probe (checked
+ * under strace by tests/hosts/pdf-no-network.test.ts). Switching features off is not enough on its
+ * own (new ones appear with each release), so two catch-alls stand behind them: every host name
+ * resolves to "not found" without asking DNS, and every request would go through a proxy on a
+ * closed loopback port. A fresh profile (--user-data-dir, per print) has no account or sync state.
+ */
+export const OFFLINE_FLAGS: readonly string[] = [
+  // The catch-alls.
+  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+  '--proxy-server=http://127.0.0.1:9',
+  '--proxy-bypass-list=<-loopback>',
+  // The component updater asks for on-demand components even with --disable-component-update: point it at nothing.
+  '--component-updater=url-source=file:///drmm-offline/',
+  // Services that would talk to Google: updates, sync, accounts, safe browsing, metrics, field trials.
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-default-apps',
+  '--disable-extensions', '--disable-domain-reliability', '--disable-client-side-phishing-detection',
+  '--disable-breakpad', '--metrics-recording-only', '--no-service-autorun', '--disable-field-trial-config',
+  '--no-first-run', '--no-default-browser-check', '--no-pings', '--dns-prefetch-disable',
+  '--disable-features=' + [
+    'NetworkTimeServiceQuerying', 'OptimizationHints', 'MediaRouter', 'DialMediaRouteProvider', 'Translate',
+    'AutofillServerCommunication', 'CertificateTransparencyComponentUpdater', 'InterestFeedContentSuggestions',
+    'SafeBrowsingEnhancedProtection', 'NetworkPrediction', 'PrivacySandboxSettings4', 'SegmentationPlatform',
+  ].join(','),
+];
 
 export interface PdfOptions { browser?: string; timeoutMs?: number }
 
@@ -49,9 +86,8 @@ export async function renderPdf(html: string, outFile: string, opts: PdfOptions 
     const htmlFile = join(dir, 'report.html');
     writeFileSync(htmlFile, html);
     const args = [
-      '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--no-default-browser-check',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions',
-      '--disable-default-apps', '--mute-audio', '--hide-scrollbars',
+      '--headless', '--no-sandbox', '--disable-gpu', '--mute-audio', '--hide-scrollbars',
+      ...OFFLINE_FLAGS,
       `--user-data-dir=${join(dir, 'profile')}`,
       '--no-pdf-header-footer', '--print-to-pdf-no-header',
       `--print-to-pdf=${out}`,

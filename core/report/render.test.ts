@@ -45,7 +45,7 @@ describe('HTML report', () => {
   });
 
   it('has every chart kind', () => {
-    const kinds = ['robustness-curve', 'group-bars', 'training-curve', 'gamma', 'bound-panel', 'confusion', 'reliability', 'missing-modality', 'encoder-error', 'bootstrap', 'robust-accuracy'];
+    const kinds = ['robustness-curve', 'group-bars', 'training-curve', 'gamma', 'bound-panel', 'confusion', 'reliability', 'missing-modality', 'encoder-error', 'bootstrap', 'robust-accuracy', 'shift-sensitivity'];
     for (const k of kinds) expect(html, k).toContain(`data-chart="${k}"`);
     // one robustness curve per modality × graded corruption
     expect(html.match(/data-chart="robustness-curve"/g)!.length).toBe(3 * 2);
@@ -103,6 +103,6 @@ describe('CSV', () => {
     expect(curve.map((r) => Number(r.severity))).toEqual([0, 0.5]);
     expect(rows.some((r) => r.section === 'groups' && r.group === 'hospital <C> & "D"')).toBe(true);
     expect(rows.some((r) => r.section === 'comparison' && r.metric === 'accuracyDifference' && r.lo !== '' && r.hi !== '')).toBe(true);
-    expect(new Set(rows.map((r) => r.section))).toEqual(new Set(['nominal', 'distributional', 'groups', 'stress', 'missing', 'encoder', 'calibration', 'training', 'comparison']));
+    expect(new Set(rows.map((r) => r.section))).toEqual(new Set(['nominal', 'distributional', 'groups', 'shift', 'references', 'gamma', 'stress', 'missing', 'encoder', 'calibration', 'training', 'comparison']));
   });
 });

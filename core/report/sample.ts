@@ -5,17 +5,22 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defaultEvalRadius } from '../evaluate/distributional';
-import { evaluateRun } from '../evaluate/evaluate-run';
+import type { PreparedData } from '../data/dataset';
+import { datasetEvalRadius } from '../evaluate/eval-radius';
+import { evaluateRun, scoreSamples } from '../evaluate/evaluate-run';
+import type { RunEvaluation } from '../evaluate/schema';
 import { LinearSoftmaxPredictor, makePreparedData, selectModalities } from '../evaluate/test-fixtures';
 import { buildReport, type EpochRecord, type ReportModel, type ReportRunInput, type RunMeta } from './model';
 
 export function sampleReport(opts: { repeats?: number; severities?: number[]; runs?: number } = {}): ReportModel {
   const data = makePreparedData({ n: 900, widths: [6, 8, 4], nClasses: 3, signal: [0.55, 0.4, 0.3], seed: 4, groups: ['hospital A', 'hospital B', 'hospital <C> & "D"'] });
   data.modalityNames = ['histopathology', 'genomics', 'clinical'];
-  const gamma = [[1, 0.42, 0.1], [0.42, 1, 0.25], [0.1, 0.25, 1]];
-  const bEval = defaultEvalRadius(3, gamma);
-  const evalOpts = { bEval, seed: 7, repeats: opts.repeats ?? 3, severities: opts.severities };
+  // A rare site with three test rows: too small to rank, so the report pools it (METHOD.md §5).
+  data.groupLevels = [...data.groupLevels!, 'hospital E (rare)'];
+  for (const i of [0, 1, 2]) data.test.group![i] = 3;
+  const gamma = [[1, 0.42, -0.1], [0.42, 1, 0.25], [-0.1, 0.25, 1]];
+  const radius = datasetEvalRadius(data);
+  const evalOpts = (d: PreparedData) => ({ bEval: radius.bEval, seed: 7, repeats: opts.repeats ?? 3, severities: opts.severities, references: sampleReferences(d, radius.bEval), datasetGamma: radius.gamma });
   const dataset = {
     name: 'tcga-sample', version: 2,
     hashes: [{ file: 'histopathology.csv', sha256: 'a3f1c0d2e4b5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff' }, { file: 'clinical.tsv', sha256: '0f1e2d3c4b5a69788796a5b4c3d2e1f0ffeeddccbbaa99887766554433221100' }],
@@ -30,25 +35,46 @@ export function sampleReport(opts: { repeats?: number; severities?: number[]; ru
     valAccuracy: 0.5 + 0.35 * (1 - Math.exp(-e / 5)) - shift, worstGroupAccuracy: 0.4 + 0.38 * (1 - Math.exp(-e / 6)) - shift,
   }));
   const runs: ReportRunInput[] = [
-    { meta: meta('run-erm', 'ERM · intermediate', 'erm', 'intermediate'), evaluation: evaluateRun(new LinearSoftmaxPredictor(data, { scale: 0.9, weights: [1.6, 0.6, 0.3] }), data, evalOpts), history: history(0) },
+    { meta: meta('run-erm', 'ERM · intermediate', 'erm', 'intermediate', { bestEpoch: 14 }), evaluation: evaluateRun(new LinearSoftmaxPredictor(data, { scale: 0.9, weights: [1.6, 0.6, 0.3] }), data, evalOpts(data)), history: history(0) },
     {
       meta: meta('run-mmdro', 'mm-dro · intermediate', 'mm-dro', 'intermediate', {
-        B: 0.41, gamma, rho: [0.1, 0.12, 0.1],
+        B: 0.41, gamma, rho: [0.1, 0.12, 0.1], bestEpoch: 17,
         rhoDetails: { rule: 'environments', environments: data.groupLevels, modalities: [
           { modality: 'histopathology', rho: 0.1, pairs: [{ source: 0, target: 1, nSource: 180, nTarget: 175, rho: 0.1 }, { source: 1, target: 2, nSource: 175, nTarget: 185, rho: 0.061 }] },
           { modality: 'genomics', rho: 0.12, pairs: [{ source: 0, target: 2, nSource: 180, nTarget: 185, rho: 0.12 }] },
           { modality: 'clinical', rho: 0.1, note: 'manual override' },
         ] },
       }),
-      evaluation: evaluateRun(new LinearSoftmaxPredictor(data, { scale: 0.6, weights: [1, 1, 0.9] }), data, evalOpts), history: history(0.02),
+      evaluation: evaluateRun(new LinearSoftmaxPredictor(data, { scale: 0.6, weights: [1, 1, 0.9] }), data, evalOpts(data)), history: history(0.02),
     },
-    { meta: meta('run-chi2-early', 'χ²-DRO · early', 'chi2', 'early', { B: 0.1 }), evaluation: evaluateRun(new LinearSoftmaxPredictor(data, { early: true, scale: 0.7, weights: [1.2, 0.9, 0.5] }), data, evalOpts) },
+    { meta: meta('run-chi2-early', 'χ²-DRO · early', 'chi2', 'early', { B: 0.1 }), evaluation: evaluateRun(new LinearSoftmaxPredictor(data, { early: true, scale: 0.7, weights: [1.2, 0.9, 0.5] }), data, evalOpts(data)) },
   ];
   if ((opts.runs ?? 4) >= 4) {
     const sub = selectModalities(data, ['histopathology', 'genomics']);
-    runs.push({ meta: meta('run-erm-2mod', 'ERM · no clinical', 'erm', 'intermediate', { config: { method: 'erm', modalities: ['histopathology', 'genomics'] } }), evaluation: evaluateRun(new LinearSoftmaxPredictor(sub, { scale: 0.8, weights: [1.3, 0.8] }), sub, evalOpts) });
+    runs.push({ meta: meta('run-erm-2mod', 'ERM · no clinical', 'erm', 'intermediate', { config: { method: 'erm', modalities: ['histopathology', 'genomics'] } }), evaluation: evaluateRun(new LinearSoftmaxPredictor(sub, { scale: 0.8, weights: [1.3, 0.8] }), sub, evalOpts(sub)) });
   }
   return buildReport(runs.slice(0, opts.runs ?? 4), { bEvalSource: 'default', generatedAt: '2026-11-22T06:00:00Z', title: 'Robustness report — <TCGA> sample & "friends"' });
+}
+
+/**
+ * Reference rows for the sample (core/references.ts computes the real ones): the training split's
+ * majority class, and a fixed early-fusion linear model standing in for the logistic regression.
+ */
+function sampleReferences(data: PreparedData, bEval: number): RunEvaluation['references'] {
+  const C = data.classes.length, counts = new Array<number>(C).fill(0);
+  for (const c of data.train.y) counts[c]++;
+  const major = counts.indexOf(Math.max(...counts));
+  const majorityAccuracy = data.test.y.filter((c) => c === major).length / data.test.n;
+  const lr = new LinearSoftmaxPredictor(data, { early: true, scale: 0.5 });
+  const scored = scoreSamples({ probs: lr.predictProba(data.test.x, data.test.n), y: data.test.y, group: data.test.group }, C, bEval, data.groupLevels);
+  const m = scored.nominal.metrics;
+  return {
+    majorityAccuracy,
+    logisticRegression: {
+      accuracy: m.accuracy ?? null, balancedAccuracy: m.balancedAccuracy ?? null, macroF1: m.macroF1 ?? null, logLoss: m.logLoss ?? null,
+      robustAccuracy: scored.distributional.robustAccuracy, worstGroupAccuracy: scored.groups?.worstGroupAccuracy ?? null,
+    },
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

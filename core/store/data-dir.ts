@@ -6,6 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { DrmmError } from '../errors';
+import { errorCode, isReadOnlyError } from './write-errors';
 
 export const DATA_DIR_ENV = 'DRMM_DATA_DIR';
 /** Folder name on Linux (XDG style, lower case). */
@@ -46,8 +48,16 @@ export function platformDataDir(platform: NodeJS.Platform, env: Record<string, s
   return path.posix.join(base, LINUX_DIR_NAME);
 }
 
-/** Creates the directory (and parents) if needed; returns it. */
+/** Creates the directory (and parents) if needed; returns it. An existing read-only one is fine (read-only use). */
 export function ensureDataDir(dir: string): string {
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    // Under a read-only parent: EROFS / EACCES, or ENOENT from Node's recursive mkdir.
+    if (isReadOnlyError(e) || errorCode(e) === 'ENOENT') {
+      throw new DrmmError('READ_ONLY', `The data directory ${dir} does not exist and cannot be created (${errorCode(e)}). Use a writable --data-dir (or DRMM_DATA_DIR).`);
+    }
+    throw e;
+  }
   return dir;
 }

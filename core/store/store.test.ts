@@ -46,7 +46,7 @@ describe('Store.open', () => {
   });
   it('read-only connections refuse writes and need an existing history', () => {
     const ro = Store.open(dir, { readonly: true });
-    expect(() => ro.setNotes(1, 'x')).toThrow(/readonly/);
+    expect(() => ro.setNotes(1, 'x')).toThrow(/read-only/);
     ro.close();
     expectDrmm(() => Store.open(path.join(dir, 'nowhere'), { readonly: true }), 'NOT_FOUND');
   });

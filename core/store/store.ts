@@ -10,10 +10,11 @@
  */
 import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DrmmError } from '../errors';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations';
+import { describeWriteFailure, errorCode, isReadOnlyError, NODE_FS, readOnlyDataDir, type StoreFs } from './write-errors';
 import type {
   ArtifactKind,
   ArtifactRow,
@@ -37,6 +38,8 @@ export interface StoreOptions {
   readonly?: boolean;
   /** How long a statement waits for another connection's lock (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** The file-system calls of the store's file writes (default node:fs; tests inject a full disk). */
+  fs?: StoreFs;
 }
 
 export interface ImportDatasetInput {
@@ -104,6 +107,25 @@ export interface RunFilter {
   offset?: number;
   /** Attach `results` and `evaluation` to each row. */
   includeResults?: boolean;
+  /** Leave out (and report) a row whose JSON columns cannot be read, instead of failing the list. */
+  onBadRow?: BadRowHandler;
+}
+
+/** Told about a row a listing left out: its id and why. */
+export type BadRowHandler = (id: number, error: unknown) => void;
+
+/** Decodes rows one by one; without `onBadRow` the first bad row throws as before. */
+function decodeRows<D extends { id: number }, R>(rows: readonly D[], decode: (row: D) => R, onBadRow?: BadRowHandler): R[] {
+  if (!onBadRow) return rows.map(decode);
+  const out: R[] = [];
+  for (const row of rows) {
+    try {
+      out.push(decode(row));
+    } catch (e) {
+      onBadRow(row.id, e);
+    }
+  }
+  return out;
 }
 
 /**
@@ -126,24 +148,104 @@ export function canonicalJson(value: unknown): string {
   ) ?? 'null';
 }
 
-/** Writes a file so that readers see either nothing or the whole content (tmp + fsync + rename). */
-export function writeFileAtomic(file: string, data: Uint8Array): void {
+/** Temporary files of writeFileAtomic are `<file>.tmp-<pid>-<random>`. */
+const TMP_MARK = '.tmp-';
+
+/**
+ * Writes a file so that readers see either nothing or the whole content (tmp + fsync + rename).
+ * On any failure (a full disk half-way, say) the temporary file is removed before the error goes on.
+ */
+export function writeFileAtomic(file: string, data: Uint8Array, io: StoreFs = NODE_FS): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = openSync(tmp, 'w');
+  const tmp = `${file}${TMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    let off = 0;
-    while (off < data.byteLength) off += writeSync(fd, data, off, data.byteLength - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(tmp, file);
+    const fd = io.openSync(tmp, 'w');
+    try {
+      let off = 0;
+      while (off < data.byteLength) off += io.writeSync(fd, data, off, data.byteLength - off);
+      io.fsyncSync(fd);
+    } finally {
+      io.closeSync(fd);
+    }
+    io.renameSync(tmp, file);
   } catch (e) {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
+    try { io.unlinkSync(tmp); } catch { /* never created, or already gone */ }
     throw e;
   }
+}
+
+/**
+ * Removes temporary files that a killed process left in `dir` (their writer's pid is no longer
+ * alive); files of a live writer are left alone.
+ */
+export function sweepStaleTempFiles(dir: string, alive: (pid: number) => boolean = isProcessAlive): string[] {
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return []; }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    try { rmSync(path.join(dir, name), { force: true }); removed.push(name); } catch { /* next start tries again */ }
+  }
+  return removed;
+}
+
+/**
+ * Whether the history in `dir` can be written: the folder (and the database file, if any) pass
+ * a write-access check. A folder that does not exist yet counts as writable (it is created).
+ */
+function writable(dir: string, io: StoreFs): boolean {
+  try {
+    if (!existsSync(dir)) return true;
+    io.accessSync(dir, constants.W_OK);
+    const file = path.join(dir, DB_FILE_NAME);
+    if (existsSync(file)) io.accessSync(file, constants.W_OK);
+    return true;
+  } catch (e) {
+    if (isReadOnlyError(e)) return false;
+    throw e;
+  }
+}
+
+/** The database opened read-only at the schema this build reads. */
+function openReadOnlyDb(dir: string, busy: number): Database.Database {
+  const file = path.join(dir, DB_FILE_NAME);
+  if (!existsSync(file)) {
+    throw new DrmmError('NOT_FOUND', `No history database in ${dir}.`, { location: { file }, hint: 'Import a dataset first, or check --data-dir / DRMM_DATA_DIR.' });
+  }
+  const db = readOnlyConnection(file, busy);
+  const v = schemaVersion(db);
+  if (v !== LATEST_SCHEMA_VERSION) {
+    db.close();
+    throw new DrmmError('CONFLICT', `The history database has schema version ${v}; this build reads ${LATEST_SCHEMA_VERSION}.`, { location: { file }, hint: 'Open it once with the app or the CLI, in a writable folder, to migrate it.' });
+  }
+  return db;
+}
+
+/**
+ * A read-only connection. A WAL database needs its `-shm` file: present (the app was killed, or
+ * another process has it open) it is used as is; absent in a folder that cannot be written, SQLite
+ * cannot create it ("unable to open database file"), so the file is read into memory instead —
+ * the same data, provided no committed change still waits in the `-wal` file.
+ */
+function readOnlyConnection(file: string, busy: number): Database.Database {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true, timeout: busy });
+    db.pragma(`busy_timeout = ${busy}`);
+    schemaVersion(db); // the first read opens the WAL index: fail here, not at the first query
+    return db;
+  } catch (e) {
+    if (errorCode(e) !== 'SQLITE_CANTOPEN') throw e;
+  }
+  const wal = `${file}-wal`;
+  if (existsSync(wal) && statSync(wal).size > 0) {
+    throw new DrmmError('READ_ONLY', `The data directory ${path.dirname(file)} is read-only and its latest changes are still in ${path.basename(wal)}, which SQLite can only read from a writable folder. Make the folder writable once (any drmm command then folds them in), or copy it elsewhere and use --data-dir.`);
+  }
+  const bytes = readFileSync(file);
+  // File format bytes 18–19 = 2 mark WAL mode, which an in-memory database cannot use; 1 = rollback journal.
+  bytes[18] = 1;
+  bytes[19] = 1;
+  return new Database(bytes, { readonly: true });
 }
 
 /** Whether a process id is alive (signal 0 probes without sending). */
@@ -191,33 +293,35 @@ export class Store {
   readonly dataDir: string;
   readonly dbPath: string;
   readonly db: Database.Database;
+  /** Writes are refused: opened read-only on request (the training process), or the data directory is read-only. */
   readonly readonly: boolean;
 
-  private constructor(dataDir: string, db: Database.Database, readonly: boolean) {
+  private constructor(
+    dataDir: string,
+    db: Database.Database,
+    readonly: boolean,
+    /** Opened read-only because the data directory cannot be written (not on request). */
+    private readonly readOnlyDir: boolean,
+    private readonly io: StoreFs,
+  ) {
     this.dataDir = dataDir;
     this.dbPath = db.name;
     this.db = db;
     this.readonly = readonly;
   }
 
-  /** Opens (creating and migrating if needed) the history in `dataDir`. */
+  /**
+   * Opens (creating and migrating if needed) the history in `dataDir`. A data directory that
+   * cannot be written is opened read-only (no migration, no WAL writes): reading works and every
+   * write is refused with one line saying so.
+   */
   static open(dataDir: string, opts: StoreOptions = {}): Store {
     const dir = path.resolve(dataDir);
     const file = path.join(dir, DB_FILE_NAME);
     const busy = opts.busyTimeoutMs ?? 5000;
-    if (opts.readonly) {
-      if (!existsSync(file)) {
-        throw new DrmmError('NOT_FOUND', `No history database in ${dir}.`, { location: { file }, hint: 'Import a dataset first, or check --data-dir / DRMM_DATA_DIR.' });
-      }
-      const db = new Database(file, { readonly: true, fileMustExist: true, timeout: busy });
-      db.pragma(`busy_timeout = ${busy}`);
-      const v = schemaVersion(db);
-      if (v !== LATEST_SCHEMA_VERSION) {
-        db.close();
-        throw new DrmmError('CONFLICT', `The history database has schema version ${v}; this build reads ${LATEST_SCHEMA_VERSION}.`, { location: { file }, hint: 'Open it once with the app or the CLI to migrate it.' });
-      }
-      return new Store(dir, db, true);
-    }
+    const io = opts.fs ?? NODE_FS;
+    if (opts.readonly) return new Store(dir, openReadOnlyDb(dir, busy), true, false, io);
+    if (!writable(dir, io)) return new Store(dir, openReadOnlyDb(dir, busy), true, true, io);
     mkdirSync(dir, { recursive: true });
     const db = new Database(file, { timeout: busy });
     try {
@@ -228,9 +332,10 @@ export class Store {
       migrate(db);
     } catch (e) {
       db.close();
-      throw e;
+      throw describeWriteFailure(e, DB_FILE_NAME, dir);
     }
-    return new Store(dir, db, false);
+    sweepStaleTempFiles(path.join(dir, CACHE_DIR));
+    return new Store(dir, db, false, false, io);
   }
 
   close(): void {
@@ -265,43 +370,49 @@ export class Store {
    * the name; older versions and their runs are untouched.
    */
   importDataset(input: ImportDatasetInput): { dataset: DatasetRow; created: boolean } {
-    const name = input.name.trim();
-    if (name === '') throw new DrmmError('INVALID_ARGUMENT', 'A dataset needs a name.', { hint: 'Give the dataset a name in the spec or with --name.' });
-    for (const f of input.files) {
-      if (!/^[0-9a-f]{64}$/.test(f.sha256)) throw new DrmmError('INVALID_ARGUMENT', `Not a sha256 hex digest for ${f.path}: '${f.sha256}'.`, { location: { file: f.path } });
-    }
-    const contentHash = input.contentHash ?? datasetImportHash(input.spec, input.files);
-    if (!/^[0-9a-zA-Z_-]{8,128}$/.test(contentHash)) throw new DrmmError('INVALID_ARGUMENT', `Unusable content hash '${contentHash}'.`);
-    const existing = this.findDataset({ name, contentHash });
-    if (existing) return { dataset: existing, created: false };
+    return this.write(`dataset '${input.name.trim()}'`, () => {
+      const name = input.name.trim();
+      if (name === '') throw new DrmmError('INVALID_ARGUMENT', 'A dataset needs a name.', { hint: 'Give the dataset a name in the spec or with --name.' });
+      for (const f of input.files) {
+        if (!/^[0-9a-f]{64}$/.test(f.sha256)) throw new DrmmError('INVALID_ARGUMENT', `Not a sha256 hex digest for ${f.path}: '${f.sha256}'.`, { location: { file: f.path } });
+      }
+      const contentHash = input.contentHash ?? datasetImportHash(input.spec, input.files);
+      if (!/^[0-9a-zA-Z_-]{8,128}$/.test(contentHash)) throw new DrmmError('INVALID_ARGUMENT', `Unusable content hash '${contentHash}'.`);
+      const existing = this.findDataset({ name, contentHash });
+      if (existing) return { dataset: existing, created: false };
 
-    // The cache goes to disk first (atomically); a kill before the row commits leaves at most an
-    // orphan cache file that the next import of the same content reuses.
-    const cacheRel = path.posix.join(CACHE_DIR, `${contentHash}.bin`);
-    const cacheAbs = this.resolvePath(cacheRel);
-    let cacheBytes: number;
-    if (existsSync(cacheAbs)) {
-      cacheBytes = statSync(cacheAbs).size;
-    } else {
-      const buf = typeof input.cache === 'function' ? input.cache() : input.cache;
-      writeFileAtomic(cacheAbs, buf);
-      cacheBytes = buf.byteLength;
-    }
+      // The cache goes to disk first (atomically); a kill before the row commits leaves at most an
+      // orphan cache file that the next import of the same content reuses.
+      const cacheRel = path.posix.join(CACHE_DIR, `${contentHash}.bin`);
+      const cacheAbs = this.resolvePath(cacheRel);
+      let cacheBytes: number;
+      if (existsSync(cacheAbs)) {
+        cacheBytes = statSync(cacheAbs).size;
+      } else {
+        const buf = typeof input.cache === 'function' ? input.cache() : input.cache;
+        try {
+          writeFileAtomic(cacheAbs, buf, this.io);
+        } catch (e) {
+          throw describeWriteFailure(e, `the parsed data of '${name}' (${cacheRel})`, this.dataDir);
+        }
+        cacheBytes = buf.byteLength;
+      }
 
-    const id = this.db.transaction(() => {
-      const again = this.db.prepare('SELECT id FROM datasets WHERE name = ? AND content_hash = ?').get(name, contentHash) as { id: number } | undefined;
-      if (again) return { id: again.id, created: false };
-      const { v } = this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM datasets WHERE name = ?').get(name) as { v: number };
-      const info = this.db
-        .prepare(`INSERT INTO datasets (name, version, spec, content_hash, cache_path, cache_bytes, summary, created_at)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(name, v, JSON.stringify(input.spec ?? null), contentHash, cacheRel, cacheBytes, json(input.summary), Date.now());
-      const dsId = Number(info.lastInsertRowid);
-      const insFile = this.db.prepare('INSERT INTO dataset_files (dataset_id, ord, path, sha256, bytes) VALUES (?, ?, ?, ?, ?)');
-      input.files.forEach((f, i) => insFile.run(dsId, i, f.path, f.sha256, f.bytes));
-      return { id: dsId, created: true };
-    }).immediate();
-    return { dataset: this.getDataset(id.id), created: id.created };
+      const id = this.db.transaction(() => {
+        const again = this.db.prepare('SELECT id FROM datasets WHERE name = ? AND content_hash = ?').get(name, contentHash) as { id: number } | undefined;
+        if (again) return { id: again.id, created: false };
+        const { v } = this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM datasets WHERE name = ?').get(name) as { v: number };
+        const info = this.db
+          .prepare(`INSERT INTO datasets (name, version, spec, content_hash, cache_path, cache_bytes, summary, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(name, v, JSON.stringify(input.spec ?? null), contentHash, cacheRel, cacheBytes, json(input.summary), Date.now());
+        const dsId = Number(info.lastInsertRowid);
+        const insFile = this.db.prepare('INSERT INTO dataset_files (dataset_id, ord, path, sha256, bytes) VALUES (?, ?, ?, ?, ?)');
+        input.files.forEach((f, i) => insFile.run(dsId, i, f.path, f.sha256, f.bytes));
+        return { id: dsId, created: true };
+      }).immediate();
+      return { dataset: this.getDataset(id.id), created: id.created };
+    });
   }
 
   /** A dataset by name + content hash (the import identity), or undefined. */
@@ -318,13 +429,16 @@ export class Store {
     return this.toDataset(row);
   }
 
-  /** All datasets, newest first; `name` limits to the versions of one name. */
-  listDatasets(filter: { name?: string } = {}): DatasetRow[] {
+  /**
+   * All datasets, newest first; `name` limits to the versions of one name. With `onBadRow`, a row
+   * whose JSON columns cannot be read is left out and reported instead of failing the whole list.
+   */
+  listDatasets(filter: { name?: string; onBadRow?: BadRowHandler } = {}): DatasetRow[] {
     const where = filter.name !== undefined ? 'WHERE d.name = ?' : '';
     const rows = this.db
       .prepare(`SELECT d.*, (SELECT COUNT(*) FROM runs r WHERE r.dataset_id = d.id) AS run_count FROM datasets d ${where} ORDER BY d.created_at DESC, d.id DESC`)
       .all(...(filter.name !== undefined ? [filter.name] : [])) as DatasetDb[];
-    return rows.map((r) => this.toDataset(r));
+    return decodeRows(rows, (r) => this.toDataset(r), filter.onBadRow);
   }
 
   /** Absolute path of a dataset's parsed-data cache file. */
@@ -353,11 +467,13 @@ export class Store {
    * a new app version made the old bytes unreadable (re-parse the source files, then call this).
    */
   replaceDatasetCache(id: number, cache: Uint8Array): DatasetRow {
-    const file = this.datasetCachePath(id);
-    writeFileAtomic(file, cache);
-    const ds = this.getDataset(id);
-    this.db.prepare('UPDATE datasets SET cache_bytes = ? WHERE cache_path = ?').run(cache.byteLength, ds.cachePath);
-    return this.getDataset(id);
+    return this.write(`the parsed-data cache of dataset #${id}`, () => {
+      const file = this.datasetCachePath(id);
+      writeFileAtomic(file, cache, this.io);
+      const ds = this.getDataset(id);
+      this.db.prepare('UPDATE datasets SET cache_bytes = ? WHERE cache_path = ?').run(cache.byteLength, ds.cachePath);
+      return this.getDataset(id);
+    });
   }
 
   /**
@@ -365,109 +481,121 @@ export class Store {
    * and their artifacts too); never while one of them is queued or running.
    */
   deleteDataset(id: number, opts: { cascade?: boolean } = {}): { deletedRuns: number[] } {
-    type RunRef = { id: number; name: string; status: RunStatus };
-    // The checks run under the same write lock as the delete: another process (the CLI while the
-    // app runs) must not slip a new queued/running run in between and have it deleted with the rest.
-    const { ds, runs } = this.db.transaction(() => {
-      const ds = this.getDataset(id);
-      const runs = this.db.prepare('SELECT id, name, status FROM runs WHERE dataset_id = ? ORDER BY id').all(id) as RunRef[];
-      const label = `'${ds.name}' v${ds.version}`;
-      const list = (rs: RunRef[]) => rs.slice(0, 10).map((r) => `#${r.id} '${r.name}'`).join(', ') + (rs.length > 10 ? `, … (${rs.length} in all)` : '');
-      const active = runs.filter((r) => r.status === 'queued' || r.status === 'running');
-      if (active.length > 0) {
-        throw new DrmmError('CONFLICT', `Dataset ${label} is used by runs that are queued or running: ${list(active)}.`, { hint: 'Cancel those runs first.' });
+    return this.write(`the deletion of dataset #${id}`, () => {
+      type RunRef = { id: number; name: string; status: RunStatus };
+      // The checks run under the same write lock as the delete: another process (the CLI while the
+      // app runs) must not slip a new queued/running run in between and have it deleted with the rest.
+      const { ds, runs } = this.db.transaction(() => {
+        const ds = this.getDataset(id);
+        const runs = this.db.prepare('SELECT id, name, status FROM runs WHERE dataset_id = ? ORDER BY id').all(id) as RunRef[];
+        const label = `'${ds.name}' v${ds.version}`;
+        const list = (rs: RunRef[]) => rs.slice(0, 10).map((r) => `#${r.id} '${r.name}'`).join(', ') + (rs.length > 10 ? `, … (${rs.length} in all)` : '');
+        const active = runs.filter((r) => r.status === 'queued' || r.status === 'running');
+        if (active.length > 0) {
+          throw new DrmmError('CONFLICT', `Dataset ${label} is used by runs that are queued or running: ${list(active)}.`, { hint: 'Cancel those runs first.' });
+        }
+        if (runs.length > 0 && !opts.cascade) {
+          throw new DrmmError('CONFLICT', `Dataset ${label} is used by ${runs.length} run${runs.length > 1 ? 's' : ''}: ${list(runs)}.`, {
+            hint: 'Delete those runs first, or delete the dataset together with its runs (cascade; CLI: --cascade).',
+          });
+        }
+        this.db.prepare('DELETE FROM runs WHERE dataset_id = ?').run(id);
+        this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
+        return { ds, runs };
+      }).immediate();
+      for (const r of runs) rmSync(this.runDir(r.id), { recursive: true, force: true });
+      if (ds.cachePath) {
+        const shared = this.db.prepare('SELECT 1 FROM datasets WHERE cache_path = ? LIMIT 1').get(ds.cachePath);
+        if (!shared) rmSync(this.resolvePath(ds.cachePath), { force: true });
       }
-      if (runs.length > 0 && !opts.cascade) {
-        throw new DrmmError('CONFLICT', `Dataset ${label} is used by ${runs.length} run${runs.length > 1 ? 's' : ''}: ${list(runs)}.`, {
-          hint: 'Delete those runs first, or delete the dataset together with its runs (cascade; CLI: --cascade).',
-        });
-      }
-      this.db.prepare('DELETE FROM runs WHERE dataset_id = ?').run(id);
-      this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
-      return { ds, runs };
-    }).immediate();
-    for (const r of runs) rmSync(this.runDir(r.id), { recursive: true, force: true });
-    if (ds.cachePath) {
-      const shared = this.db.prepare('SELECT 1 FROM datasets WHERE cache_path = ? LIMIT 1').get(ds.cachePath);
-      if (!shared) rmSync(this.resolvePath(ds.cachePath), { force: true });
-    }
-    return { deletedRuns: runs.map((r) => r.id) };
+      return { deletedRuns: runs.map((r) => r.id) };
+    });
   }
 
   // ─────────────────────────────── runs ───────────────────────────────
 
   createRun(input: CreateRunInput): RunRow {
-    this.getDataset(input.datasetId); // NOT_FOUND with a readable message
-    const cfg = input.config ?? {};
-    const method = input.method ?? (typeof cfg.method === 'string' ? cfg.method : undefined);
-    if (!method) throw new DrmmError('INVALID_CONFIG', 'A run needs a method.', { hint: 'Set config.method (erm, chi2, cvar, kl, group-dro, mm-dro).' });
-    const fusion = input.fusion !== undefined ? input.fusion : typeof cfg.fusion === 'string' ? cfg.fusion : null;
-    const seed = input.seed !== undefined ? input.seed : typeof cfg.seed === 'number' ? cfg.seed : null;
-    const backend = input.backend !== undefined ? input.backend : typeof cfg.backend === 'string' ? cfg.backend : null;
-    const status = input.status ?? 'queued';
-    const now = Date.now();
-    const id = this.db.transaction(() => {
-      const info = this.db
-        .prepare(`INSERT INTO runs (dataset_id, name, method, fusion, config, seed, backend, device, app_version, status,
-                                    created_at, started_at, notes, host_pid)
-                  VALUES (?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(input.datasetId, method, fusion, JSON.stringify(cfg), seed, backend, input.device ?? null, input.appVersion ?? null,
-          status, now, status === 'running' ? now : null, input.notes ?? '', input.hostPid ?? process.pid);
-      const runId = Number(info.lastInsertRowid);
-      const split = input.config.split as { kind?: string; heldOutGroup?: string } | undefined;
-      const heldOut = split?.kind === 'leave-one-group-out' && split.heldOutGroup ? ` · without ${split.heldOutGroup}` : '';
-      const name = input.name?.trim() || `${method}${fusion ? ` · ${fusion}` : ''}${seed !== null ? ` · seed ${seed}` : ''}${heldOut} #${runId}`;
-      this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, runId);
-      if (input.tags) this.writeTags(runId, input.tags);
-      return runId;
-    }).immediate();
-    return this.getRun(id);
+    return this.write('a new run', () => {
+      this.getDataset(input.datasetId); // NOT_FOUND with a readable message
+      const cfg = input.config ?? {};
+      const method = input.method ?? (typeof cfg.method === 'string' ? cfg.method : undefined);
+      if (!method) throw new DrmmError('INVALID_CONFIG', 'A run needs a method.', { hint: 'Set config.method (erm, chi2, cvar, kl, group-dro, mm-dro).' });
+      const fusion = input.fusion !== undefined ? input.fusion : typeof cfg.fusion === 'string' ? cfg.fusion : null;
+      const seed = input.seed !== undefined ? input.seed : typeof cfg.seed === 'number' ? cfg.seed : null;
+      const backend = input.backend !== undefined ? input.backend : typeof cfg.backend === 'string' ? cfg.backend : null;
+      const status = input.status ?? 'queued';
+      const now = Date.now();
+      const id = this.db.transaction(() => {
+        const info = this.db
+          .prepare(`INSERT INTO runs (dataset_id, name, method, fusion, config, seed, backend, device, app_version, status,
+                                      created_at, started_at, notes, host_pid)
+                    VALUES (?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(input.datasetId, method, fusion, JSON.stringify(cfg), seed, backend, input.device ?? null, input.appVersion ?? null,
+            status, now, status === 'running' ? now : null, input.notes ?? '', input.hostPid ?? process.pid);
+        const runId = Number(info.lastInsertRowid);
+        const split = input.config.split as { kind?: string; heldOutGroup?: string } | undefined;
+        const heldOut = split?.kind === 'leave-one-group-out' && split.heldOutGroup ? ` · without ${split.heldOutGroup}` : '';
+        const name = input.name?.trim() || `${method}${fusion ? ` · ${fusion}` : ''}${seed !== null ? ` · seed ${seed}` : ''}${heldOut} #${runId}`;
+        this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, runId);
+        if (input.tags) this.writeTags(runId, input.tags);
+        return runId;
+      }).immediate();
+      return this.getRun(id);
+    });
   }
 
   /** queued → running. */
   markRunning(id: number, info: { workerPid?: number; backend?: string; device?: string } = {}): RunRow {
-    const res = this.db
-      .prepare(`UPDATE runs SET status = 'running', started_at = ?, worker_pid = ?,
-                  backend = COALESCE(?, backend), device = COALESCE(?, device)
-                WHERE id = ? AND status = 'queued'`)
-      .run(Date.now(), info.workerPid ?? null, info.backend ?? null, info.device ?? null, id);
-    if (res.changes === 0) {
-      const run = this.getRun(id);
-      throw new DrmmError('CONFLICT', `Run #${id} is ${run.status}, not queued; it cannot start.`);
-    }
-    return this.getRun(id);
+    return this.write(`the start of run #${id}`, () => {
+      const res = this.db
+        .prepare(`UPDATE runs SET status = 'running', started_at = ?, worker_pid = ?,
+                    backend = COALESCE(?, backend), device = COALESCE(?, device)
+                  WHERE id = ? AND status = 'queued'`)
+        .run(Date.now(), info.workerPid ?? null, info.backend ?? null, info.device ?? null, id);
+      if (res.changes === 0) {
+        const run = this.getRun(id);
+        throw new DrmmError('CONFLICT', `Run #${id} is ${run.status}, not queued; it cannot start.`);
+      }
+      return this.getRun(id);
+    });
   }
 
   /** Records the backend/device the training process actually uses. */
   setRunEnvironment(id: number, env: { backend?: string; device?: string }): void {
-    this.db.prepare('UPDATE runs SET backend = COALESCE(?, backend), device = COALESCE(?, device) WHERE id = ?').run(env.backend ?? null, env.device ?? null, id);
+    return this.write(`the backend of run #${id}`, () => {
+      this.db.prepare('UPDATE runs SET backend = COALESCE(?, backend), device = COALESCE(?, device) WHERE id = ?').run(env.backend ?? null, env.device ?? null, id);
+    });
   }
 
   /** Stores one epoch (re-sending an epoch replaces it). One statement: atomic on its own. */
   appendEpoch(runId: number, rec: EpochRecord): void {
-    this.stmt('appendEpoch', `INSERT OR REPLACE INTO run_epochs
-        (run_id, epoch, train_loss, objective, val_loss, val_accuracy, worst_group_accuracy, duration_ms, metrics, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(runId, rec.epoch, num(rec.trainLoss), num(rec.objective), num(rec.valLoss), num(rec.valAccuracy),
-        num(rec.worstGroupAccuracy), num(rec.durationMs), JSON.stringify(rec.metrics ?? {}), Date.now());
+    return this.write(`epoch ${rec.epoch} of run #${runId}`, () => {
+      this.stmt('appendEpoch', `INSERT OR REPLACE INTO run_epochs
+          (run_id, epoch, train_loss, objective, val_loss, val_accuracy, worst_group_accuracy, duration_ms, metrics, created_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(runId, rec.epoch, num(rec.trainLoss), num(rec.objective), num(rec.valLoss), num(rec.valAccuracy),
+          num(rec.worstGroupAccuracy), num(rec.durationMs), JSON.stringify(rec.metrics ?? {}), Date.now());
+    });
   }
 
   /** Ends a run: status, error, exit info, results, artifacts and timings in one transaction. */
   finishRun(id: number, fin: FinishRunInput): RunRow {
-    if (!TERMINAL_STATUSES.includes(fin.status)) throw new DrmmError('INVALID_ARGUMENT', `'${fin.status}' is not a final run status.`);
-    this.db.transaction(() => {
-      const cur = this.db.prepare('SELECT timings FROM runs WHERE id = ?').get(id) as { timings: string | null } | undefined;
-      if (!cur) throw new DrmmError('NOT_FOUND', `No run with id ${id}.`);
-      const timings = fin.timings ? { ...(parse<Record<string, number>>(cur.timings) ?? {}), ...fin.timings } : parse<Record<string, number>>(cur.timings);
-      this.db
-        .prepare(`UPDATE runs SET status = ?, error = ?, exit_code = ?, exit_signal = ?, last_message = ?, finished_at = ?, timings = ? WHERE id = ?`)
-        .run(fin.status, fin.error ?? null, fin.exitCode ?? null, fin.exitSignal ?? null, fin.lastMessage ?? null, Date.now(), json(timings), id);
-      if (fin.results !== undefined || fin.evaluation !== undefined) {
-        this.db.prepare('INSERT OR REPLACE INTO run_results (run_id, results, evaluation) VALUES (?, ?, ?)').run(id, JSON.stringify(fin.results ?? null), json(fin.evaluation));
-      }
-      for (const a of fin.artifacts ?? []) this.insertArtifact(id, a);
-    }).immediate();
-    return this.getRun(id);
+    return this.write(`the outcome of run #${id}`, () => {
+      if (!TERMINAL_STATUSES.includes(fin.status)) throw new DrmmError('INVALID_ARGUMENT', `'${fin.status}' is not a final run status.`);
+      this.db.transaction(() => {
+        const cur = this.db.prepare('SELECT timings FROM runs WHERE id = ?').get(id) as { timings: string | null } | undefined;
+        if (!cur) throw new DrmmError('NOT_FOUND', `No run with id ${id}.`);
+        const timings = fin.timings ? { ...(parse<Record<string, number>>(cur.timings) ?? {}), ...fin.timings } : parse<Record<string, number>>(cur.timings);
+        this.db
+          .prepare(`UPDATE runs SET status = ?, error = ?, exit_code = ?, exit_signal = ?, last_message = ?, finished_at = ?, timings = ? WHERE id = ?`)
+          .run(fin.status, fin.error ?? null, fin.exitCode ?? null, fin.exitSignal ?? null, fin.lastMessage ?? null, Date.now(), json(timings), id);
+        if (fin.results !== undefined || fin.evaluation !== undefined) {
+          this.db.prepare('INSERT OR REPLACE INTO run_results (run_id, results, evaluation) VALUES (?, ?, ?)').run(id, JSON.stringify(fin.results ?? null), json(fin.evaluation));
+        }
+        for (const a of fin.artifacts ?? []) this.insertArtifact(id, a);
+      }).immediate();
+      return this.getRun(id);
+    });
   }
 
   getRun(id: number): RunRow {
@@ -509,7 +637,7 @@ export class Store {
     sql += ` ORDER BY ${by} ${dir}, r.id ${dir}`;
     if (filter.limit !== undefined) { sql += ' LIMIT ?'; args.push(filter.limit); }
     if (filter.offset !== undefined) { if (filter.limit === undefined) sql += ' LIMIT -1'; sql += ' OFFSET ?'; args.push(filter.offset); }
-    return (this.db.prepare(sql).all(...args) as RunDb[]).map((r) => toRun(r, filter.includeResults));
+    return decodeRows(this.db.prepare(sql).all(...args) as RunDb[], (r) => toRun(r, filter.includeResults), filter.onBadRow);
   }
 
   getRunEpochs(runId: number): EpochRow[] {
@@ -527,37 +655,47 @@ export class Store {
 
   /** Deletes a finished run, its epochs, results, tags, artifacts (rows and files). */
   deleteRun(id: number): void {
-    const run = this.getRun(id);
-    if (run.status === 'queued' || run.status === 'running') {
-      throw new DrmmError('CONFLICT', `Run #${id} '${run.name}' is ${run.status}.`, { hint: 'Cancel it first, then delete it.' });
-    }
-    this.db.prepare('DELETE FROM runs WHERE id = ?').run(id); // children go by ON DELETE CASCADE
-    rmSync(this.runDir(id), { recursive: true, force: true });
+    return this.write(`the deletion of run #${id}`, () => {
+      const run = this.getRun(id);
+      if (run.status === 'queued' || run.status === 'running') {
+        throw new DrmmError('CONFLICT', `Run #${id} '${run.name}' is ${run.status}.`, { hint: 'Cancel it first, then delete it.' });
+      }
+      this.db.prepare('DELETE FROM runs WHERE id = ?').run(id); // children go by ON DELETE CASCADE
+      rmSync(this.runDir(id), { recursive: true, force: true });
+    });
   }
 
   renameRun(id: number, name: string): RunRow {
-    const n = name.trim();
-    if (n === '') throw new DrmmError('INVALID_ARGUMENT', 'A run name cannot be empty.', { hint: 'Type a name with at least one visible character.' });
-    if (this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(n, id).changes === 0) this.getRun(id);
-    return this.getRun(id);
+    return this.write(`the name of run #${id}`, () => {
+      const n = name.trim();
+      if (n === '') throw new DrmmError('INVALID_ARGUMENT', 'A run name cannot be empty.', { hint: 'Type a name with at least one visible character.' });
+      if (this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(n, id).changes === 0) this.getRun(id);
+      return this.getRun(id);
+    });
   }
 
   /** Replaces the run's tags (trimmed, de-duplicated, empty ones dropped). */
   setTags(id: number, tags: string[]): RunRow {
-    this.getRun(id);
-    this.db.transaction(() => this.writeTags(id, tags)).immediate();
-    return this.getRun(id);
+    return this.write(`the tags of run #${id}`, () => {
+      this.getRun(id);
+      this.db.transaction(() => this.writeTags(id, tags)).immediate();
+      return this.getRun(id);
+    });
   }
 
   setNotes(id: number, notes: string): RunRow {
-    if (this.db.prepare('UPDATE runs SET notes = ? WHERE id = ?').run(notes, id).changes === 0) this.getRun(id);
-    return this.getRun(id);
+    return this.write(`the notes of run #${id}`, () => {
+      if (this.db.prepare('UPDATE runs SET notes = ? WHERE id = ?').run(notes, id).changes === 0) this.getRun(id);
+      return this.getRun(id);
+    });
   }
 
   addArtifact(runId: number, a: ArtifactInput): ArtifactRow {
-    this.getRun(runId);
-    const id = this.insertArtifact(runId, a);
-    return this.listArtifacts(runId).find((r) => r.id === id)!;
+    return this.write(`an artifact of run #${runId}`, () => {
+      this.getRun(runId);
+      const id = this.insertArtifact(runId, a);
+      return this.listArtifacts(runId).find((r) => r.id === id)!;
+    });
   }
 
   listArtifacts(runId: number): ArtifactRow[] {
@@ -571,23 +709,40 @@ export class Store {
    * Runs owned by a live host (the app while the CLI starts, say) are left alone.
    */
   markInterruptedOnStartup(opts: { currentPid?: number; isAlive?: (pid: number) => boolean } = {}): number[] {
-    const me = opts.currentPid ?? process.pid;
-    const alive = opts.isAlive ?? isProcessAlive;
-    return this.db.transaction(() => {
-      const rows = this.db.prepare(`SELECT id, status, host_pid FROM runs WHERE status IN ('queued', 'running')`).all() as { id: number; status: RunStatus; host_pid: number | null }[];
-      const stale = rows.filter((r) => r.host_pid === null || (r.host_pid !== me && !alive(r.host_pid)));
-      const upd = this.db.prepare(`UPDATE runs SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ?`);
-      const now = Date.now();
-      for (const r of stale) {
-        upd.run(r.status === 'running'
-          ? 'The app stopped while this run was training; its partial epochs are kept.'
-          : 'The app stopped before this queued run started.', now, r.id);
-      }
-      return stale.map((r) => r.id);
-    }).immediate();
+    return this.write('the runs a stopped app left behind', () => {
+      const me = opts.currentPid ?? process.pid;
+      const alive = opts.isAlive ?? isProcessAlive;
+      return this.db.transaction(() => {
+        const rows = this.db.prepare(`SELECT id, status, host_pid FROM runs WHERE status IN ('queued', 'running')`).all() as { id: number; status: RunStatus; host_pid: number | null }[];
+        const stale = rows.filter((r) => r.host_pid === null || (r.host_pid !== me && !alive(r.host_pid)));
+        const upd = this.db.prepare(`UPDATE runs SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ?`);
+        const now = Date.now();
+        for (const r of stale) {
+          upd.run(r.status === 'running'
+            ? 'The app stopped while this run was training; its partial epochs are kept.'
+            : 'The app stopped before this queued run started.', now, r.id);
+        }
+        return stale.map((r) => r.id);
+      }).immediate();
+    });
   }
 
   // ───────────────────────────── internals ────────────────────────────
+
+  /**
+   * Runs a write: refused at once on a read-only store; a full disk or a read-only folder met on
+   * the way becomes one plain DrmmError naming `what` (SQLite has rolled the transaction back).
+   */
+  private write<T>(what: string, body: () => T): T {
+    if (this.readonly) {
+      throw this.readOnlyDir ? readOnlyDataDir(this.dataDir) : new DrmmError('CONFLICT', 'This process opened the history read-only; it cannot change it.');
+    }
+    try {
+      return body();
+    } catch (e) {
+      throw describeWriteFailure(e, what, this.dataDir);
+    }
+  }
 
   private statements = new Map<string, Database.Statement>();
   private stmt(key: string, sql: string): Database.Statement {

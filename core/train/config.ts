@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export const METHODS = ['erm', 'chi2', 'cvar', 'kl', 'group-dro', 'mm-dro'] as const;
+export const METHODS = ['erm', 'chi2', 'cvar', 'kl', 'group-dro', 'mm-dro', 'logreg'] as const;
 export type MethodName = (typeof METHODS)[number];
 
 export const FUSIONS = ['early', 'intermediate', 'late'] as const;
@@ -64,13 +64,29 @@ export const TrainConfigSchema = z.object({
   groupStep: z.number().positive().default(0.01),
   groupSizeAdjust: z.number().min(0).default(0),
 
+  /** Epochs to train; raised to reach `minSteps` (see below); early stopping may end the run sooner. */
   epochs: z.number().int().min(1).max(10000).default(30),
   batchSize: z.number().int().min(1).default(256),
   learningRate: z.number().positive().default(1e-3),
   weightDecay: z.number().min(0).default(0),
   selectionRule: z.enum(SELECTION_RULES).default('val-loss'),
-  /** Stop after this many epochs without improvement of the selection rule (0 = never stop early). */
-  patience: z.number().int().min(0).default(10),
+  /**
+   * Floor on optimiser steps (METHOD.md §6): the run gets max(epochs, ⌈minSteps / steps per epoch⌉)
+   * epochs, so small data is not left near its initialisation (245 rows at full batch → 300 epochs).
+   * 0 = off; at most 100 000 (≈ minutes per run on small models; a bound, not a target).
+   */
+  minSteps: z.number().int().min(0).max(100_000).default(300),
+  /**
+   * Early stopping (METHOD.md §6): stop once this many optimiser steps have passed since the best
+   * epoch of the selection rule, checked at epoch ends (0 = never stop early). Steps, not epochs,
+   * so that patience means the same amount of optimisation on every dataset size. The default 100
+   * matches the old 10 epochs on mid-size data (~2 500 training rows at batch 256 = 10 steps per
+   * epoch); on large data it is one epoch without improvement.
+   * The pre-v2 `patience` (in epochs) of stored configs is deliberately not mapped (zod drops it):
+   * an epoch is a different number of steps on every dataset, and a stored config re-run under the
+   * v2 trainer (duals solved per batch, the step floor) does not reproduce its old numbers anyway.
+   */
+  patienceSteps: z.number().int().min(0).max(1_000_000).default(100),
 
   /**
    * Split: fractions for a stratified random split, the dataset's own split column/files, or
@@ -86,7 +102,27 @@ export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
 
 export function parseTrainConfig(input: unknown): TrainConfig {
-  return TrainConfigSchema.parse(input);
+  return withMethodDefaults(TrainConfigSchema.parse(input), input);
+}
+
+/**
+ * `logreg` — the logistic-regression reference (METHOD.md §4): ERM on one linear layer over the
+ * concatenated inputs (early fusion, no encoder, no hidden layer) with L2 weight decay. Its defaults
+ * differ from the networks': a larger step (a convex model with standardised inputs takes lr 0.01
+ * without oscillating, and reaches the sklearn optimum in a few hundred full-batch steps) and decay 1e-3.
+ * Values the user gave explicitly are kept.
+ */
+export const LOGREG_DEFAULTS = { learningRate: 0.01, weightDecay: 1e-3 } as const;
+
+function withMethodDefaults(config: TrainConfig, input: unknown): TrainConfig {
+  if (config.method !== 'logreg') return config;
+  const given = (input !== null && typeof input === 'object' ? input : {}) as Partial<Record<keyof TrainConfig, unknown>>;
+  return {
+    ...config,
+    fusion: 'early',
+    learningRate: given.learningRate === undefined ? LOGREG_DEFAULTS.learningRate : config.learningRate,
+    weightDecay: given.weightDecay === undefined ? LOGREG_DEFAULTS.weightDecay : config.weightDecay,
+  };
 }
 
 /** The split a run uses: its own, else the dataset's provided split, else stratified 0.7/0.15/0.15. */

@@ -44,11 +44,16 @@ export function describeZodIssues(issues: readonly z.core.$ZodIssue[]): string {
     .join('; ') + (issues.length > 5 ? `; and ${issues.length - 5} more` : '');
 }
 
+/** A ZodError that escaped a service: its issues in plain words ("field 'x': …"), not its JSON dump. */
+export function isZodError(e: unknown): e is { name: 'ZodError'; issues: z.core.$ZodIssue[] } {
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'ZodError' && Array.isArray((e as { issues?: unknown }).issues);
+}
+
 export function errorInfo(e: unknown): ErrorInfo {
   if (isDrmmError(e)) {
     return { code: e.code, message: e.message, location: { ...e.location }, hint: e.hint };
   }
-  const message = e instanceof Error ? e.message : String(e);
+  const message = isZodError(e) ? `Unexpected data: ${describeZodIssues(e.issues)}.` : e instanceof Error ? e.message : String(e);
   return { code: 'INTERNAL', message, location: {}, hint: 'This is a bug in DRMM Workbench; the details are in the host log.' };
 }
 
@@ -108,11 +113,14 @@ export function httpStatusFor(code: string): number {
       return 404;
     case 'CONFLICT':
     case 'CANCELLED':
+    case 'READ_ONLY':
       return 409;
     case 'INTERNAL':
       return 500;
     case 'BACKEND_UNAVAILABLE':
       return 503;
+    case 'DISK_FULL':
+      return 507;
     default:
       return 400;
   }

@@ -3,7 +3,7 @@
  * a third host over the same services as Electron and browser mode), and the run-to-completion
  * loop with a progress bar.
  */
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { resolveDataDir } from '../../core/store/data-dir';
 import { ChildProcessLauncher } from '../../core/jobs/launcher';
@@ -64,6 +64,11 @@ export async function writeReport(services: AppServices, runIds: number[], kind:
   const dir = path.dirname(path.resolve(outFile));
   if (!existsSync(dir)) throw new DrmmError('FILE_NOT_FOUND', `The folder ${dir} does not exist.`, { location: { file: outFile }, hint: 'Create it, or choose another --out path.' });
   const file = await services.exports.write(kind, runIds);
-  copyFileSync(file.path, outFile);
+  try {
+    copyFileSync(file.path, outFile);
+  } finally {
+    // The export's own copy is only a step on the way to --out: no pile of copies in the data directory.
+    rmSync(path.dirname(file.path), { recursive: true, force: true });
+  }
   return path.resolve(outFile);
 }

@@ -6,6 +6,7 @@ import { DrmmError, isDrmmError } from '../../core/errors';
 import { helpText, parseCommandArgs, type CliCommand } from './command';
 import { COMMANDS } from './commands/index';
 import { appVersion } from '../../core/version';
+import { describeZodIssues, isZodError } from '../api/dispatch';
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -51,10 +52,8 @@ export function reportError(e: unknown): number {
     process.stderr.write(`drmm: error: ${typeof err.describe === 'function' ? err.describe() : err.message}\n`);
     return 2;
   }
-  const z = e as { name?: string; issues?: { path: (string | number)[]; message: string }[] };
-  if (z?.name === 'ZodError' && Array.isArray(z.issues)) {
-    const first = z.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    process.stderr.write(`drmm: error: invalid settings — ${first}\n`);
+  if (isZodError(e)) {
+    process.stderr.write(`drmm: error: invalid data — ${describeZodIssues(e.issues)}\n`);
     return 2;
   }
   process.stderr.write(`drmm: internal error: ${(e as Error)?.message ?? String(e)}\n`);

@@ -20,6 +20,7 @@ import { ReportService } from './report-service';
 import { ExportService } from './export-service';
 import { SettingsService } from './settings-service';
 import { SystemService, type BackendProbe } from './system-service';
+import { warnOnStderr } from './readable-rows';
 
 export interface AppServicesOptions {
   /** The data directory (created if needed): history.sqlite, caches, run artifacts, settings. */
@@ -33,6 +34,8 @@ export interface AppServicesOptions {
   backendProbe?: BackendProbe;
   /** Job body of the training process (default 'experiment'; tests use 'diagnostic'). Host code only. */
   job?: string;
+  /** Where a listing names a row it had to leave out (default: a `drmm: warning:` line on stderr). */
+  warn?: (line: string) => void;
 }
 
 export interface AppServices {
@@ -75,10 +78,11 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   settings.onChange((s) => queue.setConcurrency(s.concurrency));
 
   const system = new SystemService({ dataDir, host: opts.host, settings, probe: opts.backendProbe });
-  const datasets = new DatasetService(store);
+  const warn = opts.warn ?? warnOnStderr;
+  const datasets = new DatasetService(store, warn);
   const imports = new ImportService(store, { dataDir, samplesDir: path.join(opts.resourcesDir ?? defaultResourcesDir(), 'samples') });
   const experiments = new ExperimentService(store, queue);
-  const runs = new RunService(store, queue);
+  const runs = new RunService(store, queue, warn);
   const reports = new ReportService(store);
   const exports = new ExportService(store, reports, opts.host, dataDir);
 

@@ -1,19 +1,27 @@
 /** Imported datasets: listing, details, deletion (cascade only when asked). */
+import { z } from 'zod';
 import type { Dataset } from '../../core/data/dataset';
 import type { Store } from '../../core/store/store';
 import type { DatasetRow } from '../../core/store/types';
-import type { DatasetDetail, DatasetSummary } from '../api/contract';
+import { DatasetSummarySchema, type DatasetDetail, type DatasetSummary } from '../api/contract';
+import { mapReadableRows, readStored, skippedRow, warnOnStderr } from './readable-rows';
 
-/** What the import stores as the dataset's `summary` (enough for listings without decoding the cache). */
-export interface StoredDatasetSummary {
-  nRows: number;
-  modalities: { name: string; width: number; features: string[] }[];
-  classes: string[];
-  classCounts: number[];
-  groupName?: string;
-  groupLevels?: string[];
-  environmentRadii?: Record<string, number>;
-}
+/**
+ * What the import stores as the dataset's `summary` (enough for listings without decoding the
+ * cache). Read back through this schema: a row written by an older build may lack fields
+ * (defaults), but a field of the wrong type — a hand-edited database, a forged bundle from before
+ * bundles were checked — makes the row unreadable instead of crashing every listing.
+ */
+export const StoredDatasetSummarySchema = z.object({
+  nRows: z.number().int().min(0).default(0),
+  modalities: z.array(z.object({ name: z.string(), width: z.number().int().min(0), features: z.array(z.string()).default([]) })).default([]),
+  classes: z.array(z.string()).default([]),
+  classCounts: z.array(z.number()).default([]),
+  groupName: z.string().optional(),
+  groupLevels: z.array(z.string()).optional(),
+  environmentRadii: z.record(z.string(), z.number()).optional(),
+});
+export type StoredDatasetSummary = z.infer<typeof StoredDatasetSummarySchema>;
 
 export function summarizeDataset(ds: Dataset): StoredDatasetSummary {
   const classCounts = new Array<number>(ds.target.classes.length).fill(0);
@@ -27,17 +35,10 @@ export function summarizeDataset(ds: Dataset): StoredDatasetSummary {
   };
 }
 
-function storedSummary(row: DatasetRow): StoredDatasetSummary {
-  const s = (row.summary ?? {}) as Partial<StoredDatasetSummary>;
-  return {
-    nRows: typeof s.nRows === 'number' ? s.nRows : 0,
-    modalities: Array.isArray(s.modalities) ? s.modalities : [],
-    classes: Array.isArray(s.classes) ? s.classes : [],
-    classCounts: Array.isArray(s.classCounts) ? s.classCounts : [],
-    groupName: s.groupName,
-    groupLevels: s.groupLevels,
-    environmentRadii: s.environmentRadii,
-  };
+/** The row's summary, or a DrmmError naming the row and the damaged field. */
+export function storedSummary(row: DatasetRow): StoredDatasetSummary {
+  return readStored(StoredDatasetSummarySchema, row.summary ?? {}, `The stored summary of dataset #${row.id} '${row.name}' v${row.version}`,
+    `Delete it (History, or 'drmm datasets delete ${row.id} --cascade') and import the data again.`);
 }
 
 export function toDatasetSummary(row: DatasetRow): DatasetSummary {
@@ -69,10 +70,12 @@ export function toDatasetDetail(row: DatasetRow): DatasetDetail {
 }
 
 export class DatasetService {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly warn: (line: string) => void = warnOnStderr) {}
 
+  /** Every readable dataset; a damaged row is left out and named through `warn`, never fails the list. */
   list(): DatasetSummary[] {
-    return this.store.listDatasets().map(toDatasetSummary);
+    const rows = this.store.listDatasets({ onBadRow: (id, e) => this.warn(skippedRow('dataset', id, e)) });
+    return mapReadableRows(rows, toDatasetSummary, DatasetSummarySchema, 'dataset', this.warn);
   }
 
   get(id: number): DatasetDetail {

@@ -3,18 +3,23 @@
  * written under <dataDir>/exports/ and handed to the host (Electron: save dialog; browser mode:
  * a token-protected download).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DrmmError } from '../../core/errors';
 import { renderCsv } from '../../core/report/csv';
 import { renderJson } from '../../core/report/json';
-import type { Store } from '../../core/store/store';
+import { writeFileAtomic, type Store } from '../../core/store/store';
+import { describeWriteFailure } from '../../core/store/write-errors';
 import { TERMINAL_STATUSES } from '../../core/store/types';
 import { appVersion } from '../../core/version';
 import type { ExportKind } from '../api/contract';
 import type { DeliveredFile, ExportedFile, HostAdapter } from './host';
 import type { ReportService } from './report-service';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type RunBundle } from './run-bundle';
+import { storedSummary } from './dataset-service';
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const EXPORTS_DIR = 'exports';
 
@@ -42,11 +47,14 @@ export class ExportService {
   async write(kind: ExportKind, runIds: number[]): Promise<ExportedFile> {
     const ids = [...new Set(runIds)];
     const label = ids.length === 1 ? `run-${ids[0]}` : `runs-${ids.join('-')}`.slice(0, 80);
-    const dir = path.join(this.dataDir, EXPORTS_DIR, stamp());
-    mkdirSync(dir, { recursive: true });
+    const dir = this.exportDir();
     const out = (fileName: string, mime: string, data: string | Buffer): ExportedFile => {
       const file = path.join(dir, fileName);
-      writeFileSync(file, data);
+      try {
+        writeFileAtomic(file, typeof data === 'string' ? Buffer.from(data) : data);
+      } catch (e) {
+        throw describeWriteFailure(e, `the export ${fileName}`, this.dataDir);
+      }
       return { path: file, fileName, mime };
     };
     switch (kind) {
@@ -69,6 +77,21 @@ export class ExportService {
         return this.writeModel(ids, out);
       case 'bundle':
         return out(`${label}.drmm-bundle.json`, 'application/json', JSON.stringify(this.bundle(ids)));
+    }
+  }
+
+  /**
+   * A fresh folder for one export: under <dataDir>/exports, or — when the history is read-only
+   * (the CLI reading a read-only data directory) — under the system's temporary folder.
+   */
+  private exportDir(): string {
+    if (this.store.readonly) return mkdtempSync(path.join(tmpdir(), 'drmm-export-'));
+    const base = path.join(this.dataDir, EXPORTS_DIR);
+    try {
+      mkdirSync(base, { recursive: true });
+      return mkdtempSync(path.join(base, `${stamp()}-`)); // unique: two exports in one second never share a folder
+    } catch (e) {
+      throw describeWriteFailure(e, 'an export folder', this.dataDir);
     }
   }
 
@@ -116,7 +139,7 @@ export class ExportService {
           spec: ds.spec,
           contentHash: ds.contentHash,
           files: ds.files,
-          summary: ds.summary,
+          summary: storedSummary(ds),
           cacheBase64: this.store.loadDatasetCache(ds.id).toString('base64'),
         });
       }
@@ -148,7 +171,7 @@ export class ExportService {
           durationMs: e.durationMs,
           metrics: e.metrics,
         })),
-        results: result?.results ?? null,
+        results: isRecord(result?.results) ? result.results : null,
         evaluation: result?.evaluation ?? null,
       });
     }

@@ -17,8 +17,7 @@ import type { Store } from '../../core/store/store';
 import type { DatasetFileRow } from '../../core/store/types';
 import type { DatasetSummary, FilePreview, FileRef, ValidationIssue } from '../api/contract';
 import { summarizeDataset, toDatasetSummary, type StoredDatasetSummary } from './dataset-service';
-import { RunBundleSchema } from './run-bundle';
-import { describeZodIssues } from '../api/dispatch';
+import { checkRunBundle } from './run-bundle';
 
 export const UPLOADS_DIR = 'uploads';
 
@@ -106,6 +105,36 @@ export class ImportService {
     return { uploadId, path: file };
   }
 
+  /** Deletes the upload folders holding these files (paths outside the uploads folder are left alone). */
+  discardUploads(files: readonly string[]): void {
+    for (const f of files) {
+      const rel = path.relative(this.uploadsDir, path.resolve(f));
+      const id = rel.split(path.sep)[0];
+      if (rel.startsWith('..') || path.isAbsolute(rel) || !/^[a-f0-9]{32}$/.test(id)) continue;
+      rmSync(path.join(this.uploadsDir, id), { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Removes uploads older than `maxAgeMs` (default a day): files uploaded for an import that was
+   * never saved. Called when browser mode starts. Returns the upload ids removed.
+   */
+  sweepUploads(maxAgeMs = 24 * 60 * 60 * 1000, now = Date.now()): string[] {
+    if (this.store.readonly || !existsSync(this.uploadsDir)) return [];
+    const removed: string[] = [];
+    for (const id of readdirSync(this.uploadsDir)) {
+      const dir = path.join(this.uploadsDir, id);
+      try {
+        if (now - statSync(dir).mtimeMs <= maxAgeMs) continue;
+        rmSync(dir, { recursive: true, force: true });
+        removed.push(id);
+      } catch {
+        /* gone meanwhile, or not ours to remove: the next start tries again */
+      }
+    }
+    return removed;
+  }
+
   // ── preview, validate, save
 
   async preview(req: { file: FileRef; delimiter?: string; hasHeader?: boolean; maxRows?: number }): Promise<FilePreview> {
@@ -165,6 +194,8 @@ export class ImportService {
     const summary: StoredDatasetSummary = summarizeDataset(ds);
     const storedSpec = { ...spec, name: req.name.trim() };
     const { dataset } = this.store.importDataset({ name: req.name.trim(), spec: storedSpec, files, cache: () => encodeDataset(ds), summary });
+    // The parsed data is stored: uploaded source files have served their purpose.
+    this.discardUploads(files.map((f) => f.path));
     return toDatasetSummary(dataset);
   }
 
@@ -210,20 +241,14 @@ export class ImportService {
     } catch (e) {
       throw new DrmmError('INVALID_ARGUMENT', `Not a run bundle (not JSON): ${(e as Error).message}`, { location: { file: path.basename(file) }, hint: 'Choose a .drmm-bundle.json file exported by DRMM Workbench.' });
     }
-    const r = RunBundleSchema.safeParse(json);
-    if (!r.success) {
-      throw new DrmmError('INVALID_ARGUMENT', `Not a valid run bundle: ${describeZodIssues(r.error.issues)}`, { location: { file: path.basename(file) }, hint: 'Choose a .drmm-bundle.json file exported by DRMM Workbench.' });
-    }
-    const bundle = r.data;
-    for (const run of bundle.runs) {
-      if (run.datasetIndex >= bundle.datasets.length) throw new DrmmError('INVALID_ARGUMENT', `The bundle's run '${run.name}' points at a missing dataset.`, { location: { file: path.basename(file) } });
-    }
+    // Everything is checked before the first write: a bundle is stored whole or not at all.
+    const { bundle, datasets } = checkRunBundle(json, path.basename(file));
     const runIds: number[] = [];
     // One transaction for the datasets and the runs: a bundle that fails half-way stores nothing
     // (at most an orphan parsed-data cache file, which a later import of that content reuses).
     this.store.db.transaction(() => {
-      const datasetIds = bundle.datasets.map((d) =>
-        this.store.importDataset({ name: d.name, spec: d.spec, files: d.files, cache: () => Buffer.from(d.cacheBase64, 'base64'), summary: d.summary }).dataset.id,
+      const datasetIds = bundle.datasets.map((d, i) =>
+        this.store.importDataset({ name: d.name, spec: d.spec, files: d.files, cache: () => Buffer.from(d.cacheBase64, 'base64'), summary: datasets[i].summary }).dataset.id,
       );
       for (const run of bundle.runs) {
         const created = this.store.createRun({
@@ -251,6 +276,7 @@ export class ImportService {
         runIds.push(created.id);
       }
     })();
+    this.discardUploads([file]);
     return { runIds };
   }
 }

@@ -3,15 +3,18 @@
  * and its self-contained HTML (core/report/html.ts). A single run's default report is cached as
  * the run's `report-html` artifact.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DrmmError } from '../../core/errors';
-import { buildReport, type ReportModel, type ReportRunInput, type RunMeta } from '../../core/report/model';
+import { buildReport, RunMetaSchema, type ReportModel, type ReportRunInput, type RunMeta } from '../../core/report/model';
+import { RunEvaluationSchema } from '../../core/evaluate/schema';
 import { renderHtml } from '../../core/report/html';
 import { renderJson } from '../../core/report/json';
-import type { Store } from '../../core/store/store';
+import { writeFileAtomic, type Store } from '../../core/store/store';
+import { describeWriteFailure } from '../../core/store/write-errors';
 import type { DatasetRow, RunRow } from '../../core/store/types';
 import { appVersion } from '../../core/version';
+import { readStored } from './readable-rows';
 
 const isNumArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number');
 const isMatrix = (v: unknown): v is number[][] => Array.isArray(v) && v.every(isNumArray);
@@ -74,9 +77,11 @@ export class ReportService {
         for (const [k, v] of Object.entries(e.metrics ?? {})) if (typeof v === 'number' || isNumArray(v)) rec[k] ??= v;
         return rec as ReportRunInput['history'] extends (infer T)[] | undefined ? T : never;
       });
+      // Checked here, per run, so a damaged row is named in plain words (buildReport would throw a raw ZodError).
+      const hint = `Run it again, or delete run #${id} and import it again from a bundle exported by DRMM Workbench.`;
       inputs.push({
-        meta: runMeta(run, this.store.getDataset(run.datasetId), result.results),
-        evaluation: result.evaluation as ReportRunInput['evaluation'],
+        meta: readStored(RunMetaSchema, runMeta(run, this.store.getDataset(run.datasetId), result.results), `The stored details of run #${id} '${run.name}'`, hint),
+        evaluation: readStored(RunEvaluationSchema, result.evaluation, `The stored evaluation of run #${id} '${run.name}'`, hint),
         history,
       });
     }
@@ -86,7 +91,7 @@ export class ReportService {
   get(runIds: number[], bEval?: number): { report: ReportModel; html: string } {
     const report = this.model(runIds, bEval);
     const html = renderHtml(report);
-    if (runIds.length === 1 && bEval === undefined) this.cacheHtml(runIds[0], html);
+    if (runIds.length === 1 && bEval === undefined && !this.store.readonly) this.cacheHtml(runIds[0], html);
     return { report, html };
   }
 
@@ -109,11 +114,14 @@ export class ReportService {
   }
 
   private writeArtifact(runId: number, kind: 'report-html' | 'report-json', fileName: string, text: string): void {
-    const dir = this.store.runDir(runId);
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, fileName);
+    const file = path.join(this.store.runDir(runId), fileName);
     const existed = existsSync(file);
-    writeFileSync(file, text);
+    // Atomic: a full disk half-way leaves the previous report (or none), never a truncated one.
+    try {
+      writeFileAtomic(file, Buffer.from(text));
+    } catch (e) {
+      throw describeWriteFailure(e, `the report of run #${runId}`, this.store.dataDir);
+    }
     const has = this.store.listArtifacts(runId).some((a) => a.kind === kind);
     if (!existed || !has) this.store.addArtifact(runId, { kind, path: file, bytes: Buffer.byteLength(text) });
   }

@@ -3,7 +3,8 @@ import { DrmmError } from '../../core/errors';
 import type { JobQueue } from '../../core/jobs/queue';
 import type { Store } from '../../core/store/store';
 import type { EpochRow, RunRow } from '../../core/store/types';
-import type { EpochRecordDto, RunDetail, RunStatus, RunSummary } from '../api/contract';
+import { RunSummarySchema, type EpochRecordDto, type RunDetail, type RunStatus, type RunSummary } from '../api/contract';
+import { mapReadableRows, skippedRow, warnOnStderr } from './readable-rows';
 
 type Num = number | null | undefined;
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -61,10 +62,15 @@ export function toEpochDto(e: EpochRow): EpochRecordDto {
 }
 
 export class RunService {
-  constructor(private readonly store: Store, private readonly queue: JobQueue) {}
+  constructor(private readonly store: Store, private readonly queue: JobQueue, private readonly warn: (line: string) => void = warnOnStderr) {}
 
+  /** Every readable run; a damaged row is left out and named through `warn`, never fails the list. */
   list(filter: { datasetId?: number; status?: RunStatus }): RunSummary[] {
-    return this.store.listRuns({ datasetId: filter.datasetId, status: filter.status, includeResults: true }).map(toRunSummary);
+    const rows = this.store.listRuns({
+      datasetId: filter.datasetId, status: filter.status, includeResults: true,
+      onBadRow: (id, e) => this.warn(skippedRow('run', id, e)),
+    });
+    return mapReadableRows(rows, toRunSummary, RunSummarySchema, 'run', this.warn);
   }
 
   summary(id: number): RunSummary {

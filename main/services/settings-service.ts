@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../core/store/store';
+import { describeWriteFailure } from '../../core/store/write-errors';
 import { SettingsSchema, type Settings } from '../api/contract';
 
 export const SETTINGS_FILE = 'settings.json';
@@ -45,7 +46,11 @@ export class SettingsService {
   update(patch: Partial<Settings>): Settings {
     const before = this.current;
     const next = SettingsSchema.parse({ ...this.current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) });
-    writeFileAtomic(this.file, Buffer.from(JSON.stringify(next, null, 2) + '\n'));
+    try {
+      writeFileAtomic(this.file, Buffer.from(JSON.stringify(next, null, 2) + '\n'));
+    } catch (e) {
+      throw describeWriteFailure(e, SETTINGS_FILE, this.dataDir);
+    }
     this.current = next;
     for (const l of this.listeners) l(next, before);
     return this.get();

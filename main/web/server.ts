@@ -80,23 +80,39 @@ class HttpError extends Error {
   }
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** Past this much, a body over the limit is no longer read to its end: the connection is dropped. */
+const DRAIN_LIMIT = 256 * 1024 * 1024;
+
+/**
+ * The request body, or null when it is over `limit`. An oversized body is still read to its end
+ * (and thrown away) so that the client, which is still sending, gets the 413 answer instead of a
+ * reset connection; only a body beyond DRAIN_LIMIT drops the connection.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        reject(new HttpError(413, { code: 'INVALID_ARGUMENT', message: `Request body over ${limit} bytes.`, location: {}, hint: '' }));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
+      if (size > DRAIN_LIMIT) req.destroy();
+      else if (size <= limit) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)));
     req.on('error', reject);
+    req.on('close', () => { if (!req.complete) reject(new Error('the client closed the connection mid-request')); });
   });
 }
+
+/** A URI component, or undefined when it is not valid percent-encoded UTF-8 (e.g. `%E0%A4%A`). */
+function decodeComponent(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
+const badRequest = (message: string, hint = ''): HttpError => new HttpError(400, { code: 'INVALID_ARGUMENT', message, location: {}, hint });
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const bindHost = checkBindAddress(opts.host);
@@ -137,7 +153,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     throw e;
   }
   const svc = services;
+  // Uploads of imports that were never saved: kept a day, then removed at the next start.
+  svc.imports.sweepUploads();
 
+  /** The request's URL, or null for a request target that is not one (an absolute URL with a bad port, say). */
+  const requestUrl = (req: IncomingMessage): URL | null => {
+    try {
+      return new URL(req.url ?? '/', `http://${bindHost}:${port}`);
+    } catch {
+      return null;
+    }
+  };
   const sendJson = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) => {
     const data = Buffer.from(JSON.stringify(body));
     res.writeHead(status, { ...securityHeaders(port), 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(data.length), 'Cache-Control': 'no-store', ...extra });
@@ -211,13 +237,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', `http://${bindHost}:${port}`);
-    const isApi = url.pathname.startsWith('/api/');
     if (!hostHeaderOk(req, port)) {
-      res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      res.writeHead(421, { ...securityHeaders(port), 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
       res.end('Misdirected request: use http://127.0.0.1:' + port + '/');
       return;
     }
+    const url = requestUrl(req);
+    if (!url) throw badRequest('The request target is not a valid URL path.');
+    const isApi = url.pathname.startsWith('/api/');
     const how = authenticate(req, url, token, port);
     // ?token= is for opening the page and downloads only (GET); API calls use the cookie or header.
     if (!how || (how === 'query' && req.method !== 'GET')) return unauthorized(res, isApi);
@@ -229,8 +256,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
     if (url.pathname.startsWith('/api/call/')) {
       if (req.method !== 'POST') return sendError(res, 405, { code: 'INVALID_ARGUMENT', message: 'Use POST for API calls.', location: {}, hint: '' });
-      const channel = decodeURIComponent(url.pathname.slice('/api/call/'.length));
+      const channel = decodeComponent(url.pathname.slice('/api/call/'.length));
+      if (channel === undefined) {
+        req.resume();
+        throw badRequest('The channel name in the URL is not valid percent-encoded UTF-8.', "Call /api/call/<channel>, e.g. /api/call/runs.list.");
+      }
       const raw = await readBody(req, MAX_JSON_BYTES);
+      if (raw === null) {
+        return sendJson(res, 413, { error: { code: 'INVALID_ARGUMENT', message: `The request body is over the ${MAX_JSON_BYTES / 1024 / 1024} MiB limit of API calls.`, location: {}, hint: 'Send large files with an upload (or by their local path), not inside an API call.' } } satisfies ApiErrorPayload, { Connection: 'close' });
+      }
       let payload: unknown = {};
       if (raw.length > 0) {
         try {
@@ -325,8 +359,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     socket.destroy();
   };
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${bindHost}:${port}`);
-    if (url.pathname !== '/api/events') return refuseUpgrade(socket, '404 Not Found');
+    const url = requestUrl(req);
+    if (url?.pathname !== '/api/events') return refuseUpgrade(socket, '404 Not Found');
     if (!hostHeaderOk(req, port) || !originOk(req, port)) return refuseUpgrade(socket, '403 Forbidden');
     if (!authenticate(req, url, token, port)) return refuseUpgrade(socket, '401 Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));

@@ -21,7 +21,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DRMM = join(ROOT, 'bin', 'drmm.js');
-const METHODS = ['erm', 'chi2', 'cvar', 'kl', 'group-dro', 'mm-dro'] as const;
+const METHODS = ['erm', 'chi2', 'cvar', 'kl', 'group-dro', 'mm-dro', 'logreg'] as const;
 const SEEDS = [1, 2, 3];
 
 const work = mkdtempSync(join(tmpdir(), 'drmm-paper-claim-'));
@@ -56,9 +56,13 @@ describe('drmm CLI end to end', () => {
     // An environment column, so that Group DRO has groups.
     const spec = await simulate('all-methods', 1, ['--environments', '3']);
     for (const method of METHODS) {
-      const r = await train(spec, method, 'intermediate', 1, ['--epochs', '8']);
+      // A short run (the 300-step floor lowered): this test is about the CLI contract, not quality.
+      const r = await train(spec, method, 'intermediate', 1, ['--epochs', '8', '--min-steps', '60']);
       expect(r.method).toBe(method);
-      expect(r.fusion).toBe('intermediate');
+      expect(r.fusion).toBe(method === 'logreg' ? 'early' : 'intermediate');
+      // The reference rows of every run (METHOD.md §5).
+      expect(finite(r.references.majorityAccuracy)).toBe(true);
+      expect(finite(r.references.logisticRegression.accuracy)).toBe(true);
       expect(r.backend).toBe('wasm');
       expect(r.seed).toBe(1);
       expect(r.rho).toBeDefined();
@@ -96,26 +100,30 @@ describe('drmm CLI end to end', () => {
     expect(c).not.toEqual(a);
   }, 120_000);
 
-  it("reproduces the paper's claim: mm-dro (intermediate) robust accuracy ≥ ERM (early) on the shifted test split, mean over seeds 1–3", async () => {
-    const rows: { seed: number; erm: number; mm: number; ermAcc: number; mmAcc: number; bEval: [number, number] }[] = [];
+  it("the paper's claim, stated honestly: mm-dro against ERM-early and against ERM at the same fusion, seeds 1–3", async () => {
+    type Row = { seed: number; ermEarly: Results; ermInter: Results; mm: Results };
+    const rows: Row[] = [];
     for (const seed of SEEDS) {
       const spec = await simulate(`claim-${seed}`, seed);
-      const erm = await train(spec, 'erm', 'early', seed);
-      const mm = await train(spec, 'mm-dro', 'intermediate', seed);
       rows.push({
-        seed, erm: erm.robust.robustAccuracy, mm: mm.robust.robustAccuracy,
-        ermAcc: erm.test.accuracy, mmAcc: mm.test.accuracy, bEval: [erm.bEval, mm.bEval],
+        seed,
+        ermEarly: await train(spec, 'erm', 'early', seed),
+        ermInter: await train(spec, 'erm', 'intermediate', seed),
+        mm: await train(spec, 'mm-dro', 'intermediate', seed),
       });
     }
-    console.log('seed  ERM early (robust acc / acc)  mm-dro intermediate (robust acc / acc)\n' +
-      rows.map((r) => `${r.seed}     ${r.erm.toFixed(3)} / ${r.ermAcc.toFixed(3)}              ${r.mm.toFixed(3)} / ${r.mmAcc.toFixed(3)}`).join('\n'));
-    // Both runs of a seed are judged at the same evaluation radius (METHOD.md §5).
-    for (const r of rows) expect(r.bEval[0]).toBeCloseTo(r.bEval[1], 12);
-    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-    const ermMean = mean(rows.map((r) => r.erm));
-    const mmMean = mean(rows.map((r) => r.mm));
-    expect(mmMean).toBeGreaterThanOrEqual(ermMean);
-    // The same holds for plain accuracy under the shift.
-    expect(mean(rows.map((r) => r.mmAcc))).toBeGreaterThanOrEqual(mean(rows.map((r) => r.ermAcc)));
-  }, 180_000);
+    const cell = (r: Results) => `${r.test.accuracy.toFixed(3)} / ${r.robust.robustAccuracy.toFixed(3)}`;
+    console.log('seed  accuracy / robust accuracy on the shifted test split\n      ERM early      ERM intermediate   mm-dro intermediate\n' +
+      rows.map((r) => `${r.seed}     ${cell(r.ermEarly)}  ${cell(r.ermInter)}      ${cell(r.mm)}`).join('\n'));
+    // Every run of a seed is judged at the same evaluation radius (METHOD.md §5).
+    for (const r of rows) {
+      expect(r.mm.bEval).toBeCloseTo(r.ermEarly.bEval, 12);
+      expect(r.mm.bEval).toBeCloseTo(r.ermInter.bEval, 12);
+    }
+    const mean = (pick: (r: Row) => number) => rows.reduce((s, r) => s + pick(r), 0) / rows.length;
+    const acc = { early: mean((r) => r.ermEarly.test.accuracy), inter: mean((r) => r.ermInter.test.accuracy), mm: mean((r) => r.mm.test.accuracy) };
+    const rob = { early: mean((r) => r.ermEarly.robust.robustAccuracy), inter: mean((r) => r.ermInter.robust.robustAccuracy), mm: mean((r) => r.mm.robust.robustAccuracy) };
+    console.log(`means: accuracy ${JSON.stringify(acc)}, robust accuracy ${JSON.stringify(rob)}`);
+    CLAIM_ASSERTIONS(acc, rob);
+  }, 300_000);
 });

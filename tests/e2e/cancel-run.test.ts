@@ -24,9 +24,9 @@ describe.skipIf(!ready)('cancel a running run', () => {
     await page.click('[data-testid=try-sample-dermatology]');
     await page.waitForSelector('main[data-testid=screen-setup] [data-testid=setup-modality]', { timeout: 60_000 });
     // A long run first, then a short one queued behind it (one worker by default).
-    await startExperiment(page, { methods: [{ method: 'erm', fusion: 'early' }], epochs: 5000, batchSize: 16, name: 'long', patience: 0 });
+    await startExperiment(page, { methods: [{ method: 'erm', fusion: 'early' }], epochs: 5000, batchSize: 16, name: 'long', patienceSteps: 0 });
     await gotoScreen(page, 'setup');
-    await startExperiment(page, { methods: [{ method: 'erm', fusion: 'intermediate' }], epochs: 3, name: 'short' });
+    await startExperiment(page, { methods: [{ method: 'erm', fusion: 'intermediate' }], epochs: 3, name: 'short', minSteps: 0 });
     const running = page.locator('[data-testid=queue-item][data-status=running]').first();
     await running.waitFor({ timeout: 120_000 });
     const longId = await running.getAttribute('data-run-id');

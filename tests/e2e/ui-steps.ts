@@ -80,7 +80,7 @@ export async function validateImport(page: Page): Promise<void> {
 /** Setup screen: choose methods (with fusion), epochs, batch size; start; lands on the monitor. Returns the new run count. */
 export async function startExperiment(
   page: Page,
-  opts: { methods: { method: string; fusion?: string }[]; epochs: number; batchSize?: number; name?: string; patience?: number },
+  opts: { methods: { method: string; fusion?: string }[]; epochs: number; batchSize?: number; name?: string; patienceSteps?: number; minSteps?: number },
 ): Promise<void> {
   await page.waitForSelector('[data-testid=setup-modality]', { timeout: 30_000 });
   for (const m of ['erm', 'chi2', 'cvar', 'kl', 'group-dro', 'mm-dro']) {
@@ -92,9 +92,11 @@ export async function startExperiment(
   await page.fill('[data-testid=setup-epochs]', String(opts.epochs));
   if (opts.batchSize) await page.fill('[data-testid=setup-batch]', String(opts.batchSize));
   if (opts.name) await page.fill('[data-testid=setup-name]', opts.name);
-  if (opts.patience !== undefined) {
-    await page.click('[data-testid=setup-advanced] summary');
-    await page.fill('[data-testid=setup-patience]', String(opts.patience));
+  if (opts.patienceSteps !== undefined || opts.minSteps !== undefined) {
+    const advanced = page.locator('[data-testid=setup-advanced]');
+    if (!(await advanced.evaluate((d) => (d as HTMLDetailsElement).open))) await advanced.locator('summary').click();
+    if (opts.patienceSteps !== undefined) await page.fill('[data-testid=setup-patience]', String(opts.patienceSteps));
+    if (opts.minSteps !== undefined) await page.fill('[data-testid=setup-min-steps]', String(opts.minSteps));
   }
   await page.click('[data-testid=start-runs]');
   await page.waitForSelector('main[data-testid=screen-monitor]', { timeout: 30_000 });

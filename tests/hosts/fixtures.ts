@@ -1,6 +1,9 @@
 /** Shared bits of the host tests. */
 import type { Channel } from '../../main/api/contract';
 import type { HostAdapter } from '../../main/services/host';
+import { evaluateRun } from '../../core/evaluate/evaluate-run';
+import { jsonSafe, type RunEvaluation } from '../../core/evaluate/schema';
+import { LinearSoftmaxPredictor, makePreparedData } from '../../core/evaluate/test-fixtures';
 
 /** A host without dialogs or downloads (service-level tests). */
 export function nullHost(kind: 'browser' | 'electron' = 'browser'): HostAdapter {
@@ -41,3 +44,17 @@ export const MALFORMED: Record<Channel, { payload: unknown; field: string }> = {
   'export.file': { payload: { kind: 'docx', runIds: [1] }, field: 'kind' },
   'dialog.openFiles': { payload: { multiple: 'no' }, field: 'multiple' },
 };
+
+/**
+ * A complete, schema-valid evaluation for a stored dataset's classes and modalities, from a
+ * hand-made predictor on synthetic data (no training): lets a diagnostic-job run carry an
+ * evaluation a report (and a bundle check) can read.
+ */
+export function evaluationFor(ds: { nRows: number; classes: string[]; modalities: { name: string; width: number }[] }): RunEvaluation {
+  const data = makePreparedData({ n: 60, widths: ds.modalities.map((m) => m.width), nClasses: ds.classes.length, seed: 3 });
+  data.modalityNames = ds.modalities.map((m) => m.name);
+  data.classes = [...ds.classes];
+  const ev = jsonSafe(evaluateRun(new LinearSoftmaxPredictor(data), data, { bEval: 0.1, seed: 1, repeats: 1, severities: [0, 0.5] }));
+  ev.samples.rows = ev.samples.rows.map((r) => r % ds.nRows); // test rows that exist in the stored dataset
+  return ev;
+}

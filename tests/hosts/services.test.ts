@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChildProcessLauncher } from '../../core/jobs/launcher';
 import type { ChannelResponse, EventMessage } from '../../main/api/contract';
 import { createAppServices, type AppServices } from '../../main/services/app-services';
-import { nullHost } from './fixtures';
+import { evaluationFor, nullHost } from './fixtures';
 
 const runIdOf = (e: EventMessage): number | undefined => ('runId' in e.payload ? e.payload.runId : undefined);
 const tmp = (tag: string) => mkdtempSync(path.join(tmpdir(), `drmm-svc-${tag}-`));
@@ -135,6 +135,9 @@ describe('services through the dispatcher', () => {
   });
 
   it('exports a run bundle that re-imports into another data directory', async () => {
+    // The diagnostic job stores a stand-in evaluation; a bundle must carry one a report can read.
+    const evaluation = JSON.stringify(evaluationFor(svc.datasets.get(datasetId)));
+    for (const id of runIds) svc.store.db.prepare('UPDATE run_results SET evaluation = ? WHERE run_id = ?').run(evaluation, id);
     const out = (await call('export.file', { kind: 'bundle', runIds })) as ChannelResponse<'export.file'>;
     expect(out.fileName).toMatch(/\.drmm-bundle\.json$/);
     const bundleFile = out.savedTo!;

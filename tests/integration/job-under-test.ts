@@ -17,13 +17,14 @@ export function slowConfig(seconds: number, epochs = 5): Record<string, unknown>
     const stepsPerEpoch = 10;
     return { method: 'erm', diagnostic: { epochs, stepsPerEpoch, stepMs: Math.round((seconds * 1000) / (epochs * stepsPerEpoch)) } };
   }
-  return { method: 'erm', fusion: 'intermediate', epochs: Math.max(epochs, Math.round(seconds * 20)), batchSize: 64, patience: 0, seed: 1, backend: 'cpu' };
+  // minSteps 0: the run trains exactly these epochs, so its duration follows `seconds`.
+  return { method: 'erm', fusion: 'intermediate', epochs: Math.max(epochs, Math.round(seconds * 20)), batchSize: 64, minSteps: 0, patienceSteps: 0, seed: 1, backend: 'cpu' };
 }
 
 /** A run config that finishes quickly. */
 export function fastConfig(): Record<string, unknown> {
   if (JOB === 'diagnostic') return { method: 'erm', diagnostic: { epochs: 2, stepsPerEpoch: 3, stepMs: 5 } };
-  return { method: 'erm', fusion: 'intermediate', epochs: 2, batchSize: 64, seed: 1, backend: 'cpu' };
+  return { method: 'erm', fusion: 'intermediate', epochs: 2, batchSize: 64, minSteps: 0, seed: 1, backend: 'cpu' };
 }
 
 /** A small two-modality dataset. */

@@ -10,6 +10,7 @@ import type { FilePreview } from '../../renderer/src/lib/api-types';
 import { assignModality, columnsFromFiles, fromSpec, localIssues, modalitiesByFile, toSpec, visibleRange, type ImportFile, type ImportModel } from '../../renderer/src/lib/import-model';
 import { buildConfigs, defaultForm, EACH_GROUP, effectiveRadius, formIssues, normalQuantile, parseSeeds, runCount, statisticalRadius } from '../../renderer/src/lib/experiment-form';
 import { toErrorInfo, describeLocation } from '../../renderer/src/lib/errors';
+import { selectedEpochMarker } from '../../renderer/src/lib/series';
 
 function preview(fileName: string, columns: [string, FilePreview['columns'][number]['inferredType']][]): FilePreview {
   return { path: `/data/${fileName}`, fileName, delimiter: ',', hasHeader: true, columns: columns.map(([name, inferredType]) => ({ name, inferredType, missing: 0 })), rows: [], bytesRead: 10, truncated: false };
@@ -111,6 +112,23 @@ describe('experiment form', () => {
     const first = TrainConfigSchema.parse(configs[0]);
     expect(first).toMatchObject({ method: 'erm', fusion: 'early', seed: 0, modalities: ['clinical'], rhoByModality: { clinical: 0.2 }, encoders: { clinical: { kind: 'linear', width: 16 } } });
     expect(configs.map((c) => `${c.method}/${c.seed}`)).toEqual(['erm/0', 'erm/3', 'erm/4', 'mm-dro/0', 'mm-dro/3', 'mm-dro/4']);
+  });
+
+  it('passes the step floor and the patience in steps (METHOD §6), and flags values the schema refuses', () => {
+    const form = defaultForm();
+    form.datasetId = 1;
+    form.modalities = [{ name: 'a', width: 3, include: true, encoder: 'mlp', encoderWidth: 8, rho: 0.1 }];
+    expect(TrainConfigSchema.parse(buildConfigs(form)[0])).toMatchObject({ minSteps: 300, patienceSteps: 100 });
+    form.minSteps = 0; form.patienceSteps = 0;
+    expect(TrainConfigSchema.parse(buildConfigs(form)[0])).toMatchObject({ minSteps: 0, patienceSteps: 0 });
+    form.minSteps = 200_000;
+    expect(formIssues(form).some((i) => i.startsWith('Min. steps'))).toBe(true);
+  });
+
+  it('marks the selected epoch from the stored results', () => {
+    expect(selectedEpochMarker({ training: { bestEpoch: 12, epochsRun: 40 } })).toEqual({ x: 12, label: 'selected epoch 12' });
+    expect(selectedEpochMarker(null)).toBeUndefined();
+    expect(selectedEpochMarker({ training: {} })).toBeUndefined();
   });
 
   it('leave one group out, each group in turn: one config per method × seed × group, counted on the Start button', () => {

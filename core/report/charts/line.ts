@@ -25,6 +25,16 @@ export interface LineChartOptions {
   height?: number;
   /** A reference diagonal y = x (reliability diagram). */
   diagonal?: boolean;
+  /** Labelled vertical lines (e.g. the selected epoch of a training curve). */
+  marks?: { x: number; label: string }[];
+}
+
+/** A dashed vertical line at x with its label at the top, on the side with room. */
+function verticalMark(xv: number, label: string, x: (v: number) => number, f: Frame): string {
+  const xx = r2(x(xv));
+  const right = xx + 4 + label.length * 5 < f.width - f.right;
+  return `<g class="mark"><line x1="${xx}" y1="${f.top}" x2="${xx}" y2="${f.height - f.bottom}" stroke="#555" stroke-width="1" stroke-dasharray="3 3"/>`
+    + `<text x="${r2(right ? xx + 3 : xx - 3)}" y="${f.top + 9}" class="vl" text-anchor="${right ? 'start' : 'end'}">${esc(label)}</text></g>`;
 }
 
 export function lineChart(o: LineChartOptions): string {
@@ -40,6 +50,7 @@ export function lineChart(o: LineChartOptions): string {
   const clampY = (v: number) => y(Math.min(yd1, Math.max(yd0, v)));
   const parts: string[] = [svgOpen(o.kind ?? 'line', f, o.title), chartTitle(o.title, f)];
   parts.push(axes(f, y, niceTicks(yd0, yd1, 5).filter((t) => t >= yd0 - 1e-9 && t <= yd1 + 1e-9), { x, xTicks: niceTicks(xd0, xd1, 5).filter((t) => t >= xd0 - 1e-9 && t <= xd1 + 1e-9), xLabel: o.xLabel, yLabel: o.yLabel }));
+  for (const mk of o.marks ?? []) if (mk.x >= xd0 && mk.x <= xd1) parts.push(verticalMark(mk.x, mk.label, x, f));
   if (o.diagonal) parts.push(`<line x1="${r2(x(xd0))}" y1="${r2(y(xd0))}" x2="${r2(x(xd1))}" y2="${r2(y(xd1))}" class="diag"/>`);
   o.series.forEach((s, si) => {
     const color = s.color ?? colorAt(si);

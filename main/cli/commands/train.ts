@@ -3,6 +3,7 @@ import { loadSpec } from '../../../core/data/spec';
 import { readDataset } from '../../../core/data/read';
 import { splitFromSpec } from '../../../core/data/split';
 import { runExperiment } from '../../../core/experiment';
+import type { RunReferences } from '../../../core/references';
 import { DrmmError } from '../../../core/errors';
 import { BACKENDS, FUSIONS, METHODS, SELECTION_RULES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../../core/train/config';
 import { boolArg, intArg, numberArg, printJson, requiredString, stringArg, type CliCommand, type ParsedArgs } from '../command';
@@ -81,7 +82,8 @@ export function configFromArgs(args: ParsedArgs, specSplit: TrainConfig['split']
     weightDecay: numberArg(args, 'weight-decay', { min: 0 }),
     cvarAlpha: numberArg(args, 'cvar-alpha', { min: 0, max: 1 }),
     selectionRule: oneOf(args, 'selection', SELECTION_RULES),
-    patience: intArg(args, 'patience', { min: 0 }),
+    patienceSteps: intArg(args, 'patience', { min: 0 }),
+    minSteps: intArg(args, 'min-steps', { min: 0, max: 100_000 }),
     backend,
     split: splitFromArgs(args, specSplit),
   };
@@ -109,12 +111,13 @@ export const trainCommand: CliCommand = {
     encoder: { type: 'string', valueName: 'KIND', description: 'Encoder: mlp (default) or linear.' },
     width: { type: 'string', valueName: 'N', description: 'Embedding width (default 64).' },
     seed: { type: 'string', valueName: 'N', description: 'Seed for split, initialisation, batches, stress tests (default 0).' },
-    epochs: { type: 'string', valueName: 'N', description: 'Maximum epochs (default 30).' },
+    epochs: { type: 'string', valueName: 'N', description: 'Epochs (default 30; raised to reach --min-steps).' },
+    'min-steps': { type: 'string', valueName: 'N', description: 'At least this many optimiser steps: small data gets more epochs (default 300; 0 = off; max 100000).' },
     'batch-size': { type: 'string', valueName: 'N', description: 'Batch size (default 256; full batch when smaller).' },
     lr: { type: 'string', valueName: 'X', description: 'Adam learning rate (default 0.001).' },
     'weight-decay': { type: 'string', valueName: 'X', description: 'Decoupled weight decay (default 0).' },
     selection: { type: 'string', valueName: 'RULE', description: 'Model selection: val-loss (default), worst-group-accuracy, robust-objective.' },
-    patience: { type: 'string', valueName: 'N', description: 'Early-stopping patience in epochs (default 10; 0 = off).' },
+    patience: { type: 'string', valueName: 'N', description: 'Early stopping: optimiser steps without a better epoch before training stops, checked at epoch ends (default 100; 0 = off).' },
     backend: { type: 'string', valueName: 'B', description: 'auto (default; or $DRMM_BACKEND), tensorflow, wasm, cpu.' },
     split: { type: 'string', valueName: 'KIND', description: 'Split: stratified, provided or leave-one-group-out (default: the spec\'s split).' },
     'held-out': { type: 'string', valueName: 'GROUP', description: 'Group (environment) to test on with leave-one-group-out; implies --split leave-one-group-out.' },
@@ -199,6 +202,13 @@ function fmt(v: unknown): string {
   return typeof v === 'number' ? v.toFixed(4) : String(v ?? '—');
 }
 
+/** The reference rows (METHOD.md §5): what the model has to beat. */
+function referenceLines(refs: RunReferences | undefined): string[] {
+  if (!refs) return [];
+  const lr = refs.logisticRegression;
+  return [`  references: majority class ${fmt(refs.majorityAccuracy)}${lr ? `   logistic regression ${fmt(lr.accuracy)} (robust accuracy ${fmt(lr.robustAccuracy)})` : ''}`];
+}
+
 function printSummary(r: Record<string, unknown>): void {
   const test = (r.test ?? {}) as Record<string, unknown>;
   const robust = (r.robust ?? {}) as Record<string, unknown>;
@@ -208,6 +218,7 @@ function printSummary(r: Record<string, unknown>): void {
     `  test accuracy ${fmt(test.accuracy)}   macro-F1 ${fmt(test.macroF1)}   log-loss ${fmt(test.logLoss)}${test.worstGroupAccuracy !== undefined ? `   worst-group accuracy ${fmt(test.worstGroupAccuracy)}` : ''}`,
     `  robust accuracy ${fmt(robust.robustAccuracy)}   χ² worst case exact ${fmt(robust.chi2Exact)} / closed form ${fmt(robust.chi2ClosedForm)} at B_eval ${fmt(robust.bEval)}`,
     ...(r.B !== undefined ? [`  training radius B ${fmt(r.B)}`] : []),
+    ...referenceLines(r.references as RunReferences | undefined),
     `  trained in ${fmt(timing.trainSeconds)} s (${Math.round(Number(timing.samplesPerSecond ?? 0))} samples/s)`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -26,7 +26,7 @@ export type {
 export type { TrainConfigInput } from '../../../core/train/config';
 
 /** Methods, fusions, rules: mirrored from core/train/config (values only, kept in sync by a test). */
-export const METHOD_NAMES = ['erm', 'chi2', 'cvar', 'kl', 'group-dro', 'mm-dro'] as const;
+export const METHOD_NAMES = ['erm', 'chi2', 'cvar', 'kl', 'group-dro', 'mm-dro', 'logreg'] as const;
 export const FUSION_NAMES = ['early', 'intermediate', 'late'] as const;
 export const SELECTION_RULE_NAMES = ['val-loss', 'worst-group-accuracy', 'robust-objective'] as const;
 
@@ -37,4 +37,5 @@ export const METHOD_LABELS: Record<string, string> = {
   kl: 'KL-DRO',
   'group-dro': 'Group DRO',
   'mm-dro': 'Modality-aware DRO',
+  logreg: 'Logistic regression',
 };

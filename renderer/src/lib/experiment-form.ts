@@ -42,7 +42,10 @@ export interface ExperimentForm {
   cvarAlpha: number;
   groupStep: number;
   weightDecay: number;
-  patience: number;
+  /** Early stopping, in optimiser steps without a better epoch (0 = off; METHOD.md §6). */
+  patienceSteps: number;
+  /** Floor on optimiser steps: small data gets more epochs (0 = off; METHOD.md §6). */
+  minSteps: number;
   headWidth: number;
   missingIndicator: boolean;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -70,6 +73,7 @@ export const DEFAULT_FUSION: Record<string, MethodChoice['fusion']> = {
   kl: 'intermediate',
   'group-dro': 'intermediate',
   'mm-dro': 'intermediate',
+  logreg: 'early', // the reference is one linear layer over the concatenated inputs, whatever is chosen
 };
 
 export function defaultForm(): ExperimentForm {
@@ -77,7 +81,7 @@ export function defaultForm(): ExperimentForm {
     datasetId: null,
     name: '',
     modalities: [],
-    methods: ['erm', 'chi2', 'cvar', 'kl', 'group-dro', 'mm-dro'].map((m) => ({ method: m, include: m === 'erm' || m === 'mm-dro', fusion: DEFAULT_FUSION[m] })),
+    methods: ['erm', 'chi2', 'cvar', 'kl', 'group-dro', 'mm-dro', 'logreg'].map((m) => ({ method: m, include: m === 'erm' || m === 'mm-dro', fusion: DEFAULT_FUSION[m] })),
     rhoRule: 'manual',
     rhoAlpha: 0.05,
     gammaMode: 'estimated',
@@ -94,7 +98,8 @@ export function defaultForm(): ExperimentForm {
     cvarAlpha: 0.2,
     groupStep: 0.01,
     weightDecay: 0,
-    patience: 10,
+    patienceSteps: 100,
+    minSteps: 300,
     headWidth: 64,
     missingIndicator: false,
     backend: 'auto',
@@ -162,6 +167,8 @@ export function formIssues(form: ExperimentForm, groupLevels: readonly string[] 
   if (!(form.epochs >= 1)) out.push('Epochs must be at least 1.');
   if (!(form.batchSize >= 1)) out.push('Batch size must be at least 1.');
   if (!(form.learningRate > 0)) out.push('Learning rate must be positive.');
+  if (!(Number.isInteger(form.minSteps) && form.minSteps >= 0 && form.minSteps <= 100_000)) out.push('Min. steps must be a whole number from 0 (off) to 100 000.');
+  if (!(Number.isInteger(form.patienceSteps) && form.patienceSteps >= 0)) out.push('Patience (steps) must be a whole number, 0 or more (0 = never stop early).');
   if (form.split.kind === 'leave-one-group-out' && form.split.heldOutGroup === EACH_GROUP && !groupLevels.length) out.push('This dataset has no groups to hold out in turn.');
   const n = runCount(form, groupLevels);
   if (n > 100) out.push(`That is ${n} runs; start at most 100 at once.`);
@@ -206,7 +213,8 @@ export function buildConfigs(form: ExperimentForm, groupLevels: readonly string[
         learningRate: form.learningRate,
         weightDecay: form.weightDecay,
         selectionRule: form.selectionRule,
-        patience: form.patience,
+        patienceSteps: form.patienceSteps,
+        minSteps: form.minSteps,
         split: heldOutGroup !== undefined ? { ...split, heldOutGroup } : split,
         missingIndicator: form.missingIndicator,
         seed,
