@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../core/backend';
-import { loadSpec } from '../core/data/spec';
+import { loadSpec, specFiles } from '../core/data/spec';
 import { readDataset } from '../core/data/read';
 import { prepareForConfig } from '../core/experiment';
 import { datasetEvalRadius } from '../core/evaluate/eval-radius';
@@ -50,7 +50,7 @@ export async function run(repeats = 3): Promise<BenchSection> {
   const tRead = performance.now();
   const dataset = await readDataset(spec, baseDir);
   const readMs = ms(tRead);
-  const hashes = spec.files.map((f) => ({ file: f.path, sha256: createHash('sha256').update(readFileSync(path.join(baseDir, f.path))).digest('hex') }));
+  const hashes = specFiles(spec).map((f) => ({ file: f.path, sha256: createHash('sha256').update(readFileSync(path.join(baseDir, f.path))).digest('hex') }));
 
   const rows: BenchRow[] = [];
   const notes: string[] = [];

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 /**
- * npm start: make sure the Electron binary is there (Electron ≥ 45 downloads it on first run,
- * not at install), build, launch. Without the binary and without a way to download it, print
- * ONE clear line naming `npm run serve` and exit 1.
+ * npm start: one command that always opens the workbench.
+ *
+ * With the Electron binary (Electron ≥ 45 downloads it on first run, not at install): build and
+ * launch the desktop app. Without it and without a way to download it (offline machine): start
+ * browser mode (`drmm serve`, 127.0.0.1 + token) and open the system browser on it — best effort
+ * (xdg-open / open / start, or $BROWSER); the tokened URL is printed either way.
+ * DRMM_NO_BROWSER=1 (or BROWSER=true) prints the URL without opening anything (tests do).
  *
  * How electron resolves its binary (node_modules/electron/index.js): `path.txt` names the
  * executable inside `dist/`; when that file or the executable is missing, `install.js`
@@ -18,7 +22,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
 
 const NO_BINARY =
-  'DRMM Workbench: the Electron binary is not installed and could not be downloaded (no internet?); run `npm run serve` to use the workbench in your browser instead.';
+  'DRMM Workbench: the Electron binary is not installed and could not be downloaded (no internet?) — starting browser mode instead (`npm run serve`).';
 
 function electronDir() {
   try {
@@ -56,15 +60,66 @@ function ensureElectron() {
   return installedElectronBinary(dir);
 }
 
-const binary = ensureElectron();
-if (!binary) {
-  console.error(NO_BINARY);
-  process.exit(1);
+/** Opens `url` in the system browser; true when a launcher was started. Never throws. */
+function openBrowser(url) {
+  if (process.env.DRMM_NO_BROWSER === '1') return false;
+  const custom = process.env.BROWSER;
+  const [cmd, args] = custom
+    ? [custom, [url]]
+    : process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]]
+        : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true, shell: false, windowsVerbatimArguments: process.platform === 'win32' });
+    child.on('error', () => console.log(`(Could not open a browser: open ${url} yourself.)`));
+    child.unref();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-const built = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root, stdio: 'inherit' });
-if (built.status !== 0) process.exit(built.status ?? 1);
+/** Browser mode: build the UI if needed, run `drmm serve`, open the browser on its URL. */
+function startBrowserMode() {
+  console.log(NO_BINARY);
+  if (!existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
+    console.log('Building the user interface (first run)…');
+    const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+    const r = spawnSync(process.execPath, [vite, 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+  const server = spawn(process.execPath, [path.join(root, 'bin', 'drmm.js'), 'serve', ...process.argv.slice(2)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let opened = false;
+  let buffered = '';
+  server.stdout.setEncoding('utf8');
+  server.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    if (opened) return;
+    buffered += chunk;
+    const m = /running at (http:\/\/\S+)\r?\n/.exec(buffered);
+    if (!m) return;
+    opened = true;
+    buffered = '';
+    if (openBrowser(m[1])) console.log('Opening it in your browser… (Ctrl+C stops the workbench)');
+    else console.log(`Open ${m[1]} in a browser on this machine. (Ctrl+C stops the workbench)`);
+  });
+  server.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.kill(sig));
+}
 
-const child = spawn(binary, [root, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env: { ...process.env, ELECTRON_RUN_AS_NODE: undefined } });
-child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 0)));
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+const binary = ensureElectron();
+if (!binary) {
+  startBrowserMode();
+} else {
+  const built = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+
+  const child = spawn(binary, [root, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env: { ...process.env, ELECTRON_RUN_AS_NODE: undefined } });
+  child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 0)));
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+}

@@ -8,6 +8,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DrmmError } from '../errors';
+import { checkDataFile } from './files';
 
 export type CsvColumnKind = 'number' | 'string' | 'skip';
 
@@ -30,6 +31,8 @@ export interface CsvReadOptions {
   label?: string;
   /** 'error' (default): a row with the wrong number of fields throws RAGGED_ROW. 'record': pad/cut it and list it in `raggedRows`. */
   onRagged?: 'error' | 'record';
+  /** Quote character (default `"`); null: none, quotes are ordinary characters. */
+  quote?: string | null;
 }
 
 export interface CsvColumn {
@@ -59,23 +62,32 @@ export interface CsvTable {
   truncated: boolean;
   /** With onRagged 'record': rows with the wrong number of fields (the first 1000). */
   raggedRows: { line: number; fields: number }[];
+  /** Whether the delimiter and the header were sniffed (else given). */
+  delimiterSniffed: boolean;
+  headerSniffed: boolean;
+  /** Repeated header names, renamed (`a` → `a_2`): 1-based position, name in the file, name given. */
+  renamed: { position: number; from: string; to: string }[];
 }
 
 export const DEFAULT_MISSING = ['', '?', 'NA', 'NaN'];
 const DEFAULT_CHUNK = 16 * 1024 * 1024;
-const QUOTE = 34, LF = 10, CR = 13, DOT = 46, MINUS = 45, PLUS = 43, LOWER_E = 101, UPPER_E = 69, ZERO = 48;
+const LF = 10, CR = 13, DOT = 46, MINUS = 45, PLUS = 43, LOWER_E = 101, UPPER_E = 69, ZERO = 48;
 const KIND_SKIP = 0, KIND_NUM = 1, KIND_STR = 2;
 const NEED_MORE = -1;
 /** Exact powers of ten: `mantissa / 10^k` with both exact is correctly rounded (k ≤ 22, mantissa < 2^53). */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/** What to do about a quote error: most often the file uses quotes as ordinary characters. */
+export const QUOTE_HINT = 'If quotes are ordinary characters in this file (raw quotes inside text), read it with "quote": "none"; else double any quote inside a quoted field ("").';
 
 /** Raised inside the parser; turned into a DrmmError with the file name by `readCsv`. */
 class CsvSyntaxError extends Error {
   constructor(readonly kind: 'ragged' | 'quote', message: string, readonly line: number, readonly hint: string) { super(message); }
 }
 
-/** Open a file with a DrmmError for the usual failures. */
+/** Open a regular file with a DrmmError for the usual failures (missing, folder, FIFO, device, /proc: refused before opening). */
 export async function openInput(path: string, label = basename(path)): Promise<{ fh: FileHandle; size: number }> {
+  await checkDataFile(path, label);
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
@@ -88,10 +100,6 @@ export async function openInput(path: string, label = basename(path)): Promise<{
     });
   }
   const st = await fh.stat();
-  if (st.isDirectory()) {
-    await fh.close();
-    throw new DrmmError('FILE_NOT_FOUND', `${path} is a folder, not a file`, { location: { file: label }, hint: 'Point at a CSV or TSV file.' });
-  }
   return { fh, size: st.size };
 }
 
@@ -100,7 +108,8 @@ export async function openInput(path: string, label = basename(path)): Promise<{
  * splitting the first lines into the most, equal-length fields. Header: yes when some column is
  * numeric below the first line but not on it, or when the first line is not all numbers.
  */
-export function sniffFormat(head: Buffer, opts: { delimiter?: string; hasHeader?: boolean; missing?: string[]; fileName?: string } = {}): { delimiter: string; hasHeader: boolean } {
+export function sniffFormat(head: Buffer, opts: { delimiter?: string; hasHeader?: boolean; missing?: string[]; fileName?: string; quote?: string | null } = {}): { delimiter: string; hasHeader: boolean } {
+  const quote = opts.quote === undefined ? '"' : opts.quote;
   let text = head.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const lines = text.split(/\r?\n/).filter((l) => l.length > 0).slice(0, 20);
@@ -111,7 +120,7 @@ export function sniffFormat(head: Buffer, opts: { delimiter?: string; hasHeader?
     else {
       let best = ',', bestScore = -1;
       for (const d of [',', '\t', ';', '|']) {
-        const counts = lines.map((l) => splitLine(l, d).length);
+        const counts = lines.map((l) => splitLine(l, d, quote).length);
         const consistent = counts.every((c) => c === counts[0]);
         const score = (counts[0] ?? 1) > 1 ? (consistent ? 1000 : 0) + (counts[0] ?? 0) : 0;
         if (score > bestScore) { best = d; bestScore = score; }
@@ -122,7 +131,7 @@ export function sniffFormat(head: Buffer, opts: { delimiter?: string; hasHeader?
   let hasHeader = opts.hasHeader;
   if (hasHeader === undefined) {
     const missing = new Set(opts.missing ?? DEFAULT_MISSING);
-    const rows = lines.map((l) => splitLine(l, delimiter!));
+    const rows = lines.map((l) => splitLine(l, delimiter!, quote));
     const first = rows[0] ?? [];
     const isNum = (s: string | undefined): boolean => s !== undefined && s.trim() !== '' && !Number.isNaN(Number(s));
     const isNumOrMissing = (s: string | undefined): boolean => s === undefined || missing.has(s) || isNum(s);
@@ -134,14 +143,14 @@ export function sniffFormat(head: Buffer, opts: { delimiter?: string; hasHeader?
 }
 
 /** Split one line honouring quotes (sniffing and previews only; the reader works on bytes). */
-export function splitLine(line: string, delimiter: string): string[] {
+export function splitLine(line: string, delimiter: string, quote: string | null = '"'): string[] {
   const out: string[] = [];
   let cur = '', inQuotes = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (inQuotes) {
-      if (ch === '"') { if (line[i + 1] === '"') { cur += '"'; i++; } else inQuotes = false; } else cur += ch;
-    } else if (ch === '"' && cur === '') inQuotes = true;
+      if (ch === quote) { if (line[i + 1] === quote) { cur += quote; i++; } else inQuotes = false; } else cur += ch;
+    } else if (ch === quote && cur === '') inQuotes = true;
     else if (ch === delimiter) { out.push(cur); cur = ''; } else cur += ch;
   }
   out.push(cur);
@@ -173,12 +182,18 @@ export async function readCsv(path: string, opts: CsvReadOptions = {}): Promise<
     let p = 0;
     if (filled >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) p = 3;
 
-    const sniffed = sniffFormat(buf.subarray(p, Math.min(filled, p + 65536)), { delimiter: opts.delimiter, hasHeader: opts.hasHeader, missing: opts.missing, fileName: path });
-    const delimiter = sniffed.delimiter;
-    if (Buffer.byteLength(delimiter) !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-      throw new DrmmError('INVALID_SPEC', `the delimiter must be one byte other than a quote or line end, got ${JSON.stringify(delimiter)}`, { location: { file: label }, hint: 'Use ",", "\\t", ";" or "|".' });
+    const quote = opts.quote === undefined ? '"' : opts.quote;
+    if (quote !== null && (Buffer.byteLength(quote) !== 1 || quote === '\n' || quote === '\r')) {
+      throw new DrmmError('INVALID_SPEC', `the quote must be one byte other than a line end, got ${JSON.stringify(quote)}`, { location: { file: label }, hint: 'Use "\\"" or "\'", or "none".' });
     }
-    const parser = new RecordParser(delimiter.charCodeAt(0), opts.missing ?? DEFAULT_MISSING, opts.onRagged === 'record');
+    // Column names given: the file has no header unless it says so.
+    const hasHeader = opts.hasHeader ?? (opts.columnNames ? false : undefined);
+    const sniffed = sniffFormat(buf.subarray(p, Math.min(filled, p + 65536)), { delimiter: opts.delimiter, hasHeader, missing: opts.missing, fileName: path, quote });
+    const delimiter = sniffed.delimiter;
+    if (Buffer.byteLength(delimiter) !== 1 || delimiter === quote || delimiter === '\n' || delimiter === '\r') {
+      throw new DrmmError('INVALID_SPEC', `the delimiter must be one byte other than the quote or a line end, got ${JSON.stringify(delimiter)}`, { location: { file: label }, hint: 'Use ",", "\\t", ";" or "|".' });
+    }
+    const parser = new RecordParser(delimiter.charCodeAt(0), opts.missing ?? DEFAULT_MISSING, opts.onRagged === 'record', quote === null ? -1 : quote.charCodeAt(0));
 
     try {
       // First record: the header, or the first data row (parsed as strings to learn the width).
@@ -189,6 +204,7 @@ export async function readCsv(path: string, opts: CsvReadOptions = {}): Promise<
       let names: string[];
       if (sniffed.hasHeader) names = first.fields.map((f, j) => (f.trim() === '' ? `col${j + 1}` : f));
       else names = Array.from({ length: width }, (_, j) => `col${j + 1}`);
+      let renamed: CsvTable['renamed'] = [];
       if (opts.columnNames) {
         if (opts.columnNames.length !== width) {
           throw new DrmmError('RAGGED_ROW', `${opts.columnNames.length} column names were given but line ${first.line} has ${width} fields`, {
@@ -197,6 +213,7 @@ export async function readCsv(path: string, opts: CsvReadOptions = {}): Promise<
         }
         names = opts.columnNames.slice();
       }
+      ({ names, renamed } = uniqueNames(names));
       const kinds = names.map((n, j) => (opts.columnKind ? opts.columnKind(n, j) : 'string'));
       parser.setColumns(kinds, sniffed.hasHeader ? first.endLine : first.line);
       if (sniffed.hasHeader) p = first.p; // else the first line is data: parse it again below
@@ -211,6 +228,9 @@ export async function readCsv(path: string, opts: CsvReadOptions = {}): Promise<
         p = 0;
       }
       const table = parser.finish(path, delimiter, sniffed.hasHeader, names);
+      table.delimiterSniffed = opts.delimiter === undefined;
+      table.headerSniffed = hasHeader === undefined;
+      table.renamed = renamed;
       table.bytesRead = truncated ? fileOffset - (filled - p) : fileOffset;
       table.truncated = truncated;
       return table;
@@ -221,6 +241,23 @@ export async function readCsv(path: string, opts: CsvReadOptions = {}): Promise<
   } finally {
     await fh.close();
   }
+}
+
+/** Repeated names made unique: the second `a` becomes `a_2` (or `a_3`, … when that is taken too). */
+export function uniqueNames(names: readonly string[]): { names: string[]; renamed: { position: number; from: string; to: string }[] } {
+  const taken = new Set<string>(names);
+  const seen = new Set<string>();
+  const out: string[] = [];
+  const renamed: { position: number; from: string; to: string }[] = [];
+  names.forEach((n, j) => {
+    if (!seen.has(n)) { seen.add(n); out.push(n); return; }
+    let k = 2;
+    while (taken.has(`${n}_${k}`)) k++;
+    const to = `${n}_${k}`;
+    taken.add(to); seen.add(to); out.push(to);
+    renamed.push({ position: j + 1, from: n, to });
+  });
+  return { names: out, renamed };
 }
 
 function emptyFile(label: string): DrmmError {
@@ -250,7 +287,8 @@ class RecordParser {
 
   readonly raggedRows: { line: number; fields: number }[] = [];
 
-  constructor(private readonly delim: number, missing: string[], private readonly lenient = false) {
+  /** The quote byte, or -1: quotes are plain characters. */
+  constructor(private readonly delim: number, missing: string[], private readonly lenient = false, readonly quote = 34) {
     this.missingSet = new Set(missing);
   }
 
@@ -291,7 +329,7 @@ class RecordParser {
     const startLine = line;
     for (;;) {
       let value: string;
-      if (buf[p] === QUOTE) {
+      if (buf[p] === this.quote) {
         const q = this.scanQuoted(buf, p, end, eof, line);
         if (q === null) return null;
         value = q.value; p = q.p; line += q.newlines;
@@ -307,7 +345,7 @@ class RecordParser {
       if (c === this.delim) { p++; if (p >= end && eof) { fields.push(''); break; } continue; }
       if (c === CR) { if (p + 1 >= end && !eof) return null; p += buf[p + 1] === LF ? 2 : 1; line++; break; }
       if (c === LF) { p++; line++; break; }
-      throw new CsvSyntaxError('quote', `unexpected character after a closing quote on line ${line}`, line, 'A quoted field must end at a delimiter or line end; double any quote inside it ("").');
+      throw new CsvSyntaxError('quote', `unexpected character after a closing quote on line ${line}`, line, QUOTE_HINT);
     }
     return { fields, p, line: startLine, endLine: line };
   }
@@ -319,12 +357,13 @@ class RecordParser {
     let i = seg;
     let newlines = 0;
     for (;;) {
-      while (i < end && buf[i] !== QUOTE) { if (buf[i] === LF) newlines++; i++; }
+      const quote = this.quote;
+      while (i < end && buf[i] !== quote) { if (buf[i] === LF) newlines++; i++; }
       if (i >= end) {
         if (!eof) return null;
-        throw new CsvSyntaxError('quote', `a quoted field opened on line ${line} is never closed`, line, 'Close the quote, or double any quote inside a quoted field ("").');
+        throw new CsvSyntaxError('quote', `a quoted field opened on line ${line} is never closed`, line, QUOTE_HINT);
       }
-      if (i + 1 < end && buf[i + 1] === QUOTE) { value += buf.toString('utf8', seg, i + 1); i += 2; seg = i; continue; }
+      if (i + 1 < end && buf[i + 1] === quote) { value += buf.toString('utf8', seg, i + 1); i += 2; seg = i; continue; }
       if (i + 1 >= end && !eof) return null;
       value += buf.toString('utf8', seg, i);
       return { value, p: i + 1, newlines };
@@ -337,7 +376,7 @@ class RecordParser {
    */
   parse(buf: Buffer, p: number, end: number, eof: boolean, maxRows: number): { done: boolean; p: number; truncated: boolean } {
     const delim = this.delim, nCols = this.nCols, kinds = this.kinds;
-    const nums = this.nums, strs = this.strs, missingSet = this.missingSet;
+    const nums = this.nums, strs = this.strs, missingSet = this.missingSet, quote = this.quote;
     let row = this.row, line = this.line;
     for (;;) {
       if (row >= maxRows) { this.row = row; this.line = line; return { done: true, p, truncated: p < end || !eof }; }
@@ -361,7 +400,7 @@ class RecordParser {
           throw new CsvSyntaxError('ragged', `line ${recordLine} has more than ${nCols} fields`, recordLine, `Every row needs exactly ${nCols} fields; check for an extra delimiter or an unquoted delimiter inside a value.`);
         }
         const kind = col < nCols ? kinds[col] : KIND_SKIP;
-        if (p < end && buf[p] === QUOTE) {
+        if (p < end && buf[p] === quote) {
           const q = this.scanQuoted(buf, p, end, eof, line);
           if (q === null) { cut = true; break; }
           p = q.p; line += q.newlines;
@@ -433,7 +472,7 @@ class RecordParser {
           if (p + 1 >= end && !eof) { cut = true; break; }
           p += p + 1 < end && buf[p + 1] === LF ? 2 : 1; line++; col++; break;
         }
-        throw new CsvSyntaxError('quote', `unexpected character after a closing quote on line ${line}`, line, 'A quoted field must end at a delimiter or line end; double any quote inside it ("").');
+        throw new CsvSyntaxError('quote', `unexpected character after a closing quote on line ${line}`, line, QUOTE_HINT);
       }
       if (cut) {
         // Undo this record's counts (it will be parsed again) — only the rare paths count.
@@ -505,6 +544,6 @@ class RecordParser {
       if (this.firstBad[j]) col.firstNotNumeric = this.firstBad[j];
       return col;
     });
-    return { file: path, delimiter, hasHeader, columns, nRows: n, rowLine: this.rowLine.slice(0, n), bytesRead: 0, truncated: false, raggedRows: this.raggedRows };
+    return { file: path, delimiter, hasHeader, columns, nRows: n, rowLine: this.rowLine.slice(0, n), bytesRead: 0, truncated: false, raggedRows: this.raggedRows, delimiterSniffed: false, headerSniffed: false, renamed: [] };
   }
 }

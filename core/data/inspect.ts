@@ -3,10 +3,10 @@
  * (errors that stop the import, warnings worth a look) instead of one thrown error.
  */
 import { isDrmmError } from '../errors';
-import { readCsv } from './csv';
 import type { Dataset } from './dataset';
-import { assignModalities, buildDataset, readCombinedTable, resolveFiles, resolveRoles, type CombinedTable, type ReadOptions } from './read';
+import { buildDatasetDetailed, readCombinedTable, resolveInputs, type BuiltDataset, type CombinedTable, type FileDecision, type ReadOptions } from './read';
 import type { DatasetSpec } from './spec';
+import { readTable } from './tables';
 
 export interface ValidationIssue {
   severity: 'error' | 'warning';
@@ -32,25 +32,33 @@ export async function inspectDataset(spec: DatasetSpec, baseDir: string): Promis
  * absent) and warnings (it can, with caveats). Importing uses the dataset it returns, so a file is
  * parsed once per import.
  */
-export async function checkDataset(spec: DatasetSpec, baseDir: string, opts: ReadOptions = {}): Promise<{ issues: ValidationIssue[]; dataset?: Dataset }> {
+export async function checkDataset(spec: DatasetSpec, baseDir: string, opts: ReadOptions = {}): Promise<{ issues: ValidationIssue[]; dataset?: Dataset; decisions?: FileDecision[] }> {
   const issues: ValidationIssue[] = [];
-  let table: CombinedTable;
-  let dataset: Dataset;
+  let table: CombinedTable | undefined;
+  let built: BuiltDataset;
   try {
     table = await readCombinedTable(spec, baseDir, opts);
-    dataset = buildDataset(spec, table);
+    built = buildDatasetDetailed(spec, table, opts);
   } catch (e) {
     if (!isDrmmError(e)) throw e;
     issues.push({ severity: 'error', code: e.code, message: e.message, file: e.location.file, row: e.location.row, column: e.location.column, hint: e.hint || undefined });
-    if (e.code === 'RAGGED_ROW') issues.push(...(await listRaggedRows(spec, baseDir, e.location.file, e.location.row)));
-    return { issues };
+    if (e.code === 'RAGGED_ROW' && !/quote/.test(e.message)) issues.push(...(await listRaggedRows(spec, baseDir, e.location.file, e.location.row)));
+    return { issues, decisions: table?.decisions };
   }
+  const { dataset, roles } = built;
 
-  const roles = resolveRoles(spec, table);
+  for (const d of table.decisions) {
+    for (const r of d.renamed) {
+      issues.push({ severity: 'warning', code: 'DUPLICATE_COLUMN', message: `${d.file}: column ${r.position} repeats the name '${r.from}', so it is read as '${r.to}'`, file: d.file, column: r.to, hint: 'Rename it in the file, or name the columns in the spec ("columns").' });
+    }
+  }
+  for (const note of built.notes) {
+    issues.push({ severity: 'warning', code: note.code, message: `modality '${note.modality}': ${note.message}`, column: note.column, modality: note.modality, hint: note.code === 'HASHED_LEVELS' ? `Hashing keeps the width fixed (levels may share a feature). To keep the most frequent levels by name instead, set "encoding": {"${note.column}": {"top": 50}}; if it is free text, set "types": {"${note.column}": "text"}.` : undefined });
+  }
   for (const c of roles.autoIgnored) {
     issues.push({ severity: 'warning', code: 'ID_LIKE_COLUMN', message: `column '${c.name}' has a different value in every row, so it is treated as an identifier and left out of the features`, column: c.name, hint: `If it is a feature, set "types": {"${c.name}": "categorical"} (or numeric).` });
   }
-  const inModality = new Set(assignModalities(spec, table, roles).flatMap((m) => m.columns));
+  const inModality = new Set(built.modalities.flatMap((m) => m.columns));
   const unassigned = roles.features.filter((c) => !inModality.has(c));
   if (unassigned.length) {
     issues.push({ severity: 'warning', code: 'UNASSIGNED_COLUMNS', message: `${unassigned.length} column${unassigned.length > 1 ? 's are' : ' is'} in no modality and will not be used: ${unassigned.slice(0, 8).map((c) => c.name).join(', ')}${unassigned.length > 8 ? ', …' : ''}`, column: unassigned[0].name, hint: 'Add them to a modality, or list them in "ignore" to silence this.' });
@@ -97,15 +105,15 @@ export async function checkDataset(spec: DatasetSpec, baseDir: string, opts: Rea
       if (gc[i] < RARE_CLASS_MIN) issues.push({ severity: 'warning', code: 'SMALL_GROUP', message: `group '${l}' has only ${gc[i]} rows`, column: dataset.groups!.name });
     });
   }
-  return { issues, dataset };
+  return { issues, dataset, decisions: table.decisions };
 }
 
 /** Every ragged row of the file that failed (the read stops at the first; the panel lists them all). */
 async function listRaggedRows(spec: DatasetSpec, baseDir: string, label?: string, firstLine?: number): Promise<ValidationIssue[]> {
-  const f = resolveFiles(spec, baseDir).find((x) => x.label === label);
-  if (!f) return [];
   try {
-    const t = await readCsv(f.path, { label: f.label, delimiter: f.delimiter, hasHeader: f.header, missing: f.missing, onRagged: 'record', columnKind: () => 'skip' });
+    const f = (await resolveInputs(spec, baseDir)).files.find((x) => x.label === label);
+    if (!f || f.format !== 'csv') return [];
+    const t = await readTable(f.path, { label: f.label, delimiter: f.delimiter, hasHeader: f.header, missing: f.missing, columnNames: f.columns, quote: f.quote, onRagged: 'record', columnKind: () => 'skip' });
     const expected = t.columns.length;
     return t.raggedRows.filter((r) => r.line !== firstLine).slice(0, 50).map((r) => ({
       severity: 'error' as const, code: 'RAGGED_ROW', message: `line ${r.line} has ${r.fields} field${r.fields === 1 ? '' : 's'}, expected ${expected}`, file: f.label, row: r.line,

@@ -13,7 +13,7 @@ import type { Predictor } from '../model/predictor';
 import { Rng } from '../rng';
 import { quantile } from '../stats';
 import { logLoss } from './metrics';
-import { gaussianNoise, PerturbedScorer, stressSeed, trainingMoments } from './stress';
+import { DEFAULT_BATCH_BYTES, gaussianNoise, PerturbedScorer, stressSeed } from './stress';
 
 export const DEFAULT_ENCODER_SEVERITY = 0.5;
 export const GRAD_NORM_QUANTILE = 0.95;
@@ -63,6 +63,12 @@ export interface EncoderErrorOptions {
   meanLoss: number;
   sdLoss: number;
   scorer?: PerturbedScorer;
+  /**
+   * Memory budget of one batched forward call, bytes (default the stress grid's): the R noised
+   * copies of a modality are embedded in one call and reused for the all-modalities pass.
+   * 0 = one pass per call.
+   */
+  batchBytes?: number;
 }
 
 export function encoderError(predictor: Predictor, data: PreparedData, opts: EncoderErrorOptions): EncoderErrorResult {
@@ -74,34 +80,68 @@ export function encoderError(predictor: Predictor, data: PreparedData, opts: Enc
   const { n, x, y } = data.test;
   const K = data.widths.length;
   const C = predictor.nClasses;
-  const moments = trainingMoments(data);
   const scorer = opts.scorer ?? new PerturbedScorer(predictor, x, n);
+  const moments = scorer.trainingMoments(data);
   const grads = predictor.embeddingGradNorms(x, y, n);
   const modalities: EncoderErrorModality[] = [];
-  const noisedAll: Float32Array[][] = Array.from({ length: repeats }, () => []);
-  for (let k = 0; k < K; k++) {
-    const zClean = scorer.cleanEmbedding(k) ?? predictor.embed(k, x[k], n);
-    const w = zClean.length / n;
-    let shift = 0, loss = 0;
-    for (let r = 0; r < repeats; r++) {
-      const rng = new Rng(stressSeed(opts.seed, gaussianNoise.name, k, r));
-      const xt = gaussianNoise.perturb({ xj: x[k], n, width: data.widths[k], j: k, severity, rng, moments });
-      noisedAll[r][k] = xt.x;
-      const z = predictor.embed(k, xt.x, n);
-      for (let i = 0; i < n; i++) {
-        let d2 = 0;
-        for (let f = 0; f < w; f++) { const d = z[i * w + f] - zClean[i * w + f]; d2 += d * d; }
-        shift += Math.sqrt(d2);
-      }
-      loss += logLoss(scorer.probs(new Map([[k, xt]])), y, C);
+  const noised = (k: number, r: number) =>
+    gaussianNoise.perturb({ xj: x[k], n, width: data.widths[k], j: k, severity, rng: new Rng(stressSeed(opts.seed, gaussianNoise.name, k, r)), moments });
+  /** Mean ‖z_i − zClean_i‖ summed over rows (w = embedding width). */
+  const shiftSum = (z: Float32Array, zClean: Float32Array, w: number): number => {
+    let shift = 0;
+    for (let i = 0; i < n; i++) {
+      let d2 = 0;
+      for (let f = 0; f < w; f++) { const d = z[i * w + f] - zClean[i * w + f]; d2 += d * d; }
+      shift += Math.sqrt(d2);
     }
-    const lipschitz = quantile(grads[k], GRAD_NORM_QUANTILE);
-    const embeddingShift = shift / (n * repeats);
-    modalities.push({ modality: data.modalityNames[k], lipschitz, embeddingShift, contribution: lipschitz * embeddingShift, measuredLoss: loss / repeats });
-  }
+    return shift;
+  };
+  const budget = opts.batchBytes ?? DEFAULT_BATCH_BYTES;
   let lossAll = 0;
-  for (let r = 0; r < repeats; r++) {
-    lossAll += logLoss(scorer.probs(new Map(noisedAll[r].map((xk, k) => [k, { x: xk, constantRows: false }]))), y, C);
+  if (budget > 0 && scorer.usesCache) {
+    // Batched: the R noised copies of modality k embedded in as few calls as the budget allows; the
+    // head on them with the clean embeddings of the others; then the head once more on every
+    // modality's noised copies together (the same inputs, so the same embeddings).
+    const zNoised = new Map<number, Float32Array>();
+    for (let k = 0; k < K; k++) {
+      const zClean = scorer.cleanEmbedding(k)!;
+      const w = zClean.length / n, wx = data.widths[k];
+      const group = Math.max(1, Math.min(repeats, Math.floor(budget / (4 * n * (wx + w)))));
+      const z = new Float32Array(repeats * n * w);
+      for (let r0 = 0; r0 < repeats; r0 += group) {
+        const g = Math.min(group, repeats - r0);
+        const stacked = new Float32Array(g * n * wx);
+        for (let r = 0; r < g; r++) stacked.set(noised(k, r0 + r).x, r * n * wx);
+        z.set(predictor.embed(k, stacked, g * n), r0 * n * w);
+      }
+      zNoised.set(k, z);
+      let shift = 0;
+      for (let r = 0; r < repeats; r++) shift += shiftSum(z.subarray(r * n * w, (r + 1) * n * w), zClean, w);
+      const loss = scorer.probsFromEmbeddings(new Map([[k, z]]), repeats).reduce((a, p) => a + logLoss(p, y, C), 0);
+      const lipschitz = quantile(grads[k], GRAD_NORM_QUANTILE);
+      const embeddingShift = shift / (n * repeats);
+      modalities.push({ modality: data.modalityNames[k], lipschitz, embeddingShift, contribution: lipschitz * embeddingShift, measuredLoss: loss / repeats });
+    }
+    for (const p of scorer.probsFromEmbeddings(zNoised, repeats)) lossAll += logLoss(p, y, C);
+  } else {
+    const noisedAll: Float32Array[][] = Array.from({ length: repeats }, () => []);
+    for (let k = 0; k < K; k++) {
+      const zClean = scorer.cleanEmbedding(k) ?? predictor.embed(k, x[k], n);
+      const w = zClean.length / n;
+      let shift = 0, loss = 0;
+      for (let r = 0; r < repeats; r++) {
+        const xt = noised(k, r);
+        noisedAll[r][k] = xt.x;
+        shift += shiftSum(predictor.embed(k, xt.x, n), zClean, w);
+        loss += logLoss(scorer.probs(new Map([[k, xt]])), y, C);
+      }
+      const lipschitz = quantile(grads[k], GRAD_NORM_QUANTILE);
+      const embeddingShift = shift / (n * repeats);
+      modalities.push({ modality: data.modalityNames[k], lipschitz, embeddingShift, contribution: lipschitz * embeddingShift, measuredLoss: loss / repeats });
+    }
+    for (let r = 0; r < repeats; r++) {
+      lossAll += logLoss(scorer.probs(new Map(noisedAll[r].map((xk, k) => [k, { x: xk, constantRows: false }]))), y, C);
+    }
   }
   const sumContribution = modalities.reduce((a, m) => a + m.contribution, 0);
   const { robustRisk, bound } = extendedBound(opts.meanLoss, opts.sdLoss, opts.bEval, sumContribution);

@@ -30,6 +30,8 @@ export interface EvaluateOptions {
   encoderSeverity?: number;
   /** Use cached clean embeddings in the stress grid when the predictor allows (default true). */
   useEmbeddingCache?: boolean;
+  /** Memory budget of one batched forward call in the stress grid and encoder panel, bytes (default 64 MiB; 0 = one pass per call). */
+  batchBytes?: number;
   /** Reference rows on the same split (core/references.ts), stored with the evaluation. */
   references?: RunEvaluation['references'];
   /** The data-level γ behind B_eval (core/evaluate/eval-radius.ts), stored with the evaluation. */
@@ -91,12 +93,12 @@ export function evaluateRun(predictor: Predictor, data: PreparedData, opts: Eval
   const shift = shiftSensitivity(losses, modalityRegressors(predictor, x, n, scorer), { seed: opts.seed });
   const t15 = performance.now(); timingMs.shiftSensitivity = t15 - t1;
 
-  const stress = runStressTests(predictor, data, { severities: opts.severities, repeats: opts.repeats, seed: opts.seed, tests: opts.stressTests }, scorer);
+  const stress = runStressTests(predictor, data, { severities: opts.severities, repeats: opts.repeats, seed: opts.seed, tests: opts.stressTests, batchBytes: opts.batchBytes }, scorer);
   const t2 = performance.now(); timingMs.stress = t2 - t15;
 
   const encoder = encoderError(predictor, data, {
     bEval: opts.bEval, seed: opts.seed, severity: opts.encoderSeverity ?? DEFAULT_ENCODER_SEVERITY, repeats: opts.repeats,
-    meanLoss: scored.distributional.meanLoss ?? NaN, sdLoss: scored.distributional.sdLoss ?? NaN, scorer,
+    meanLoss: scored.distributional.meanLoss ?? NaN, sdLoss: scored.distributional.sdLoss ?? NaN, scorer, batchBytes: opts.batchBytes,
   });
   timingMs.encoder = performance.now() - t2;
 

@@ -52,8 +52,8 @@ export const RIDGE_ALPHAS = [1e-3, 1e-2, 0.1, 1, 10, 100, 1e4] as const;
 export const MAX_LINEAR_WIDTH = 128;
 /** Random Fourier features added to the (standardised) inputs. */
 export const FOURIER_FEATURES = 128;
-/** Below this many test rows the estimate is not computed (too few rows per fold). */
-export const MIN_SHIFT_ROWS = 4 * SHIFT_FOLDS;
+/** Below this many test rows per fold the estimate is not computed. */
+export const MIN_ROWS_PER_FOLD = 4;
 
 export type RegressorKind = 'embedding' | 'inputs';
 
@@ -344,7 +344,7 @@ export interface ShiftSensitivityOptions { seed: number; rho?: number; folds?: n
 export function shiftSensitivity(loss: ArrayLike<number>, regressors: ModalityRegressors[], o: ShiftSensitivityOptions): ShiftSensitivity {
   const n = loss.length;
   const rho = o.rho ?? SHIFT_RHO, k = o.folds ?? SHIFT_FOLDS;
-  if (n < Math.max(MIN_SHIFT_ROWS, 4 * k)) return { available: false, reason: `the test split has ${n} rows, fewer than the ${Math.max(MIN_SHIFT_ROWS, 4 * k)} that cross-fitting needs` };
+  if (n < MIN_ROWS_PER_FOLD * k) return { available: false, reason: `the test split has ${n} rows, fewer than the ${MIN_ROWS_PER_FOLD * k} that cross-fitting needs` };
   const meanLoss = mean(loss), sdLoss = std(loss);
   // One seeded stream for the folds (shared by the modalities), one per modality for its features.
   const folds = foldsOf(n, k, stressSeed(o.seed, 'shift-sensitivity', -1, 0));

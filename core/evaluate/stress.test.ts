@@ -106,11 +106,48 @@ describe('stress grid', () => {
     }
     a.points.forEach((p, i) => expect(p.accuracy).toBeCloseTo(b.points[i].accuracy, 5));
     expect(cached.calls.predictProba).toBe(0);
-    // clean: 3 embeds; graded: 2 tests × 3 modalities × 3 non-zero severities × 2 repeats = 36;
+    // clean: 3 embeds; graded: 2 tests × 3 modalities × 3 non-zero severities × 2 repeats = 36 passes,
+    // batched by the modality they replace: one embed call per test and modality;
     // missing: 3 (one row each); all-but-one: 3 × 2 (one row each)
-    expect(cached.calls.embed).toBe(3 + 36 + 3 + 6);
+    expect(cached.calls.embed).toBe(3 + 6 + 3 + 6);
     const n = data.test.n;
     expect(cached.calls.embedRows).toBe(3 * n + 36 * n + 3 + 6);
+    // One pass per call: the same rows, 36 calls.
+    const single = new LinearSoftmaxPredictor(data);
+    runStressTests(single, data, { seed: 7, severities, repeats: 2, batchBytes: 0 });
+    expect(single.calls.embed).toBe(3 + 36 + 3 + 6);
+    expect(single.calls.embedRows).toBe(3 * n + 36 * n + 3 + 6);
+  });
+
+  it('batched passes give the numbers of one pass per call (any budget, with or without the embedding cache)', () => {
+    for (const head of [true, false]) {
+      const p = new LinearSoftmaxPredictor(data, { head });
+      const ref = runStressTests(p, data, { seed: 5, severities, repeats: 3, batchBytes: 0 });
+      const n = data.test.n;
+      // 1 byte: one pass per batch through probsMany; ~2.5 passes; everything at once.
+      for (const batchBytes of [1, 2.5 * n * 4 * (6 + 2 * 9 + 3), undefined]) {
+        const got = runStressTests(p, data, { seed: 5, severities, repeats: 3, batchBytes });
+        expect(got.curves.map((c) => [c.test, c.modality])).toEqual(ref.curves.map((c) => [c.test, c.modality]));
+        got.curves.forEach((c, i) => {
+          c.accuracyMean.forEach((v, j) => expect(Math.abs(v - ref.curves[i].accuracyMean[j])).toBeLessThan(1e-6));
+          c.accuracySd.forEach((v, j) => expect(Math.abs(v - ref.curves[i].accuracySd[j])).toBeLessThan(1e-6));
+          c.lossMean.forEach((v, j) => expect(Math.abs(v - ref.curves[i].lossMean[j])).toBeLessThan(1e-6));
+        });
+        expect(got.points).toEqual(ref.points);
+      }
+    }
+  });
+
+  it('a sampler gives exactly what perturb gives at each severity with a fresh generator', () => {
+    const moments = trainingMoments(data);
+    const { n, x } = data.test;
+    for (const t of [gaussianNoise, featureDropout]) {
+      const sample = t.sampler!({ xj: x[1], n, width: data.widths[1], j: 1, rng: new Rng(11), moments });
+      for (const s of [0.1, 0.5, 0.9, 1]) {
+        const want = t.perturb({ xj: x[1], n, width: data.widths[1], j: 1, severity: s, rng: new Rng(11), moments }).x;
+        expect(Array.from(sample(s).x)).toEqual(Array.from(want));
+      }
+    }
   });
 
   it('is deterministic for a seed, differs for another, and degrades with severity', () => {

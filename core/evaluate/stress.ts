@@ -14,6 +14,15 @@
  * modalities are computed once and only the perturbed ones are re-embedded; otherwise the full
  * `predictProba` runs (reusing the clean arrays of untouched modalities, no copies). Severity 0 of a
  * random corruption is the clean input and reuses the clean probabilities.
+ *
+ * Batching. The passes of a graded test on one modality (every severity × every repeat) are scored in
+ * as few forward calls as memory allows: their corrupted copies are stacked into one matrix (copies·n
+ * rows), embedded in one call, and the fusion head runs once on the stack with the clean embeddings
+ * of the other modalities tiled beside it (`PerturbedScorer.probsMany`); the stack is cut by a memory
+ * budget (`batchBytes`, default 64 MiB). The random draws of a repeat are taken once and reused for
+ * every severity (`StressTest.sampler`): the corruptions already use common random numbers across
+ * severities, so this is the same noise, drawn 9× less often. Rows are independent in every model, so
+ * the numbers equal the pass-by-pass ones up to float rounding (`batchBytes: 0` gives that path).
  */
 import type { PreparedData } from '../data/dataset';
 import type { Predictor } from '../model/predictor';
@@ -83,7 +92,18 @@ export interface StressTest {
   perturbed(k: number, nModalities: number): number[];
   /** A new matrix for modality j; `constantRows` true when every row is the same (lets callers embed one row). */
   perturb(a: PerturbArgs): { x: Float32Array; constantRows: boolean };
+  /**
+   * Optional, for graded tests: takes the random draws of one repeat from `a.rng` once and returns a
+   * function giving the corrupted matrix at any severity s > 0 — equal to `perturb` at s with a fresh
+   * generator of the same seed (the same draws, so severities share their noise).
+   */
+  sampler?(a: Omit<PerturbArgs, 'severity'>): (severity: number) => Replacement;
 }
+
+/** A modality's replacement matrix (n × width); `constantRows` when every row is the same. */
+export interface Replacement { x: Float32Array; constantRows: boolean }
+/** The modalities a pass replaces, by index. */
+export type Replaced = Map<number, Replacement>;
 
 const registry = new Map<string, StressTest>();
 export function registerStressTest(t: StressTest): void {
@@ -116,6 +136,18 @@ export const gaussianNoise: StressTest = {
     for (let i = 0; i < a.n; i++) for (let f = 0; f < a.width; f++) out[i * a.width + f] += a.severity * sd[f] * a.rng.normal();
     return { x: out, constantRows: false };
   },
+  sampler(a) {
+    // The draws of `perturb`, in its order, kept in float64: each severity then computes exactly what `perturb` does.
+    const eps = new Float64Array(a.n * a.width);
+    for (let i = 0; i < eps.length; i++) eps[i] = a.rng.normal();
+    const sd = a.moments.std[a.j], w = a.width;
+    return (severity) => {
+      const out = a.xj.slice();
+      if (severity === 0) return { x: out, constantRows: false };
+      for (let i = 0, o = 0; i < a.n; i++, o += w) for (let f = 0; f < w; f++) out[o + f] += severity * sd[f] * eps[o + f];
+      return { x: out, constantRows: false };
+    };
+  },
 };
 
 /** Each cell of modality k replaced by its feature's training mean with probability s. */
@@ -128,6 +160,19 @@ export const featureDropout: StressTest = {
     if (a.severity === 0) return { x: out, constantRows: false };
     for (let i = 0; i < a.n; i++) for (let f = 0; f < a.width; f++) if (a.rng.next() < a.severity) out[i * a.width + f] = m[f];
     return { x: out, constantRows: false };
+  },
+  sampler(a) {
+    // rng.next() is nextUint32() / 2³²: keeping the integers keeps the comparison exact.
+    const u = new Uint32Array(a.n * a.width);
+    for (let i = 0; i < u.length; i++) u[i] = a.rng.nextUint32();
+    const m = a.moments.mean[a.j], w = a.width;
+    return (severity) => {
+      const out = a.xj.slice();
+      if (severity === 0) return { x: out, constantRows: false };
+      const cut = severity * 4294967296; // u / 2³² < s ⇔ u < s·2³² (exact: a power-of-two scaling)
+      for (let i = 0, o = 0; i < a.n; i++, o += w) for (let f = 0; f < w; f++) if (u[o + f] < cut) out[o + f] = m[f];
+      return { x: out, constantRows: false };
+    };
   },
 };
 
@@ -174,6 +219,8 @@ export interface StressOptions {
   tests?: string[];
   /** Use the embedding cache when the predictor allows it (default true). */
   useEmbeddingCache?: boolean;
+  /** Memory budget of one batched forward call, bytes (default `DEFAULT_BATCH_BYTES`); 0 = one pass per call. */
+  batchBytes?: number;
 }
 
 export interface StressCurve {
@@ -225,6 +272,9 @@ function meanSd(v: number[]): [number, number] {
   return [m, Math.sqrt(s)];
 }
 
+/** Default memory budget of one batched forward call in the stress grid (bytes of float32 inputs and embeddings). */
+export const DEFAULT_BATCH_BYTES = 64 * 2 ** 20;
+
 /**
  * Class probabilities on the test split with some modalities replaced. Built once per run; holds
  * the clean embeddings when the predictor has an embedding head.
@@ -233,6 +283,7 @@ export class PerturbedScorer {
   readonly usesCache: boolean;
   readonly cleanProbs: Float32Array;
   private readonly cleanZ?: Float32Array[];
+  private moments?: TrainingMoments;
 
   constructor(private readonly predictor: Predictor, private readonly x: Float32Array[], private readonly n: number, useCache = true) {
     this.usesCache = useCache && hasEmbeddingHead(predictor);
@@ -248,8 +299,13 @@ export class PerturbedScorer {
   /** Clean embedding of modality k (cache path only). */
   cleanEmbedding(k: number): Float32Array | undefined { return this.cleanZ?.[k]; }
 
+  /** The training moments of `data`, computed once per scorer (the stress grid and the encoder panel share them). */
+  trainingMoments(data: PreparedData): TrainingMoments {
+    return (this.moments ??= trainingMoments(data));
+  }
+
   /** Probabilities with `replaced` modalities swapped in. */
-  probs(replaced: Map<number, { x: Float32Array; constantRows: boolean }>): Float32Array {
+  probs(replaced: Replaced): Float32Array {
     if (this.usesCache) {
       const p = this.predictor as EmbeddingHeadPredictor;
       const z = this.cleanZ!.slice();
@@ -259,6 +315,72 @@ export class PerturbedScorer {
     const x = this.x.slice();
     for (const [j, r] of replaced) x[j] = r.x;
     return this.predictor.predictProba(x, this.n);
+  }
+
+  /**
+   * Probabilities of several passes in one forward call: the passes' matrices are stacked (pass v
+   * takes rows v·n … (v+1)·n − 1), each replaced modality is embedded in one call over every pass
+   * that replaces it, and the head (or `predictProba`) runs once over the stack, the clean
+   * embeddings (inputs) of untouched modalities tiled beside. Row-wise the same computation as
+   * `probs` per pass. Returns each pass's n × C block (views into one array).
+   */
+  probsMany(passes: Replaced[]): Float32Array[] {
+    const V = passes.length;
+    if (V <= 1) return passes.map((r) => this.probs(r));
+    const n = this.n, C = this.predictor.nClasses;
+    let probs: Float32Array;
+    if (this.usesCache) {
+      const p = this.predictor as EmbeddingHeadPredictor;
+      // A modality no pass replaces is one n-row block for the head to broadcast, where the predictor can.
+      const shareable = typeof p.predictFromSharedEmbeddings === 'function';
+      const z = this.cleanZ!.map((clean, j) => {
+        const ew = p.embeddingWidth(j);
+        const embedded = new Map<number, Float32Array>();
+        const dense = passes.map((r, v) => [v, r.get(j)] as const).filter(([, r]) => r !== undefined && !r.constantRows);
+        if (dense.length > 0) {
+          const zz = p.embed(j, stack(dense.map(([, r]) => r!.x)), dense.length * n);
+          if (dense.length === V) return zz; // every pass replaces j: the stacked embedding is the input
+          dense.forEach(([v], i) => embedded.set(v, zz.subarray(i * n * ew, (i + 1) * n * ew)));
+        }
+        if (embedded.size === 0 && passes.every((r) => !r.has(j))) return shareable ? clean : tile(clean, V);
+        const out = new Float32Array(V * n * ew);
+        passes.forEach((r, v) => {
+          const rep = r.get(j);
+          out.set(rep === undefined ? clean : rep.constantRows ? this.embedConstant(p, j, rep.x) : embedded.get(v)!, v * n * ew);
+        });
+        return out;
+      });
+      probs = shareable ? p.predictFromSharedEmbeddings!(z, n, V) : p.predictFromEmbeddings(z, V * n);
+    } else {
+      const x = this.x.map((clean, j) => {
+        if (passes.every((r) => !r.has(j))) return tile(clean, V);
+        return stack(passes.map((r) => r.get(j)?.x ?? clean));
+      });
+      probs = this.predictor.predictProba(x, V * n);
+    }
+    return passes.map((_, v) => probs.subarray(v * n * C, (v + 1) * n * C));
+  }
+
+  /**
+   * Probabilities of several passes given the replaced modalities' embeddings directly (cache path
+   * only): `z.get(j)` holds V stacked n × embeddingWidth(j) blocks, one per pass.
+   */
+  probsFromEmbeddings(z: Map<number, Float32Array>, V: number): Float32Array[] {
+    const p = this.predictor as EmbeddingHeadPredictor;
+    const n = this.n, C = p.nClasses;
+    const probs = typeof p.predictFromSharedEmbeddings === 'function'
+      ? p.predictFromSharedEmbeddings(this.cleanZ!.map((clean, j) => z.get(j) ?? clean), n, V)
+      : p.predictFromEmbeddings(this.cleanZ!.map((clean, j) => z.get(j) ?? tile(clean, V)), V * n);
+    return Array.from({ length: V }, (_, v) => probs.subarray(v * n * C, (v + 1) * n * C));
+  }
+
+  /** Bytes a pass occupies in a batch: its replacement matrices and its share of the stacked inputs of the forward call (an upper bound). */
+  passBytes(replaced: Replaced): number {
+    let floats = 0;
+    for (const [, r] of replaced) if (!r.constantRows) floats += r.x.length;
+    if (this.usesCache) for (const z of this.cleanZ!) floats += 2 * z.length; // stacked inputs of the head + the embedding of a replaced one
+    else for (const x of this.x) floats += x.length;
+    return 4 * (floats + this.n * this.predictor.nClasses);
   }
 
   /** Embeds one row and tiles it: every row of `xj` is the same. */
@@ -272,6 +394,57 @@ export class PerturbedScorer {
   }
 }
 
+/** The matrices one under the other (row-major). */
+function stack(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+/** `times` copies of a matrix one under the other. */
+function tile(a: Float32Array, times: number): Float32Array {
+  if (times === 1) return a;
+  const out = new Float32Array(a.length * times);
+  for (let v = 0; v < times; v++) out.set(a, v * a.length);
+  return out;
+}
+
+/**
+ * Collects passes and scores them in batches of at most `budget` bytes (at least one pass per
+ * batch) that replace the same modalities; each pass's probabilities go to its callback.
+ * `budget` ≤ 0: one pass at a time.
+ */
+export class PassBatcher {
+  private passes: Replaced[] = [];
+  private done: ((probs: Float32Array) => void)[] = [];
+  private bytes = 0;
+  private key = '';
+
+  constructor(private readonly scorer: PerturbedScorer, private readonly budget: number) {}
+
+  /** Adds a pass; a batch holds passes that replace the same modalities (the others are then shared by all of them). */
+  add(replaced: Replaced, onProbs: (probs: Float32Array) => void): void {
+    const b = this.scorer.passBytes(replaced);
+    const key = [...replaced.keys()].sort((p, q) => p - q).join(',');
+    if (this.passes.length > 0 && (this.bytes + b > this.budget || key !== this.key)) this.flush();
+    this.key = key;
+    this.passes.push(replaced);
+    this.done.push(onProbs);
+    this.bytes += b;
+    if (this.budget <= 0) this.flush();
+  }
+
+  flush(): void {
+    if (this.passes.length === 0) return;
+    const passes = this.passes, done = this.done;
+    this.passes = []; this.done = []; this.bytes = 0;
+    const probs = this.budget <= 0 ? passes.map((r) => this.scorer.probs(r)) : this.scorer.probsMany(passes);
+    probs.forEach((p, v) => done[v](p));
+  }
+}
+
 export function runStressTests(predictor: Predictor, data: PreparedData, opts: StressOptions, scorer?: PerturbedScorer): StressResults {
   const severities = (opts.severities ?? DEFAULT_SEVERITIES).slice().sort((a, b) => a - b);
   for (const s of severities) if (!(s >= 0 && s <= 1)) throw new Error(`stress severity must be in [0, 1], got ${s}`);
@@ -280,12 +453,15 @@ export function runStressTests(predictor: Predictor, data: PreparedData, opts: S
   const { n, x, y } = data.test;
   const K = data.widths.length;
   const C = predictor.nClasses;
-  const moments = trainingMoments(data);
   const sc = scorer ?? new PerturbedScorer(predictor, x, n, opts.useEmbeddingCache ?? true);
+  const moments = sc.trainingMoments(data);
+  const batched = (opts.batchBytes ?? DEFAULT_BATCH_BYTES) > 0;
+  const batcher = new PassBatcher(sc, opts.batchBytes ?? DEFAULT_BATCH_BYTES);
   const score = (probs: Float32Array) => ({ acc: accuracy(argmaxRows(probs, n, C), y), loss: logLoss(probs, y, C) });
   const clean = score(sc.cleanProbs);
 
-  const curves: StressCurve[] = [];
+  /** Per graded curve, per severity, per repeat: filled as batches are scored. */
+  const graded: { t: StressTest; k: number; accs: number[][]; losses: number[][] }[] = [];
   const points: StressPoint[] = [];
   for (const t of tests) {
     for (let k = 0; k < K; k++) {
@@ -296,29 +472,51 @@ export function runStressTests(predictor: Predictor, data: PreparedData, opts: S
         points.push({ test: t.name, modality: data.modalityNames[k], modalityIndex: k, ...renameScore(score(sc.probs(replaced))) });
         continue;
       }
-      const accM: number[] = [], accS: number[] = [], lossM: number[] = [], lossS: number[] = [];
-      severities.forEach((s) => {
-        const accs: number[] = [], losses: number[] = [];
-        if (s === 0) { accs.push(clean.acc); losses.push(clean.loss); }
-        else for (let r = 0; r < repeats; r++) {
-          // Common random numbers across severities: the same draws scaled (noise) or thresholded
-          // (dropout), so curves are smooth and dropout sets are nested.
-          const rng = new Rng(stressSeed(opts.seed, t.name, k, r));
-          const replaced = new Map(targets.map((j) => [j, t.perturb({ xj: x[j], n, width: data.widths[j], j, severity: s, rng, moments })]));
-          const o = score(sc.probs(replaced));
-          accs.push(o.acc); losses.push(o.loss);
-        }
-        const [am, as] = meanSd(accs), [lm, ls] = meanSd(losses);
-        accM.push(am); accS.push(as); lossM.push(lm); lossS.push(ls);
-      });
-      curves.push({
-        test: t.name, modality: data.modalityNames[k], modalityIndex: k, severities,
-        accuracyMean: accM, accuracySd: accS, lossMean: lossM, lossSd: lossS,
-        relativeRobustness: relativeRobustness(severities, accM),
-      });
+      const curve = { t, k, accs: severities.map(() => [] as number[]), losses: severities.map(() => [] as number[]) };
+      graded.push(curve);
+      severities.forEach((s, si) => { if (s === 0) { curve.accs[si].push(clean.acc); curve.losses[si].push(clean.loss); } });
+      for (let r = 0; r < repeats; r++) {
+        // Common random numbers across severities: the same draws scaled (noise) or thresholded
+        // (dropout), so curves are smooth and dropout sets are nested.
+        const seed = stressSeed(opts.seed, t.name, k, r);
+        const perturbAt = batched && t.sampler ? samplersFor(t, targets, seed) : undefined;
+        severities.forEach((s, si) => {
+          if (s === 0) return;
+          let replaced: Replaced;
+          if (perturbAt) replaced = new Map(targets.map((j) => [j, perturbAt.get(j)!(s)]));
+          else {
+            const rng = new Rng(seed);
+            replaced = new Map(targets.map((j) => [j, t.perturb({ xj: x[j], n, width: data.widths[j], j, severity: s, rng, moments })]));
+          }
+          batcher.add(replaced, (probs) => {
+            const o = score(probs);
+            curve.accs[si][r] = o.acc; curve.losses[si][r] = o.loss;
+          });
+        });
+      }
     }
   }
+  batcher.flush();
+
+  const curves: StressCurve[] = graded.map(({ t, k, accs, losses }) => {
+    const accM: number[] = [], accS: number[] = [], lossM: number[] = [], lossS: number[] = [];
+    severities.forEach((_, si) => {
+      const [am, as] = meanSd(accs[si]), [lm, ls] = meanSd(losses[si]);
+      accM.push(am); accS.push(as); lossM.push(lm); lossS.push(ls);
+    });
+    return {
+      test: t.name, modality: data.modalityNames[k], modalityIndex: k, severities,
+      accuracyMean: accM, accuracySd: accS, lossMean: lossM, lossSd: lossS,
+      relativeRobustness: relativeRobustness(severities, accM),
+    };
+  });
   return { severities, repeats, seed: opts.seed, usedEmbeddingCache: sc.usesCache, cleanAccuracy: clean.acc, curves, points };
+
+  /** The samplers of one repeat, drawing from one generator in the order `perturb` would (target by target). */
+  function samplersFor(t: StressTest, targets: number[], seed: number): Map<number, (s: number) => Replacement> {
+    const rng = new Rng(seed);
+    return new Map(targets.map((j) => [j, t.sampler!({ xj: x[j], n, width: data.widths[j], j, rng, moments })]));
+  }
 }
 
 function renameScore(s: { acc: number; loss: number }): { accuracy: number; logLoss: number } {

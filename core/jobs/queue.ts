@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { DrmmError } from '../errors';
 import { appVersion as currentAppVersion } from '../version';
-import type { FinishRunInput, Store } from '../store/store';
+import type { CreateRunInput, FinishRunInput, Store } from '../store/store';
 import { describeWriteFailure } from '../store/write-errors';
 import type { EpochRecord, RunRow } from '../store/types';
 import { TERMINAL_STATUSES } from '../store/types';
@@ -65,6 +65,8 @@ export interface EnqueueInput {
   notes?: string;
   /** Job body (registered name or absolute module path); host code only, never from a UI payload. */
   job?: string;
+  /** The experiment and grid cell of the run (default: a one-run experiment of its own). */
+  experiment?: CreateRunInput['experiment'];
 }
 
 export type QueueEvent =
@@ -154,7 +156,7 @@ export class JobQueue {
     if (this.closed) throw new DrmmError('CONFLICT', 'The experiment queue is shut down.', { hint: 'Restart the app or the command.' });
     const run = this.store.createRun({
       datasetId: input.datasetId, config: input.config, name: input.name, tags: input.tags, notes: input.notes,
-      appVersion: this.appVersion, status: 'queued', hostPid: process.pid,
+      appVersion: this.appVersion, status: 'queued', hostPid: process.pid, experiment: input.experiment,
     });
     this.pending.push({ runId: run.id, job: input.job ?? this.defaultJob });
     this.lastConfig = input.config;
@@ -257,6 +259,19 @@ export class JobQueue {
     for (const p of [...this.pending]) await this.cancel(p.runId, reason);
     await Promise.all([...this.active.keys()].map((id) => this.cancel(id, reason)));
     this.dropSpare();
+    this.retryUnrecorded();
+  }
+
+  /** One more try at the failures a full disk kept from the store (space may have been freed since). */
+  private retryUnrecorded(): void {
+    for (const [id, run] of this.unrecorded) {
+      try {
+        this.store.finishRun(id, { status: 'failed', error: run.error, exitCode: run.exitCode, exitSignal: run.exitSignal, lastMessage: run.lastMessage });
+        this.unrecorded.delete(id);
+      } catch {
+        /* still full: the next start marks it interrupted */
+      }
+    }
   }
 
   // ───────────────────────────── internals ────────────────────────────

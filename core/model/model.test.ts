@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend';
 import type { PreparedData, PreparedPart } from '../data/dataset';
+import { encoderError } from '../evaluate/encoder-error';
 import { runStressTests } from '../evaluate/stress';
 import { Rng } from '../rng';
 import { parseTrainConfig } from '../train/config';
@@ -59,6 +60,49 @@ describe('predictFromEmbeddings (the fusion head on cached embeddings)', () => {
       a.points.forEach((p, i) => expect(p.accuracy).toBe(b.points[i].accuracy));
       expect(() => m.predictFromEmbeddings!(z.slice(0, 2), n)).toThrow(/expected 3 embeddings/);
       m.dispose();
+    });
+  }
+});
+
+describe('batched evaluation passes (stress grid, encoder panel) on a trained model', () => {
+  for (const fusion of ['early', 'intermediate', 'late'] as const) {
+    it(`${fusion}: the batched path gives the numbers of one pass per call to 1e-6`, async () => {
+      const out = await trainModel(data, parseTrainConfig({
+        method: 'erm', fusion, epochs: 2, batchSize: 32, backend: 'cpu', learningRate: 0.02, seed: 4, minSteps: 0,
+        encoder: { kind: 'mlp', width: 6, depth: 1 }, headWidth: 7,
+      }));
+      const m = out.model;
+      try {
+        const opts = { seed: 2, severities: [0, 0.25, 0.5, 1], repeats: 3 };
+        const one = runStressTests(m, data, { ...opts, batchBytes: 0 });
+        const all = runStressTests(m, data, opts);
+        const some = runStressTests(m, data, { ...opts, batchBytes: 3 * data.test.n * 4 * 40 }); // a few passes per batch
+        for (const got of [all, some]) {
+          expect(got.curves.length).toBe(one.curves.length);
+          got.curves.forEach((c, i) => {
+            const ref = one.curves[i];
+            c.accuracyMean.forEach((v, j) => expect(Math.abs(v - ref.accuracyMean[j])).toBeLessThan(1e-6));
+            c.lossMean.forEach((v, j) => expect(Math.abs(v - ref.lossMean[j])).toBeLessThan(1e-6));
+            c.lossSd.forEach((v, j) => expect(Math.abs(v - ref.lossSd[j])).toBeLessThan(1e-6));
+          });
+          got.points.forEach((p, i) => expect(Math.abs(p.logLoss - one.points[i].logLoss)).toBeLessThan(1e-6));
+        }
+        const enc = { bEval: 0.5, seed: 2, repeats: 3, meanLoss: 1, sdLoss: 0.5 };
+        const a = encoderError(m, data, { ...enc, batchBytes: 0 });
+        const b = encoderError(m, data, enc);
+        expect(a.available).toBe(fusion !== 'early');
+        if (a.available && b.available) {
+          expect(Math.abs(a.measuredLossAll - b.measuredLossAll)).toBeLessThan(1e-6);
+          a.modalities.forEach((x, k) => {
+            const y = b.modalities[k];
+            expect(Math.abs(x.measuredLoss - y.measuredLoss)).toBeLessThan(1e-6);
+            expect(Math.abs(x.embeddingShift - y.embeddingShift)).toBeLessThan(1e-6);
+            expect(x.lipschitz).toBe(y.lipschitz);
+          });
+        }
+      } finally {
+        m.dispose();
+      }
     });
   }
 });

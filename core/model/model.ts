@@ -26,6 +26,7 @@ export class MultimodalModel implements TrainedModel {
   embed?: (k: number, xk: Float32Array, n: number) => Float32Array;
   embeddingWidth?: (k: number) => number;
   predictFromEmbeddings?: (z: Float32Array[], n: number) => Float32Array;
+  predictFromSharedEmbeddings?: (z: Float32Array[], n: number, passes: number) => Float32Array;
   embeddingGradNorms?: (x: Float32Array[], y: Int32Array, n: number) => Float32Array[];
 
   constructor(network: MultimodalNetwork, classes: string[]) {
@@ -38,6 +39,7 @@ export class MultimodalModel implements TrainedModel {
       this.embed = (k, xk, n) => this.embedImpl(k, xk, n);
       this.embeddingWidth = (k) => network.embeddingWidth(k);
       this.predictFromEmbeddings = (z, n) => this.headProbaImpl(z, n);
+      this.predictFromSharedEmbeddings = (z, n, passes) => this.headSharedImpl(z, n, passes);
       this.embeddingGradNorms = (x, y, n) => this.gradNormsImpl(x, y, n);
     }
   }
@@ -107,6 +109,35 @@ export class MultimodalModel implements TrainedModel {
         z.map((zk, k) => tf.tensor2d(zk.subarray(s * ws[k], (s + c) * ws[k]), [c, ws[k]])), false)));
       out.set(p.dataSync(), s * this.nClasses);
       p.dispose();
+    }
+    return out;
+  }
+
+  /** softmax(f(z)) for `passes` stacked variants, n-row blocks of z shared by all of them (see Predictor). */
+  private headSharedImpl(z: Float32Array[], n: number, passes: number): Float32Array {
+    const K = this.network.encoderCount;
+    if (z.length !== K) throw new Error(`predictFromSharedEmbeddings: expected ${K} embeddings, got ${z.length}`);
+    const ws = z.map((_, k) => this.network.embeddingWidth(k));
+    const shared = z.map((zk, k) => {
+      if (zk.length === passes * n * ws[k]) return false;
+      if (zk.length === n * ws[k]) return true;
+      throw new Error(`predictFromSharedEmbeddings: z[${k}] has ${zk.length} values, expected ${passes} × ${n} × ${ws[k]} or ${n} × ${ws[k]}`);
+    });
+    if (passes === 1 || shared.every((s) => !s)) return this.headProbaImpl(z, passes * n);
+    const C = this.nClasses;
+    const out = new Float32Array(passes * n * C);
+    const sharedT = z.map((zk, k) => (shared[k] ? tf.tensor2d(zk, [n, ws[k]]) : null));
+    try {
+      const per = Math.max(1, Math.floor(CHUNK / n)); // variants per call
+      for (let p0 = 0; p0 < passes; p0 += per) {
+        const c = Math.min(per, passes - p0);
+        const p = tf.tidy(() => tf.softmax(this.network.headLogitsShared(
+          z.map((zk, k) => sharedT[k] ?? tf.tensor2d(zk.subarray(p0 * n * ws[k], (p0 + c) * n * ws[k]), [c * n, ws[k]])), shared, c)));
+        out.set(p.dataSync(), p0 * n * C);
+        p.dispose();
+      }
+    } finally {
+      for (const t of sharedT) t?.dispose();
     }
     return out;
   }

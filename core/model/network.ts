@@ -137,6 +137,41 @@ export class MultimodalNetwork {
     return dense([{ x: h }], this.head[1].W, this.head[1].b, { relu: false, inputGrad: true });
   }
 
+  /**
+   * Logits of `passes` stacked variants of n rows from embeddings some of which every variant shares:
+   * `z[k]` has passes·n rows, or n rows where `shared[k]` (the same block for every variant). The
+   * head's first layer is a sum of one product per modality, so a shared block is multiplied once
+   * and added to every variant by broadcasting; the sum keeps the order of `headLogits` (modality 0
+   * first, its bias fused). Inference only (no gradient).
+   */
+  headLogitsShared(z: tf.Tensor2D[], shared: boolean[], passes: number): tf.Tensor2D {
+    if (passes === 1 || shared.every((s) => !s) || z.length === 1) {
+      return this.headLogits(z.map((zk, k) => (shared[k] && passes > 1 ? tf.tile(zk, [passes, 1]) : zk)), false);
+    }
+    const n = z[shared.indexOf(true)].shape[0];
+    /** Sum in modality order; a varying term is viewed as [passes, n, width] so that a shared one broadcasts. */
+    const sum = (terms: tf.Tensor2D[]): tf.Tensor2D => {
+      let acc: tf.Tensor | null = null;
+      terms.forEach((t, k) => {
+        const v = shared[k] ? t : tf.reshape(t, [passes, n, t.shape[1]]);
+        acc = acc === null ? v : tf.add(acc, v);
+      });
+      const a = acc as unknown as tf.Tensor;
+      return (a.rank === 2 ? tf.tile(a as tf.Tensor2D, [passes, 1]) : tf.reshape(a, [passes * n, a.shape[a.rank - 1]])) as tf.Tensor2D;
+    };
+    if (this.spec.fusion === 'late') {
+      const weights = tf.softmax(this.lateAlpha!);
+      return sum(z.map((zk, k) => {
+        const lk = dense([{ x: zk }], this.lateHeads[k].W, this.lateHeads[k].b, { relu: false, inputGrad: false });
+        return tf.mul(lk, tf.gather(weights, [k])) as tf.Tensor2D;
+      }));
+    }
+    const { W, b } = this.head[0];
+    const pre = sum(z.map((zk, k) => (k === 0 ? (tf.fused.matMul({ a: zk, b: W[0], bias: b }) as tf.Tensor2D) : tf.matMul(zk, W[k]))));
+    if (this.spec.linear) return pre;
+    return dense([{ x: tf.relu(pre) }], this.head[1].W, this.head[1].b, { relu: false, inputGrad: false });
+  }
+
   forward(inputs: DenseInput[]): ForwardResult {
     if (this.spec.linear) {
       // z = x: hand the inputs (with their xᵀ) straight to the one layer; no gradient w.r.t. the data.

@@ -21,6 +21,13 @@ export interface Predictor {
    */
   predictFromEmbeddings?(z: Float32Array[], n: number): Float32Array;
   /**
+   * The fusion head on `passes` stacked variants of the n rows (evaluation's batched passes):
+   * `z[k]` holds passes·n rows, or n rows when every variant has the same embedding of modality k
+   * (computed once, not per variant). Equals `predictFromEmbeddings` on the n-row blocks tiled
+   * `passes` times, up to float rounding. Optional; undefined for early fusion.
+   */
+  predictFromSharedEmbeddings?(z: Float32Array[], n: number, passes: number): Float32Array;
+  /**
    * Per-sample norms ‖∂ℓ/∂z_k‖ for each modality (METHOD.md §3 encoder-error term): K arrays of n.
    * Undefined for early fusion.
    */

@@ -41,7 +41,7 @@ p{margin:6px 0}
 header.cover{margin-bottom:14px}
 header.cover .meta{color:var(--muted);font-size:12px}
 nav.toc{font-size:12px;margin:8px 0 18px;columns:3}
-nav.toc a{color:var(--accent);text-decoration:none}
+nav.toc a{display:block;break-inside:avoid;color:var(--accent);text-decoration:none}
 section{margin:0 0 28px}
 ul.summary{padding-left:18px;margin:6px 0}
 ul.summary li{margin:3px 0}
@@ -533,7 +533,8 @@ ${runs}`);
 // ---------------------------------------------------------------- document
 
 export function renderHtml(m: ReportModel): string {
-  const toc = REPORT_SECTIONS.map(([id, t]) => `<a href="#${id}">${esc(t)}</a>`).join('<br>');
+  // Block links, one per line, never split across the contents' columns.
+  const toc = REPORT_SECTIONS.map(([id, t]) => `<a href="#${id}">${esc(t)}</a>`).join('');
   const runsLine = m.runs.map((r, i) => `${swatch(i)}${esc(r.meta.name)} <span class="muted">(${esc(r.meta.method)}, ${esc(r.meta.fusion)})</span>`).join(' · ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

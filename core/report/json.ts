@@ -1,5 +1,5 @@
 /** The report model as JSON (validated against the schema first, so what is written always reads back). */
-import { ReportModelSchema, REPORT_SCHEMA_VERSION, writeSummary, type ReportModel } from './model';
+import { noExposure, ReportModelSchema, REPORT_SCHEMA_VERSION, writeSummary, type ReportModel } from './model';
 
 export function renderJson(m: ReportModel): string {
   return JSON.stringify(ReportModelSchema.parse(m), null, 2) + '\n';
@@ -42,10 +42,7 @@ function v2ToV3(d: Doc): Doc {
       bootstrap: (comparison.bootstrap as Row[]).filter((b) => b.metric !== 'robustAccuracy'),
     },
     references: { rows: [], sentence: null, notes: [] },
-    exposure: runs.map((r) => {
-      const meta = r.meta as Row;
-      return { runId: meta.id, modality: null, share: null, risk: null, sentence: `${runs.length === 1 ? 'Modality shift sensitivity' : `${meta.name}: modality shift sensitivity`} not computed for runs evaluated before v2.` };
-    }),
+    exposure: runs.map((r) => noExposure(r.meta as { id: string; name: string }, runs.length === 1, 'not computed for runs evaluated before v2')),
   };
   const model = ReportModelSchema.parse(up);
   return { ...model, summary: writeSummary(model) };

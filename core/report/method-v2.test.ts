@@ -82,8 +82,8 @@ describe('version-1 evaluations in a report', () => {
   });
 
   it('say the shift sensitivity was not computed', () => {
-    expect(r.exposure[0]).toMatchObject({ modality: null, sentence: 'Modality shift sensitivity not computed for runs evaluated before v2.' });
-    expect(renderHtml(r)).toContain('Modality shift sensitivity not computed for runs evaluated before v2.');
+    expect(r.exposure[0]).toMatchObject({ modality: null, sentence: 'Modality shift sensitivity: not computed for runs evaluated before v2.' });
+    expect(renderHtml(r)).toContain('Modality shift sensitivity: not computed for runs evaluated before v2.');
   });
 });
 

@@ -266,7 +266,7 @@ export function buildReport(inputs: ReportRunInput[], opts: BuildReportOptions =
     // The reference's robust accuracy was scored at the stored radius; its predictions are not stored.
     if (moved && ev.references?.logisticRegression) ev.references = { ...ev.references, logisticRegression: { ...ev.references.logisticRegression, robustAccuracy: null } };
     if (moved) warnings.push(`${r.meta.name} was evaluated at B = ${stored.toFixed(3)}; its distributional metrics were recomputed at B_eval = ${bEval.toFixed(3)} from its stored test predictions${ev.references?.logisticRegression ? ' (its logistic-regression reference has no robust accuracy at this radius)' : ''}.`);
-    if (r.evaluation.version < EVALUATION_VERSION) warnings.push(`${r.meta.name} was evaluated before v2: its robust accuracy and worst-group accuracy were re-scored from its stored test predictions, and its modality shift sensitivity was not computed.`);
+    if (r.evaluation.version < EVALUATION_VERSION) warnings.push(`${r.meta.name} was evaluated before v2: its robust accuracy${ev.groups ? ' and worst-group accuracy were' : ' was'} re-scored from its stored test predictions, and its modality shift sensitivity was not computed.`);
     return { meta: r.meta, evaluation: ev, history: r.history };
   });
 
@@ -520,15 +520,20 @@ export const LOW_EXPOSURE_SHARE = 0.05;
 /** The run has a modality whose share reaches `LOW_EXPOSURE_SHARE`. */
 export const isExposed = (e: Exposure): boolean => e.modality !== null && finite(e.share) && e.share >= LOW_EXPOSURE_SHARE;
 
+/** Why a run has no shift sensitivity, as a note ("<run>: modality shift sensitivity <why>." in a comparison). */
+export function noExposure(run: { id: string; name: string }, single: boolean, why: string): Exposure {
+  return { runId: run.id, modality: null, share: null, risk: null, sentence: `${single ? 'Modality shift sensitivity:' : `${run.name}: modality shift sensitivity`} ${why}.` };
+}
+
 /** The modality of largest share for one run, with the sentence the report prints. */
 export function exposureOf(r: ReportRun, single: boolean): Exposure {
   const s = r.evaluation.shiftSensitivity;
   const who = single ? 'This model' : r.meta.name;
-  const none = (why: string): Exposure => ({ runId: r.meta.id, modality: null, share: null, risk: null, sentence: `${single ? 'Modality shift sensitivity' : `${r.meta.name}: modality shift sensitivity`} ${why}.` });
+  const none = (why: string) => noExposure(r.meta, single, why);
   if (!s) return none('not computed for runs evaluated before v2');
   if (!s.available) return none(`not computed (${s.reason})`);
   const top = s.modalities.filter((m) => finite(m.share)).reduce<(typeof s.modalities)[number] | undefined>((a, b) => (!a || b.share! > a.share! ? b : a), undefined);
-  if (!top) return none('undefined: the test losses do not vary');
+  if (!top) return none('undefined (the test losses do not vary)');
   const numbers = `share ${f2(top.share)}; R_k at ρ = ${s.rho}: ${f2(top.risk)}`;
   const sentence = top.share! < LOW_EXPOSURE_SHARE
     ? `${who} shows little exposure to a shift in any single modality (largest: ${top.modality}, ${numbers}).`

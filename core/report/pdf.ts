@@ -4,45 +4,23 @@
  * nothing, and Chromium is started so that it makes no network attempt at all (OFFLINE_FLAGS).
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { launchEnv, resolveChromium } from '../chromium';
 import { DrmmError } from '../errors';
 
 /**
- * Browsers to print with, best first. The headless shell (Chromium's minimal headless embedder,
- * Debian's chromium-headless-shell, Google's chrome-headless-shell) comes first: it has none of the
- * browser's Google services, so it makes no network attempt at all. A full Chrome/Chromium, even
- * with OFFLINE_FLAGS, still checks its IPv6 route once (a UDP connect() that sends nothing) for
- * the account lookup every profile does on start-up, which no flag turns off.
+ * The browser to print with, found by core/chromium.ts: $DRMM_CHROME, then a system one — the
+ * headless shell first (Chromium's minimal headless embedder, Debian's chromium-headless-shell,
+ * Google's chrome-headless-shell: none of the browser's Google services, so no network attempt at
+ * all; a full Chrome/Chromium, even with OFFLINE_FLAGS, still checks its IPv6 route once for the
+ * account lookup every profile does on start-up) — then the headless shell shipped inside the npm
+ * package @sparticuz/chromium (unpacked on first use). Null when none.
  */
-const CANDIDATES = [
-  'chrome-headless-shell', 'chromium-headless-shell',
-  'chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome', 'microsoft-edge', 'msedge',
-];
-const FIXED_PATHS = [
-  '/usr/lib/chromium/chromium-headless-shell',
-  '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/snap/bin/chromium',
-  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium',
-  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe', 'C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe',
-  'C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe',
-];
-
-function executable(p: string): boolean {
-  try { accessSync(p, constants.X_OK); return statSync(p).isFile(); } catch { return false; }
-}
-
-/** The browser to print with: $DRMM_CHROME, then PATH, then the usual install locations. Null when none. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.DRMM_CHROME) return executable(env.DRMM_CHROME) ? env.DRMM_CHROME : null;
-  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
-  // Name first, then PATH order: a headless shell anywhere on PATH beats a full browser earlier on it.
-  for (const name of CANDIDATES) for (const dir of dirs) for (const ext of process.platform === 'win32' ? ['.exe', ''] : ['']) {
-    const p = join(dir, name + ext);
-    if (executable(p)) return p;
-  }
-  return FIXED_PATHS.find(executable) ?? null;
+  return resolveChromium({ purpose: 'print', env })?.path ?? null;
 }
 
 /**
@@ -95,7 +73,7 @@ export async function renderPdf(html: string, outFile: string, opts: PdfOptions 
     ];
     rmSync(out, { force: true });
     await new Promise<void>((res, rej) => {
-      const child = spawn(browser, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(browser, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...launchEnv(browser) } });
       let err = '';
       child.stderr.on('data', (d) => { err = (err + String(d)).slice(-4000); });
       const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new DrmmError('BACKEND_UNAVAILABLE', `Chromium did not finish printing within ${(opts.timeoutMs ?? 120_000) / 1000} s.`, { hint: 'Try again, or export HTML and print it from a browser.' })); }, opts.timeoutMs ?? 120_000);

@@ -3,3 +3,4 @@ export * from './data-dir';
 export * from './migrations';
 export * from './store';
 export * from './types';
+export * from './experiments';

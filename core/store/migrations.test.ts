@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DrmmError } from '../errors';
 import { LATEST_SCHEMA_VERSION, migrate, MIGRATIONS, schemaVersion } from './migrations';
+import { ExperimentStore } from './experiments';
 import { DB_FILE_NAME, Store } from './store';
 
 const dirs: string[] = [];
@@ -30,6 +31,10 @@ function seed(db: Database.Database, v: number): void {
               VALUES (7, 1, 'old run', 'chi2', 'early', '{"method":"chi2","rho":0.5}', 3, 'wasm', 'cpu', '0.0.1', 'failed', 'boom', 2000, 2001, 2002, '{"trainMs":5}')`).run();
   db.prepare(`INSERT INTO run_epochs (run_id, epoch, train_loss, val_loss, val_accuracy, metrics, created_at) VALUES (7, 1, 0.9, 1.0, 0.5, '{"q":[0.5,0.5]}', 2001)`).run();
   db.prepare(`INSERT INTO run_results (run_id, results, evaluation) VALUES (7, '{"accuracy":0.5}', NULL)`).run();
+  // A leave-one-group-out run and a run whose config is damaged JSON.
+  db.prepare(`INSERT INTO runs (id, dataset_id, name, method, fusion, config, seed, status, created_at)
+              VALUES (8, 1, 'loeo', 'erm', 'early', '{"method":"erm","split":{"kind":"leave-one-group-out","heldOutGroup":"va"}}', 0, 'succeeded', 2100),
+                     (9, 1, 'damaged', 'kl', NULL, '{oops', NULL, 'failed', 2200)`).run();
   if (v < 2) return;
   db.prepare(`UPDATE runs SET notes = 'kept' WHERE id = 7`).run();
   db.prepare(`INSERT INTO tags (run_id, tag) VALUES (7, 'baseline')`).run();
@@ -84,12 +89,26 @@ describe('schema migrations', () => {
           expect(store.getRunResult(7)?.results).toEqual({ accuracy: 0.5 });
           expect(store.listArtifacts(7).length).toBe(v >= 2 ? 1 : 0);
           expect(store.getDataset(1).files).toEqual([{ path: 'iris.csv', sha256: 'f'.repeat(64), bytes: 4551 }]);
+          // Version 4: the old run became a one-run experiment of its own, with its cell.
+          expect(run.experimentId).toBe(7);
+          expect(run.cell).toEqual({ configuration: 'chi2:early', method: 'chi2', fusion: 'early', seed: 3 });
+          const experiments = new ExperimentStore(store);
+          expect(experiments.get(7)).toMatchObject({ name: 'old run', datasetId: 1, datasetName: 'iris', datasetVersion: 1, createdAt: 2000, runCount: 1, clonedFrom: null });
+          expect(experiments.get(7).grid).toEqual({ kind: 'list', configs: [{ method: 'chi2', rho: 0.5 }] });
+          expect(experiments.runs(7).map((r) => r.id)).toEqual([7]);
+          expect(store.db.prepare('SELECT experiment_id AS e, cell FROM runs WHERE id IN (8, 9) ORDER BY id').all()).toEqual([
+            { e: 8, cell: JSON.stringify({ configuration: 'erm:early · held out va', method: 'erm', fusion: 'early', seed: 0, heldOut: 'va' }) },
+            { e: 9, cell: JSON.stringify({ configuration: 'kl', method: 'kl', fusion: null, seed: null }) },
+          ]);
+          expect(experiments.get(9).grid).toEqual({ kind: 'list', configs: [] });
         }
         // The migrated database takes the latest version's writes.
         const ds = store.importDataset({ name: 'new', spec: {}, files: [], cache: Buffer.from('x') }).dataset;
         const r = store.createRun({ datasetId: ds.id, config: { method: 'erm' }, tags: ['t'] });
         store.finishRun(r.id, { status: 'failed', exitSignal: 'SIGKILL', error: 'x' });
         expect(store.getRun(r.id).exitSignal).toBe('SIGKILL');
+        // …and new experiments get ids after the migrated ones.
+        expect(store.getRun(r.id).experimentId).toBeGreaterThan(v >= 1 ? 9 : 0);
       } finally {
         store.close();
       }

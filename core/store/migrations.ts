@@ -121,6 +121,43 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'experiments (a grid of configurations × seeds); every run belongs to one and records its grid cell',
+    up(db) {
+      // Existing runs become one-run experiments with the run's id, name and config (a list grid of
+      // one). A config that is not valid JSON (a damaged row) gets an empty list rather than
+      // failing the migration. The cell's configuration label is `method[:fusion][ · held out G]`
+      // (core/experiments/label.ts as of this version).
+      db.exec(`
+        CREATE TABLE experiments (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          name TEXT NOT NULL,
+          dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+          grid TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          cloned_from INTEGER REFERENCES experiments(id) ON DELETE SET NULL
+        );
+        CREATE INDEX experiments_by_dataset ON experiments(dataset_id);
+        ALTER TABLE runs ADD COLUMN experiment_id INTEGER REFERENCES experiments(id);
+        ALTER TABLE runs ADD COLUMN cell TEXT;
+        CREATE INDEX runs_by_experiment ON runs(experiment_id);
+        INSERT INTO experiments (id, name, dataset_id, grid, created_at)
+          SELECT id, name, dataset_id,
+                 json_object('kind', 'list', 'configs', CASE WHEN json_valid(config) THEN json_array(json(config)) ELSE json_array() END),
+                 created_at
+          FROM runs;
+        UPDATE runs SET experiment_id = id,
+          cell = (SELECT json_patch(
+                    json_object('configuration', method || CASE WHEN fusion IS NULL THEN '' ELSE ':' || fusion END
+                                  || CASE WHEN held IS NULL THEN '' ELSE ' · held out ' || held END,
+                                'method', method, 'fusion', fusion, 'seed', seed),
+                    CASE WHEN held IS NULL THEN '{}' ELSE json_object('heldOut', held) END)
+                  FROM (SELECT CASE WHEN json_valid(config) AND json_extract(config, '$.split.kind') = 'leave-one-group-out'
+                                    THEN json_extract(config, '$.split.heldOutGroup') END AS held));
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

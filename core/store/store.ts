@@ -14,6 +14,7 @@ import { constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import path from 'node:path';
 import { DrmmError } from '../errors';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations';
+import { insertSingleRunExperiment, renameSingleRunExperiment, deleteEmptyExperiment } from './experiments';
 import { describeWriteFailure, errorCode, isReadOnlyError, NODE_FS, readOnlyDataDir, type StoreFs } from './write-errors';
 import type {
   ArtifactKind,
@@ -22,6 +23,7 @@ import type {
   DatasetRow,
   EpochRecord,
   EpochRow,
+  RunCell,
   RunResultRow,
   RunRow,
   RunStatus,
@@ -69,6 +71,8 @@ export interface CreateRunInput {
   hostPid?: number;
   notes?: string;
   tags?: string[];
+  /** The experiment and grid cell the run belongs to; absent: the run becomes a one-run experiment of its own. */
+  experiment?: { id: number; cell: RunCell };
 }
 
 export interface ArtifactInput {
@@ -100,6 +104,7 @@ export interface RunFilter {
   datasetName?: string;
   method?: string;
   tag?: string;
+  experimentId?: number;
   /** Case-insensitive substring of name, notes, method or dataset name. */
   search?: string;
   sort?: { by: RunSortKey; dir?: 'asc' | 'desc' };
@@ -272,7 +277,7 @@ interface RunDb {
   app_version: string | null; status: RunStatus; error: string | null; exit_code: number | null;
   exit_signal: string | null; last_message: string | null; host_pid: number | null; worker_pid: number | null;
   created_at: number; started_at: number | null; finished_at: number | null; timings: string | null; notes: string;
-  tags_json: string; results?: string | null; evaluation?: string | null;
+  tags_json: string; results?: string | null; evaluation?: string | null; experiment_id: number | null; cell: string | null;
 }
 interface EpochDb {
   run_id: number; epoch: number; train_loss: number | null; objective: number | null; val_loss: number | null;
@@ -526,17 +531,20 @@ export class Store {
       const status = input.status ?? 'queued';
       const now = Date.now();
       const id = this.db.transaction(() => {
+        const experiment = input.experiment ?? insertSingleRunExperiment(this.db, { datasetId: input.datasetId, config: cfg, method, fusion, seed });
         const info = this.db
           .prepare(`INSERT INTO runs (dataset_id, name, method, fusion, config, seed, backend, device, app_version, status,
-                                      created_at, started_at, notes, host_pid)
-                    VALUES (?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+                                      created_at, started_at, notes, host_pid, experiment_id, cell)
+                    VALUES (?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(input.datasetId, method, fusion, JSON.stringify(cfg), seed, backend, input.device ?? null, input.appVersion ?? null,
-            status, now, status === 'running' ? now : null, input.notes ?? '', input.hostPid ?? process.pid);
+            status, now, status === 'running' ? now : null, input.notes ?? '', input.hostPid ?? process.pid,
+            experiment.id, JSON.stringify(experiment.cell));
         const runId = Number(info.lastInsertRowid);
         const split = input.config.split as { kind?: string; heldOutGroup?: string } | undefined;
         const heldOut = split?.kind === 'leave-one-group-out' && split.heldOutGroup ? ` · without ${split.heldOutGroup}` : '';
         const name = input.name?.trim() || `${method}${fusion ? ` · ${fusion}` : ''}${seed !== null ? ` · seed ${seed}` : ''}${heldOut} #${runId}`;
         this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, runId);
+        if (!input.experiment) renameSingleRunExperiment(this.db, experiment.id, name);
         if (input.tags) this.writeTags(runId, input.tags);
         return runId;
       }).immediate();
@@ -621,6 +629,7 @@ export class Store {
     if (filter.datasetId !== undefined) { where.push('r.dataset_id = ?'); args.push(filter.datasetId); }
     if (filter.datasetName !== undefined) { where.push('d.name = ?'); args.push(filter.datasetName); }
     if (filter.method !== undefined) { where.push('r.method = ?'); args.push(filter.method); }
+    if (filter.experimentId !== undefined) { where.push('r.experiment_id = ?'); args.push(filter.experimentId); }
     if (filter.tag !== undefined) { where.push('EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.tag = ?)'); args.push(filter.tag); }
     if (filter.search) {
       const like = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -660,7 +669,10 @@ export class Store {
       if (run.status === 'queued' || run.status === 'running') {
         throw new DrmmError('CONFLICT', `Run #${id} '${run.name}' is ${run.status}.`, { hint: 'Cancel it first, then delete it.' });
       }
-      this.db.prepare('DELETE FROM runs WHERE id = ?').run(id); // children go by ON DELETE CASCADE
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM runs WHERE id = ?').run(id); // children go by ON DELETE CASCADE
+        if (run.experimentId !== null) deleteEmptyExperiment(this.db, run.experimentId);
+      }).immediate();
       rmSync(this.runDir(id), { recursive: true, force: true });
     });
   }
@@ -727,6 +739,12 @@ export class Store {
     });
   }
 
+  /** Throws the one-line refusal of a read-only history; callers use it to refuse before long work (parsing a file). */
+  assertWritable(): void {
+    if (!this.readonly) return;
+    throw this.readOnlyDir ? readOnlyDataDir(this.dataDir) : new DrmmError('CONFLICT', 'This process opened the history read-only; it cannot change it.');
+  }
+
   // ───────────────────────────── internals ────────────────────────────
 
   /**
@@ -734,9 +752,7 @@ export class Store {
    * the way becomes one plain DrmmError naming `what` (SQLite has rolled the transaction back).
    */
   private write<T>(what: string, body: () => T): T {
-    if (this.readonly) {
-      throw this.readOnlyDir ? readOnlyDataDir(this.dataDir) : new DrmmError('CONFLICT', 'This process opened the history read-only; it cannot change it.');
-    }
+    this.assertWritable();
     try {
       return body();
     } catch (e) {
@@ -798,6 +814,7 @@ function toRun(r: RunDb, withResults = false): RunRow {
     exitCode: r.exit_code, exitSignal: r.exit_signal, lastMessage: r.last_message, hostPid: r.host_pid,
     workerPid: r.worker_pid, createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
     timings: parse(r.timings), notes: r.notes, tags: parse<string[]>(r.tags_json) ?? [],
+    experimentId: r.experiment_id, cell: parse<RunCell | null>(r.cell),
   };
   if (withResults) {
     run.results = parse(r.results ?? null);

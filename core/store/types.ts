@@ -61,9 +61,29 @@ export interface RunRow {
   timings: Record<string, number> | null;
   notes: string;
   tags: string[];
+  /** The experiment the run belongs to (every run belongs to one; null only in a damaged row). */
+  experimentId: number | null;
+  /** The run's cell in its experiment's grid: configuration and seed. */
+  cell: RunCell | null;
   /** Present when listed with `includeResults`. */
   results?: unknown;
   evaluation?: unknown;
+}
+
+/**
+ * A run's place in its experiment's grid (core/experiments/grid.ts). Runs of one experiment with
+ * the same `configuration` are seeds of one configuration; `configuration` + `seed` is the cell.
+ */
+export interface RunCell {
+  /** The configuration's label, its identity within the experiment: `mm-dro:intermediate ρ=0.2 · held out va`. */
+  configuration: string;
+  method: string;
+  fusion: string | null;
+  /** Training radius of the cell: ρ (chi2, kl), the common scale of the ρ_k (mm-dro), α (cvar); absent for methods without one. */
+  radius?: number;
+  /** The group held out as the test set (leave-one-environment-out). */
+  heldOut?: string;
+  seed: number | null;
 }
 
 /** One epoch as the training process reports it and the store keeps it. */

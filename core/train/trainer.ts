@@ -8,14 +8,13 @@
  */
 import { initBackend } from '../backend';
 import type { PreparedData, PreparedPart } from '../data/dataset';
-import { createModel, type TrainedModel } from '../model/model';
-import type { NetworkSpec } from '../model/network';
+import type { TrainedModel } from '../model/model';
 import { copulaGamma, fixedGamma } from '../objectives/copula';
 import { effectiveRadius, type EnvironmentPairRadius } from '../objectives/radius';
 import { createObjective } from '../objectives/registry';
-import { Rng } from '../rng';
 import { AuxHeads } from './aux-heads';
 import { EpochBatches } from './batches';
+import { initialModel, seedStreams } from './init';
 import type { TrainConfig } from './config';
 import { resolveRadii } from './radii';
 import { ModelSelection } from './selection';
@@ -110,15 +109,6 @@ function selectModalities(data: PreparedData, config: TrainConfig): number[] {
   });
 }
 
-function networkSpec(config: TrainConfig, names: string[], widths: number[], nClasses: number): NetworkSpec {
-  return {
-    fusion: config.fusion, modalityNames: names, widths, nClasses,
-    encoders: (config.fusion === 'early' ? [config.encoder] : names.map((nm) => config.encoders?.[nm] ?? config.encoder)),
-    headWidth: config.headWidth,
-    ...(config.method === 'logreg' ? { linear: true } : {}),
-  };
-}
-
 /** The selection rule's score of an epoch; lower is better. */
 function selectionScore(rule: TrainConfig['selectionRule'], s: ValidationScores): number {
   if (rule === 'val-loss') return s.valLoss;
@@ -173,17 +163,14 @@ export async function trainModel(data: PreparedData, config: TrainConfig, opts: 
     throw invalidConfig('Selection by worst-group accuracy needs a group column.', 'Choose the val-loss or robust-objective rule.');
   }
 
-  const rootRng = new Rng(config.seed);
-  const initSeed = rootRng.fork(1).nextUint32();
-  const orderRng = rootRng.fork(2);
-  const envSeed = rootRng.fork(3).nextUint32();
+  const { initSeed, orderRng, envSeed } = seedStreams(config.seed);
 
   const radii = resolveRadii(config, train, names, widths, nGroups, envSeed);
   const { rhoVec, singleRadius, estimateGamma } = radii;
   let { gamma, B } = radii;
   const isMm = config.method === 'mm-dro';
 
-  const model = createModel(networkSpec(config, names, widths, C), data.classes, initSeed);
+  const model = initialModel(config, names, widths, data.classes, initSeed);
   const net = model.network;
   const groupCounts = hasGroups ? Array.from({ length: nGroups }, () => 0) : undefined;
   if (groupCounts) for (let i = 0; i < n; i++) groupCounts[train.group![i]]++;

@@ -7,6 +7,10 @@
  */
 import { z } from 'zod';
 import { TrainConfigSchema } from '../../core/train/config';
+import {
+  EXPERIMENT_METRICS, ExperimentAggregateSchema, ExperimentCellStatusSchema, ExperimentInfoSchema, FrontierSeriesSchema,
+  GridMethodSchema, ProductGridSchema, RunCellSchema, StatusCountsSchema, TrainSettingsSchema,
+} from '../../core/experiments/schema';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -61,8 +65,32 @@ export const FilePreviewSchema = z.object({
   rows: z.array(z.array(z.string())),
   bytesRead: z.number(),
   truncated: z.boolean(),
+  /** csv | parquet | jsonl; whether header and delimiter were sniffed (else given); the quote (null: none). */
+  format: z.enum(['csv', 'parquet', 'jsonl']).optional(),
+  headerSniffed: z.boolean().optional(),
+  delimiterSniffed: z.boolean().optional(),
+  quote: z.string().nullable().optional(),
+  /** Repeated header names renamed (`a` → `a_2`). */
+  renamed: z.array(z.object({ position: z.number(), from: z.string(), to: z.string() })).optional(),
 });
 export type FilePreview = z.infer<typeof FilePreviewSchema>;
+
+/** How each file was read (shown in the import summary): sniffed or given header, delimiter, quote. */
+export const FileDecisionSchema = z.object({
+  file: z.string(),
+  part: z.string(),
+  format: z.enum(['csv', 'parquet', 'jsonl']),
+  delimiter: z.string().optional(),
+  delimiterSniffed: z.boolean(),
+  header: z.boolean(),
+  headerSniffed: z.boolean(),
+  quote: z.string().nullable(),
+  columnsFrom: z.string().optional(),
+  rows: z.number(),
+  columns: z.number(),
+  renamed: z.array(z.object({ position: z.number(), from: z.string(), to: z.string() })),
+});
+export type FileDecision = z.infer<typeof FileDecisionSchema>;
 
 export const ValidationIssueSchema = z.object({
   severity: z.enum(['error', 'warning']),
@@ -90,6 +118,9 @@ export const RunSummarySchema = z.object({
   tags: z.array(z.string()),
   notes: z.string(),
   error: z.string().nullable(),
+  /** The experiment the run belongs to and its cell there (configuration label, seed): the UI groups runs by them. */
+  experimentId: z.number().nullable().optional(),
+  cell: RunCellSchema.nullable().optional(),
   /** Key test metrics once succeeded (a metric undefined on this data is null). */
   metrics: z
     .object({
@@ -101,6 +132,34 @@ export const RunSummarySchema = z.object({
     .nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
+
+/** An experiment in the history (core/experiments/schema.ts has the shapes of its grid and aggregate). */
+export const ExperimentSummarySchema = ExperimentInfoSchema.extend({
+  /** Configuration labels, in grid order. */
+  configurations: z.array(z.string()),
+  seeds: z.array(z.number()),
+  /** Grid cells (configurations × seeds) and runs recorded (retries included). */
+  cells: z.number(),
+  runCount: z.number(),
+  statusCounts: StatusCountsSchema,
+  /** running: a cell is queued or running; succeeded: every cell; incomplete: some cell failed, was cancelled or is missing. */
+  status: z.enum(['running', 'succeeded', 'incomplete']),
+  /** The configuration with the best mean over seeds of the requested metric (lowest for logLoss). */
+  best: z.object({ configuration: z.string(), metric: z.enum(EXPERIMENT_METRICS), mean: z.number(), n: z.number() }).nullable(),
+});
+export type ExperimentSummary = z.infer<typeof ExperimentSummarySchema>;
+
+export const ExperimentDetailSchema = ExperimentSummarySchema.extend({
+  /** One row per grid cell with its current run. */
+  runs: z.array(ExperimentCellStatusSchema),
+  aggregate: ExperimentAggregateSchema,
+  frontier: z.array(FrontierSeriesSchema),
+});
+export type ExperimentDetail = z.infer<typeof ExperimentDetailSchema>;
+
+/** A product grid as the API takes it (`kind` may be left out). */
+export const GridRequestSchema = ProductGridSchema.extend({ kind: z.literal('product').default('product') });
+const ExperimentLaunch = z.object({ experimentId: z.number(), runIds: z.array(z.number()) });
 
 export const EpochRecordSchema = z.object({
   epoch: z.number(),
@@ -169,7 +228,14 @@ export const CHANNELS = {
   'import.samples': channel(z.object({}), z.array(z.object({ name: z.string(), title: z.string(), description: z.string() }))),
   'import.trySample': channel(z.object({ name: z.string().min(1) }), DatasetSummarySchema),
   'import.preview': channel(
-    z.object({ file: FileRefSchema, delimiter: z.string().max(4).optional(), hasHeader: z.boolean().optional(), maxRows: z.number().int().min(1).max(5000).optional() }),
+    z.object({
+      file: FileRefSchema, delimiter: z.string().max(4).optional(), hasHeader: z.boolean().optional(), maxRows: z.number().int().min(1).max(5000).optional(),
+      /** Quote character, or 'none'. */
+      quote: z.string().min(1).max(4).optional(),
+      format: z.enum(['csv', 'parquet', 'jsonl']).optional(),
+      /** Column names from a names file (one per line, or the first row of a CSV). */
+      namesFile: FileRefSchema.optional(),
+    }),
     FilePreviewSchema,
   ),
   /** Validate a dataset spec (files referenced by path relative to baseDir, or by upload id). */
@@ -178,6 +244,8 @@ export const CHANNELS = {
     z.object({
       issues: z.array(ValidationIssueSchema),
       summary: z.object({ nRows: z.number(), modalities: z.array(z.object({ name: z.string(), width: z.number() })), classes: z.array(z.string()) }).optional(),
+      /** How each file was read (also when validation failed after the files were read). */
+      files: z.array(FileDecisionSchema).optional(),
     }),
   ),
   'import.save': channel(z.object({ name: z.string().min(1).max(200), spec: z.unknown(), baseDir: z.string().optional() }), DatasetSummarySchema),
@@ -185,7 +253,30 @@ export const CHANNELS = {
 
   'experiments.start': channel(
     z.object({ datasetId: Id, configs: z.array(TrainConfigSchema).min(1).max(100), name: z.string().max(200).optional() }),
-    z.object({ runIds: z.array(z.number()) }),
+    z.object({ runIds: z.array(z.number()), experimentId: z.number().optional() }),
+  ),
+  /** Create an experiment — methods × held-out groups × radii × seeds — and queue its runs. */
+  'experiments.create': channel(z.object({ datasetId: Id, name: z.string().min(1).max(200).optional(), grid: GridRequestSchema }), ExperimentLaunch),
+  /** Experiments, newest first, each with its best configuration by `metric` (default robust accuracy). */
+  'experiments.list': channel(z.object({ datasetId: Id.optional(), metric: z.enum(EXPERIMENT_METRICS).default('robustAccuracy') }), z.array(ExperimentSummarySchema)),
+  /** One experiment with its cells and the aggregate over seeds (seed-paired comparisons, references, frontier). */
+  'experiments.get': channel(z.object({ id: Id }), ExperimentDetailSchema),
+  /** Queue again the cells whose run failed, was cancelled or interrupted, or is missing; the others are left as they are. */
+  'experiments.retry': channel(z.object({ id: Id }), ExperimentLaunch),
+  /** A new experiment with the same dataset and grid (with `changes` applied), queued. */
+  'experiments.clone': channel(
+    z.object({
+      id: Id,
+      name: z.string().min(1).max(200).optional(),
+      changes: z.object({
+        methods: z.array(GridMethodSchema).min(1).max(30).optional(),
+        seeds: z.array(z.number().int().min(0)).min(1).max(100).optional(),
+        radii: z.array(z.number().min(0)).min(1).max(50).nullable().optional(),
+        heldOut: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).nullable().optional(),
+        settings: TrainSettingsSchema.optional(),
+      }).optional(),
+    }),
+    ExperimentLaunch,
   ),
 
   'runs.list': channel(z.object({ datasetId: Id.optional(), status: RunStatusSchema.optional() }), z.array(RunSummarySchema)),

@@ -18,12 +18,7 @@ export class ProgressBar {
     const interval = this.tty ? 100 : 5000;
     if (now - this.lastDraw < interval && fraction < 1) return;
     this.lastDraw = now;
-    const f = Math.max(0, Math.min(1, fraction));
-    const width = 24;
-    const filled = Math.round(f * width);
-    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    const pct = `${Math.round(f * 100)}`.padStart(3);
-    const line = `${this.label} ${bar} ${pct}% ${detail}`;
+    const line = barLine(this.label, fraction, detail);
     if (this.tty) {
       this.stream.write(`\r\x1b[2K${line.slice(0, (this.stream.columns ?? 120) - 1)}`);
       this.drawn = true;
@@ -38,6 +33,14 @@ export class ProgressBar {
     if (this.tty && this.drawn) this.stream.write('\r\x1b[2K');
     this.stream.write(`${this.label} done in ${secs}s${message ? ' — ' + message : ''}\n`);
   }
+}
+
+/** `label ██████░░░░  42% detail` — one bar, as every CLI progress display draws it. */
+export function barLine(label: string, fraction: number, detail = ''): string {
+  const f = Math.max(0, Math.min(1, fraction));
+  const width = 24;
+  const filled = Math.round(f * width);
+  return `${label} ${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${`${Math.round(f * 100)}`.padStart(3)}% ${detail}`.trimEnd();
 }
 
 export function formatEta(seconds: number | undefined): string {

@@ -37,7 +37,8 @@ async function start(): Promise<void> {
   try {
     lock = acquireDataDirLock(dataDir, { host: 'desktop app' });
   } catch (e) {
-    showFatalError('DRMM Workbench is already running', isDrmmError(e) ? e.describe() : String(e));
+    const title = isDrmmError(e) && e.code === 'READ_ONLY' ? 'The data folder is read-only' : 'DRMM Workbench is already running';
+    showFatalError(title, isDrmmError(e) ? e.describe() : String(e));
     app.exit(1);
     return;
   }
@@ -65,11 +66,12 @@ async function start(): Promise<void> {
     buildMenu({
       isMac: process.platform === 'darwin',
       appName: app.getName(),
+      devTools: !app.isPackaged,
       send: (command) => mainWindow?.webContents.send(IPC_EVENT, { event: 'app.command', payload: { command } }),
       openDataDir: () => void shell.openPath(dataDir),
     }),
   );
-  mainWindow = createMainWindow({ preload: path.join(appRoot, 'dist', 'electron', 'preload.cjs'), title: 'DRMM Workbench' });
+  mainWindow = createMainWindow({ preload: path.join(appRoot, 'dist', 'electron', 'preload.cjs'), title: 'DRMM Workbench', devTools: !app.isPackaged });
   mainWindow.on('closed', () => (mainWindow = null));
 }
 
@@ -82,7 +84,7 @@ if (!app.requestSingleInstanceLock()) {
     app.exit(1);
   });
   app.on('activate', () => {
-    if (!mainWindow && services) mainWindow = createMainWindow({ preload: path.join(app.getAppPath(), 'dist', 'electron', 'preload.cjs'), title: 'DRMM Workbench' });
+    if (!mainWindow && services) mainWindow = createMainWindow({ preload: path.join(app.getAppPath(), 'dist', 'electron', 'preload.cjs'), title: 'DRMM Workbench', devTools: !app.isPackaged });
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

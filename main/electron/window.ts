@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { APP_ORIGIN } from './ipc';
 import { contentSecurityPolicy, mimeTypeOf } from '../api/content-policy';
+import { printDocuments } from './print-documents';
 
 export const APP_SCHEME = 'app';
 
@@ -23,6 +24,10 @@ export function serveRenderer(rendererDir: string): void {
   const root = path.resolve(rendererDir);
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
+    const printDoc = printDocuments.lookup(url);
+    if (printDoc !== undefined) {
+      return new Response(printDoc, { headers: { 'Content-Type': mimeTypeOf('.html'), 'Content-Security-Policy': ELECTRON_CSP, 'X-Content-Type-Options': 'nosniff' } });
+    }
     if (url.host !== 'drmm') return new Response('Not found', { status: 404 });
     let rel = decodeURIComponent(url.pathname);
     if (rel === '/' || rel === '') rel = '/index.html';
@@ -66,7 +71,8 @@ export function lockDownContents(contents: WebContents): void {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 }
 
-export function createMainWindow(opts: { preload: string; title: string }): BrowserWindow {
+/** `devTools`: only in a development build (not packaged); a packaged app cannot open DevTools at all. */
+export function createMainWindow(opts: { preload: string; title: string; devTools: boolean }): BrowserWindow {
   const win = new BrowserWindow({
     width: 1400,
     height: 900,
@@ -85,6 +91,7 @@ export function createMainWindow(opts: { preload: string; title: string }): Brow
       allowRunningInsecureContent: false,
       webviewTag: false,
       spellcheck: false,
+      devTools: opts.devTools,
     },
   });
   win.once('ready-to-show', () => win.show());

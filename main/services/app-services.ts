@@ -81,7 +81,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const warn = opts.warn ?? warnOnStderr;
   const datasets = new DatasetService(store, warn);
   const imports = new ImportService(store, { dataDir, samplesDir: path.join(opts.resourcesDir ?? defaultResourcesDir(), 'samples') });
-  const experiments = new ExperimentService(store, queue);
+  const experiments = new ExperimentService(store, queue, warn);
   const runs = new RunService(store, queue, warn);
   const reports = new ReportService(store);
   const exports = new ExportService(store, reports, opts.host, dataDir);
@@ -103,6 +103,11 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'import.bundle': (r) => imports.importBundle(r.file),
 
     'experiments.start': (r) => experiments.start(r),
+    'experiments.create': (r) => experiments.create(r),
+    'experiments.list': (r) => experiments.list(r),
+    'experiments.get': (r) => experiments.get(r.id),
+    'experiments.retry': (r) => experiments.retry(r.id),
+    'experiments.clone': (r) => experiments.clone(r),
 
     'runs.list': (r) => runs.list(r),
     'runs.get': (r) => runs.get(r.id),

@@ -13,10 +13,11 @@
  * never reads a lock that is empty or half-written.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { DrmmError } from '../../core/errors';
+import { writeFileAtomic } from '../../core/store/store';
 import { describeWriteFailure, errorCode } from '../../core/store/write-errors';
 
 export const LOCK_FILE_NAME = 'host.lock';
@@ -132,16 +133,16 @@ function inUseError(dataDir: string, file: string, other: LockOwner, probe: Proc
 }
 
 /**
- * Writes the lock whole: a temporary file, then `link` (exclusive: fails with EEXIST when a lock
- * exists) or `rename` (replaces ours in one step). A file system without hard links falls back
- * to an exclusive create.
+ * Writes the lock whole: replacing ours is writeFileAtomic (temp file, rename); taking it is a
+ * temporary file then `link`, which fails with EEXIST when a lock exists — exclusive and whole at
+ * once. A file system without hard links falls back to an exclusive create.
  */
 function writeLock(file: string, owner: LockOwner, exclusive: boolean): void {
   const text = JSON.stringify(owner);
+  if (!exclusive) return writeFileAtomic(file, Buffer.from(text));
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   writeFileSync(tmp, text, { mode: 0o600 });
   try {
-    if (!exclusive) return renameSync(tmp, file);
     try {
       linkSync(tmp, file);
     } catch (e) {
@@ -149,7 +150,7 @@ function writeLock(file: string, owner: LockOwner, exclusive: boolean): void {
       writeFileSync(file, text, { flag: 'wx', mode: 0o600 });
     }
   } finally {
-    try { unlinkSync(tmp); } catch { /* renamed */ }
+    try { unlinkSync(tmp); } catch { /* already gone */ }
   }
 }
 

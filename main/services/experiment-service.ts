@@ -1,50 +1,225 @@
 /**
- * experiments.start → one queued run per training configuration, executed by the JobQueue in a
- * separate training process. Also turns queue events into the API's EVENTS.
+ * Experiments: a grid of configurations × seeds on one dataset, each cell one queued run executed
+ * by the JobQueue in a separate training process (experiments.create; experiments.start queues an
+ * explicit list of configs as an experiment of its own). Lists, details with the aggregate over
+ * seeds, retries of failed cells, clones. Also turns queue events into the API's EVENTS.
  */
 import { DrmmError } from '../../core/errors';
+import { aggregateExperiment, countStatuses } from '../../core/experiments/aggregate';
+import { expandGrid, resolveGrid, type GridCell, type GridContext } from '../../core/experiments/grid';
+import { radiusFrontier } from '../../core/experiments/frontier';
+import { buildExperimentReport, type ExperimentReportModel } from '../../core/experiments/report-model';
+import { HIGHER_IS_BETTER } from '../../core/experiments/run-metrics';
+import {
+  ExperimentGridSchema, type ExperimentAggregate, type ExperimentGrid, type ExperimentMetric, type ExperimentInfo, type ProductGrid,
+} from '../../core/experiments/schema';
 import type { JobQueue, QueueEvent } from '../../core/jobs/queue';
+import { ExperimentStore, type ExperimentRow } from '../../core/store/experiments';
 import type { Store } from '../../core/store/store';
-import type { EpochRecord } from '../../core/store/types';
+import type { DatasetRow, EpochRecord, RunCell } from '../../core/store/types';
 import type { TrainConfig } from '../../core/train/config';
-import type { EventMessage } from '../api/contract';
+import { appVersion } from '../../core/version';
+import type { EventMessage, ExperimentDetail, ExperimentSummary } from '../api/contract';
+import { aggregateInput, cellStates, cellStatus, experimentStatus, gridCells, type CellState } from './experiment-cells';
+import { skippedRow, warnOnStderr } from './readable-rows';
 import { toEpochDto } from './run-service';
 
 const finite = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-export class ExperimentService {
-  constructor(private readonly store: Store, private readonly queue: JobQueue) {}
+/** More cells than this is a typo more often than an experiment (and hours of queue). */
+export const MAX_CELLS = 500;
 
-  start(req: { datasetId: number; configs: TrainConfig[]; name?: string }): { runIds: number[] } {
-    const ds = this.store.getDataset(req.datasetId);
-    const modalities = new Set(((ds.summary as { modalities?: { name: string }[] } | null)?.modalities ?? []).map((m) => m.name));
-    const groupLevels = (ds.summary as { groupLevels?: string[] } | null)?.groupLevels;
-    req.configs.forEach((c, i) => {
-      const where = req.configs.length > 1 ? ` (configuration ${i + 1}, ${c.method})` : '';
-      for (const m of [...(c.modalities ?? []), ...Object.keys(c.rhoByModality ?? {}), ...Object.keys(c.encoders ?? {})]) {
-        if (modalities.size > 0 && !modalities.has(m)) {
-          throw new DrmmError('INVALID_CONFIG', `Dataset '${ds.name}' has no modality '${m}'${where}.`, {
-            hint: `Its modalities are: ${[...modalities].join(', ')}.`,
-          });
-        }
-      }
-      if (c.modalities && c.modalities.length === 0) {
-        throw new DrmmError('INVALID_CONFIG', `Select at least one modality${where}.`, { hint: 'Tick one or more modalities.' });
-      }
-      if ((c.method === 'group-dro' || c.split?.kind === 'leave-one-group-out') && !groupLevels) {
-        throw new DrmmError('INVALID_CONFIG', `${c.method === 'group-dro' ? 'Group DRO' : 'A leave-one-group-out split'} needs a group column, and dataset '${ds.name}' has none${where}.`, {
-          hint: 'Choose another method or split, or re-import the dataset with a group/environment column.',
-        });
-      }
-    });
-    const runIds: number[] = [];
-    for (const config of req.configs) {
-      const held = config.split?.kind === 'leave-one-group-out' && config.split.heldOutGroup ? ` · without ${config.split.heldOutGroup}` : '';
-      const name = req.name ? (req.configs.length > 1 ? `${req.name} · ${config.method} · seed ${config.seed}${held}` : req.name) : undefined;
-      runIds.push(this.queue.enqueue({ datasetId: req.datasetId, config: config as unknown as Record<string, unknown>, name }).id);
-    }
-    return { runIds };
+const RETRYABLE = new Set(['failed', 'cancelled', 'interrupted', 'missing']);
+
+export interface Launch { experimentId: number; runIds: number[] }
+
+/** What a clone may change: the grid's dimensions and settings (null removes radii / held-out groups). */
+export interface CloneRequest {
+  id: number;
+  name?: string;
+  changes?: Partial<Pick<ProductGrid, 'methods' | 'seeds' | 'settings'>> & { radii?: number[] | null; heldOut?: 'all' | string[] | null };
+}
+
+export class ExperimentService {
+  private readonly experiments: ExperimentStore;
+  /** Aggregates by experiment, valid while its cells' runs and statuses are unchanged (the bootstrap is not free). */
+  private readonly aggregates = new Map<number, { key: string; value: ExperimentAggregate }>();
+
+  constructor(private readonly store: Store, private readonly queue: JobQueue, private readonly warn: (line: string) => void = warnOnStderr) {
+    this.experiments = new ExperimentStore(store);
   }
+
+  /** A list of configs, queued as an experiment of its own (one cell per config). */
+  start(req: { datasetId: number; configs: TrainConfig[]; name?: string }): Launch & { runIds: number[] } {
+    const ds = this.store.getDataset(req.datasetId);
+    const single = req.configs.length === 1;
+    const name = req.name ?? `${ds.name} · ${[...new Set(req.configs.map((c) => `${c.method}:${c.fusion}`))].join(', ')}`;
+    return this.launch(ds, name, { kind: 'list', configs: req.configs }, {
+      runName: (g) => (req.name ? (single ? req.name : `${req.name} · ${g.config.method} · seed ${g.config.seed}${g.cell.heldOut ? ` · without ${g.cell.heldOut}` : ''}`) : undefined),
+    });
+  }
+
+  /** A product grid, resolved against the dataset (held-out groups) and queued cell by cell. */
+  create(req: { datasetId: number; name?: string; grid: ProductGrid }): Launch {
+    const ds = this.store.getDataset(req.datasetId);
+    const grid = resolveGrid(req.grid, gridContext(ds));
+    return this.launch(ds, req.name ?? defaultName(ds, grid), grid, {});
+  }
+
+  list(req: { datasetId?: number; metric?: ExperimentMetric } = {}): ExperimentSummary[] {
+    const metric = req.metric ?? 'robustAccuracy';
+    const rows = this.experiments.list({ datasetId: req.datasetId, onBadRow: (id, e) => this.warn(skippedRow('experiment', id, e)) });
+    const datasets = new Map<number, DatasetRow>();
+    return rows.map((row) => {
+      const ds = datasets.get(row.datasetId) ?? this.store.getDataset(row.datasetId);
+      datasets.set(ds.id, ds);
+      const states = this.states(row, ds);
+      return this.summary(row, states, aggregateExperiment(states.map(aggregateInput), { comparisons: false }), metric);
+    });
+  }
+
+  get(id: number, metric: ExperimentMetric = 'robustAccuracy'): ExperimentDetail {
+    const row = this.experiments.get(id);
+    const states = this.states(row, this.store.getDataset(row.datasetId));
+    const aggregate = this.aggregate(row.id, states);
+    return { ...this.summary(row, states, aggregate, metric), runs: states.map(cellStatus), aggregate, frontier: radiusFrontier(aggregate) };
+  }
+
+  /** Queues again every cell whose current run failed, was cancelled or interrupted, or is missing; nothing else runs again. */
+  retry(id: number): Launch {
+    const row = this.experiments.get(id);
+    const ds = this.store.getDataset(row.datasetId);
+    const todo = this.states(row, ds).filter((s) => RETRYABLE.has(s.current?.status ?? 'missing'));
+    const runIds = todo.map((s) => this.enqueue(row, { cell: s.cell, config: (s.config ?? s.current?.config) as TrainConfig }, s.current?.name ?? gridRunName(row, s.cell)));
+    return { experimentId: id, runIds };
+  }
+
+  /** The same dataset and grid as experiment `id` (with `changes` applied), as a new experiment, queued. */
+  clone(req: CloneRequest): Launch {
+    const row = this.experiments.get(req.id);
+    const ds = this.store.getDataset(row.datasetId);
+    const stored = ExperimentGridSchema.safeParse(row.grid);
+    if (!stored.success) throw new DrmmError('CONFLICT', `The grid of experiment ${row.id} cannot be read by this version.`, { hint: 'Set up a new experiment instead.' });
+    let grid = stored.data;
+    if (req.changes) {
+      if (grid.kind !== 'product') throw new DrmmError('INVALID_ARGUMENT', `Experiment ${row.id} is a list of configurations, not a grid: it is cloned as it is.`, { hint: 'Leave out the changes.' });
+      const { radii, heldOut, ...rest } = req.changes;
+      grid = { ...grid, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) } as ProductGrid;
+      if (radii !== undefined) grid = { ...grid, radii: radii ?? undefined };
+      if (heldOut !== undefined) grid = { ...grid, heldOut: heldOut ?? undefined };
+      grid = resolveGrid(grid, gridContext(ds));
+    }
+    return this.launch(ds, req.name ?? `${row.name} (copy)`, grid, { clonedFrom: row.id });
+  }
+
+  /** The experiment report as data (core/experiments/report-model.ts). */
+  report(id: number, opts: { generatedAt?: string } = {}): ExperimentReportModel {
+    const row = this.experiments.get(id);
+    const states = this.states(row, this.store.getDataset(row.datasetId));
+    const cells = states.map(cellStatus);
+    return buildExperimentReport({
+      experiment: info(row), cells, statusCounts: countStatuses(cells), aggregate: this.aggregate(row.id, states), appVersion: appVersion(), ...opts,
+    });
+  }
+
+  // ─────────────────────────────── internals ───────────────────────────────
+
+  private launch(ds: DatasetRow, name: string, grid: ExperimentGrid, opts: { clonedFrom?: number; runName?: (g: GridCell) => string | undefined }): Launch {
+    const cells = expandGrid(grid, gridContext(ds));
+    if (cells.length === 0) throw new DrmmError('INVALID_ARGUMENT', 'The experiment has no cells.', { hint: 'Give at least one method and one seed.' });
+    if (cells.length > MAX_CELLS) {
+      throw new DrmmError('INVALID_ARGUMENT', `The grid has ${cells.length} cells (runs); at most ${MAX_CELLS} are queued at once.`, { hint: 'Use fewer seeds, radii or held-out groups, or split it into several experiments.' });
+    }
+    checkConfigsFitDataset(ds, cells.map((c) => c.config));
+    const row = this.experiments.create({ name, datasetId: ds.id, grid, clonedFrom: opts.clonedFrom });
+    const runIds = cells.map((g) => this.enqueue(row, g, opts.runName ? opts.runName(g) : gridRunName(row, g.cell)));
+    return { experimentId: row.id, runIds };
+  }
+
+  private enqueue(row: ExperimentRow, g: { cell: RunCell; config: TrainConfig }, name: string | undefined): number {
+    return this.queue.enqueue({ datasetId: row.datasetId, config: g.config as unknown as Record<string, unknown>, name, experiment: { id: row.id, cell: g.cell } }).id;
+  }
+
+  private states(row: ExperimentRow, ds: DatasetRow): CellState[] {
+    const runs = this.experiments.runs(row.id, { includeResults: true, onBadRow: (id, e) => this.warn(skippedRow('run', id, e)) });
+    return cellStates(gridCells(row, gridContext(ds)), runs);
+  }
+
+  private aggregate(id: number, states: readonly CellState[]): ExperimentAggregate {
+    const key = states.map((s) => `${s.current?.id ?? '-'}:${s.current?.status ?? 'missing'}`).join(',');
+    const hit = this.aggregates.get(id);
+    if (hit?.key === key) return hit.value;
+    const value = aggregateExperiment(states.map(aggregateInput));
+    this.aggregates.set(id, { key, value });
+    return value;
+  }
+
+  private summary(row: ExperimentRow, states: readonly CellState[], aggregate: ExperimentAggregate, metric: ExperimentMetric): ExperimentSummary {
+    const statusCounts = countStatuses(states.map(cellStatus));
+    return {
+      ...info(row),
+      configurations: [...new Set(states.map((s) => s.cell.configuration))],
+      seeds: [...new Set(states.map((s) => s.cell.seed).filter((s): s is number => s !== null))].sort((a, b) => a - b),
+      cells: states.length,
+      runCount: row.runCount,
+      statusCounts,
+      status: experimentStatus(statusCounts),
+      best: bestConfiguration(aggregate, metric),
+    };
+  }
+}
+
+/** A grid run's name: its cell and its experiment. */
+const gridRunName = (row: ExperimentRow, cell: RunCell) => `${cell.configuration} · seed ${cell.seed} · experiment ${row.id}`;
+
+function info(row: ExperimentRow): ExperimentInfo {
+  return {
+    id: row.id, name: row.name, dataset: { id: row.datasetId, name: row.datasetName, version: row.datasetVersion },
+    createdAt: new Date(row.createdAt).toISOString(), clonedFrom: row.clonedFrom, grid: row.grid,
+  };
+}
+
+function gridContext(ds: DatasetRow): GridContext {
+  const levels = (ds.summary as { groupLevels?: string[] } | null)?.groupLevels;
+  return levels ? { groupLevels: levels } : {};
+}
+
+function defaultName(ds: DatasetRow, grid: ProductGrid): string {
+  const seeds = grid.seeds.length;
+  return `${ds.name} · ${grid.methods.map((m) => `${m.method}:${m.fusion}`).join(', ')} · ${seeds} seed${seeds > 1 ? 's' : ''}`;
+}
+
+/** The configuration with the best mean of `metric` over seeds (lowest log-loss), or null before any run succeeded. */
+function bestConfiguration(aggregate: ExperimentAggregate, metric: ExperimentMetric): ExperimentSummary['best'] {
+  let best: ExperimentSummary['best'] = null;
+  for (const c of aggregate.configurations) {
+    const s = c.metrics[metric];
+    if (!s || s.mean === null) continue;
+    if (!best || (HIGHER_IS_BETTER[metric] ? s.mean > best.mean : s.mean < best.mean)) best = { configuration: c.label, metric, mean: s.mean, n: s.n };
+  }
+  return best;
+}
+
+/** Refuses configs the dataset cannot train (unknown modalities, Group DRO or leave-one-group-out without groups) before anything is queued. */
+function checkConfigsFitDataset(ds: DatasetRow, configs: readonly TrainConfig[]): void {
+  const modalities = new Set(((ds.summary as { modalities?: { name: string }[] } | null)?.modalities ?? []).map((m) => m.name));
+  const groupLevels = (ds.summary as { groupLevels?: string[] } | null)?.groupLevels;
+  configs.forEach((c, i) => {
+    const where = configs.length > 1 ? ` (configuration ${i + 1}, ${c.method})` : '';
+    for (const m of [...(c.modalities ?? []), ...Object.keys(c.rhoByModality ?? {}), ...Object.keys(c.encoders ?? {})]) {
+      if (modalities.size > 0 && !modalities.has(m)) {
+        throw new DrmmError('INVALID_CONFIG', `Dataset '${ds.name}' has no modality '${m}'${where}.`, { hint: `Its modalities are: ${[...modalities].join(', ')}.` });
+      }
+    }
+    if (c.modalities && c.modalities.length === 0) {
+      throw new DrmmError('INVALID_CONFIG', `Select at least one modality${where}.`, { hint: 'Tick one or more modalities.' });
+    }
+    if ((c.method === 'group-dro' || c.split?.kind === 'leave-one-group-out') && !groupLevels) {
+      throw new DrmmError('INVALID_CONFIG', `${c.method === 'group-dro' ? 'Group DRO' : 'A leave-one-group-out split'} needs a group column, and dataset '${ds.name}' has none${where}.`, {
+        hint: 'Choose another method or split, or re-import the dataset with a group/environment column.',
+      });
+    }
+  });
 }
 
 /** The API event(s) for one queue event. */

@@ -9,13 +9,16 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { DrmmError, isDrmmError } from '../../core/errors';
-import { parseSpec, type DatasetSpec } from '../../core/data/spec';
+import { parseSpec, specInputPaths, specProblems, type DatasetSpec } from '../../core/data/spec';
+import { checkDataFileSync } from '../../core/data/files';
+import { readNamesFile } from '../../core/data/read';
 import { previewFile } from '../../core/data/preview';
 import { checkDataset, type ValidationIssue as CoreIssue } from '../../core/data/inspect';
 import { encodeDataset, hashFile } from '../../core/data/cache';
 import type { Store } from '../../core/store/store';
+import { describeWriteFailure } from '../../core/store/write-errors';
 import type { DatasetFileRow } from '../../core/store/types';
-import type { DatasetSummary, FilePreview, FileRef, ValidationIssue } from '../api/contract';
+import type { DatasetSummary, FileDecision, FilePreview, FileRef, ValidationIssue } from '../api/contract';
 import { summarizeDataset, toDatasetSummary, type StoredDatasetSummary } from './dataset-service';
 import { checkRunBundle } from './run-bundle';
 
@@ -30,7 +33,8 @@ export interface SampleInfo {
 
 /** A source file's identity for the history: content hash (core/data/cache) and size. */
 export async function fileIdentity(file: string): Promise<{ sha256: string; bytes: number }> {
-  return { sha256: await hashFile(file), bytes: statSync(file).size };
+  const bytes = checkDataFileSync(file, path.basename(file));
+  return { sha256: await hashFile(file), bytes };
 }
 
 /** core/data/inspect issues → API issues (the hint joins the message: the panel shows one text). */
@@ -68,6 +72,8 @@ export class ImportService {
     if ('path' in ref) {
       const p = path.resolve(ref.path);
       if (!existsSync(p)) throw new DrmmError('FILE_NOT_FOUND', `No file at ${ref.path}.`, { location: { file: ref.path }, hint: 'Check the path, or choose the file again.' });
+      // A FIFO, a device or a /proc file is refused here, by name, before anything opens it.
+      checkDataFileSync(p, ref.path);
       return p;
     }
     if (!/^[a-f0-9]{32}$/.test(ref.uploadId)) {
@@ -100,7 +106,7 @@ export class ImportService {
       await pipeline(body as NodeJS.ReadableStream, limiter, createWriteStream(file));
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
-      throw e;
+      throw describeWriteFailure(e, `the upload ${safe}`, this.opts.dataDir);
     }
     return { uploadId, path: file };
   }
@@ -137,9 +143,11 @@ export class ImportService {
 
   // ── preview, validate, save
 
-  async preview(req: { file: FileRef; delimiter?: string; hasHeader?: boolean; maxRows?: number }): Promise<FilePreview> {
+  async preview(req: { file: FileRef; delimiter?: string; hasHeader?: boolean; maxRows?: number; quote?: string; format?: FilePreview['format']; namesFile?: FileRef }): Promise<FilePreview> {
     const file = this.resolveFile(req.file);
-    const p = await previewFile(file, { delimiter: req.delimiter, hasHeader: req.hasHeader, maxRows: req.maxRows ?? 200 });
+    const columnNames = req.namesFile ? await readNamesFile(this.resolveFile(req.namesFile), 'names file') : undefined;
+    const quote = req.quote === undefined ? undefined : req.quote === 'none' ? null : req.quote;
+    const p = await previewFile(file, { delimiter: req.delimiter, hasHeader: req.hasHeader, maxRows: req.maxRows ?? 200, quote, format: req.format, columnNames });
     return {
       path: file,
       fileName: path.basename(file),
@@ -149,6 +157,11 @@ export class ImportService {
       rows: p.rows,
       bytesRead: p.bytesRead,
       truncated: p.truncated,
+      format: p.format,
+      headerSniffed: p.headerSniffed,
+      delimiterSniffed: p.delimiterSniffed,
+      quote: p.quote,
+      renamed: p.renamed,
     };
   }
 
@@ -156,7 +169,12 @@ export class ImportService {
     return { spec: parseSpec(spec), baseDir: path.resolve(baseDir ?? this.opts.dataDir) };
   }
 
-  async validate(req: { spec: unknown; baseDir?: string }): Promise<{ issues: ValidationIssue[]; summary?: { nRows: number; modalities: { name: string; width: number }[]; classes: string[] } }> {
+  async validate(req: { spec: unknown; baseDir?: string }): Promise<{ issues: ValidationIssue[]; summary?: { nRows: number; modalities: { name: string; width: number }[]; classes: string[] }; files?: FileDecision[] }> {
+    // Every problem of the spec at once, each with its field and what to do.
+    const problems = specProblems(req.spec);
+    if (problems.length) {
+      return { issues: problems.map((p) => ({ severity: 'error' as const, code: 'INVALID_SPEC', message: `spec field ${p.path}${p.message === 'is missing' ? ' is missing' : `: ${p.message}`}. ${p.hint}`, column: p.path })) };
+    }
     let parsed: { spec: DatasetSpec; baseDir: string };
     try {
       parsed = this.parse(req.spec, req.baseDir);
@@ -166,9 +184,10 @@ export class ImportService {
     try {
       const checked = await checkDataset(parsed.spec, parsed.baseDir);
       const issues = toIssues(checked.issues);
-      if (!checked.dataset || issues.some((i) => i.severity === 'error')) return { issues };
+      const files = checked.decisions ? { files: checked.decisions } : {};
+      if (!checked.dataset || issues.some((i) => i.severity === 'error')) return { issues, ...files };
       const s = summarizeDataset(checked.dataset);
-      return { issues, summary: { nRows: s.nRows, modalities: s.modalities.map((m) => ({ name: m.name, width: m.width })), classes: s.classes } };
+      return { issues, summary: { nRows: s.nRows, modalities: s.modalities.map((m) => ({ name: m.name, width: m.width })), classes: s.classes }, ...files };
     } catch (e) {
       return { issues: [issueFromError(e)] };
     }
@@ -176,8 +195,14 @@ export class ImportService {
 
   /** Reads, checks and stores a dataset once; a bad input throws and stores nothing. */
   async save(req: { name: string; spec: unknown; baseDir?: string }, onProgress?: (fraction: number, message: string) => void): Promise<DatasetSummary> {
+    return (await this.saveDetailed(req, onProgress)).dataset;
+  }
+
+  /** `save`, with how each file was read and the warnings (the CLI's import summary). */
+  async saveDetailed(req: { name: string; spec: unknown; baseDir?: string }, onProgress?: (fraction: number, message: string) => void): Promise<{ dataset: DatasetSummary; files: FileDecision[]; warnings: ValidationIssue[] }> {
+    this.store.assertWritable(); // refuse before reading the files, not after
     const { spec, baseDir } = this.parse(req.spec, req.baseDir);
-    const { issues, dataset: ds } = await checkDataset(spec, baseDir, onProgress ? { onProgress } : {});
+    const { issues, dataset: ds, decisions } = await checkDataset(spec, baseDir, onProgress ? { onProgress } : {});
     const firstError = issues.find((i) => i.severity === 'error');
     if (firstError || !ds) {
       const e = firstError ?? { code: 'INVALID_SPEC', message: 'the dataset could not be read', hint: '' };
@@ -187,8 +212,8 @@ export class ImportService {
       });
     }
     const files: DatasetFileRow[] = [];
-    for (const f of spec.files) {
-      const abs = path.isAbsolute(f.path) ? f.path : path.resolve(baseDir, f.path);
+    for (const p of specInputPaths(spec)) {
+      const abs = path.isAbsolute(p) ? p : path.resolve(baseDir, p);
       files.push({ path: abs, ...(await fileIdentity(abs)) });
     }
     const summary: StoredDatasetSummary = summarizeDataset(ds);
@@ -196,7 +221,7 @@ export class ImportService {
     const { dataset } = this.store.importDataset({ name: req.name.trim(), spec: storedSpec, files, cache: () => encodeDataset(ds), summary });
     // The parsed data is stored: uploaded source files have served their purpose.
     this.discardUploads(files.map((f) => f.path));
-    return toDatasetSummary(dataset);
+    return { dataset: toDatasetSummary(dataset), files: decisions ?? [], warnings: toIssues(issues.filter((i) => i.severity === 'warning')) };
   }
 
   // ── samples
@@ -233,6 +258,7 @@ export class ImportService {
   // ── run bundles
 
   importBundle(ref: FileRef): { runIds: number[] } {
+    this.store.assertWritable();
     const file = this.resolveFile(ref);
     if (statSync(file).size > 2 * 1024 * 1024 * 1024) throw new DrmmError('INVALID_ARGUMENT', 'This file is too large to be a run bundle.', { location: { file } });
     let json: unknown;

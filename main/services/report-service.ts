@@ -49,6 +49,9 @@ export function runMeta(run: RunRow, ds: DatasetRow, results: unknown): RunMeta 
   if (isNumArray(training.rho)) meta.rho = training.rho;
   else if (rhoByName && modalities.every((m) => typeof rhoByName[m] === 'number')) meta.rho = modalities.map((m) => rhoByName[m]);
   if (training.rhoDetails && typeof training.rhoDetails === 'object') meta.rhoDetails = training.rhoDetails as RunMeta['rhoDetails'];
+  // RunResults.training.bestEpoch: the selected epoch, marked on the report's training curves (METHOD.md §6).
+  const selected = (r.training as { bestEpoch?: unknown } | undefined)?.bestEpoch;
+  if (typeof selected === 'number' && Number.isInteger(selected) && selected > 0) meta.bestEpoch = selected;
   return meta;
 }
 

@@ -1,5 +1,7 @@
 /** The run history: list, details, rename, tags, notes, delete, cancel. */
 import { DrmmError } from '../../core/errors';
+import { withCurrentScores } from '../../core/evaluate/evaluate-run';
+import { RunEvaluationSchema } from '../../core/evaluate/schema';
 import type { JobQueue } from '../../core/jobs/queue';
 import type { Store } from '../../core/store/store';
 import type { EpochRow, RunRow } from '../../core/store/types';
@@ -9,8 +11,21 @@ import { mapReadableRows, skippedRow, warnOnStderr } from './readable-rows';
 type Num = number | null | undefined;
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+/**
+ * A stored evaluation in the current definitions (METHOD.md version 2). A version-1 evaluation is
+ * re-scored from its stored per-sample predictions (robust accuracy under the worst-case
+ * reweighting of the log-losses, worst group over groups of a minimum size); one that cannot be
+ * read loses those two numbers rather than showing the old ones.
+ */
+export function currentEvaluation(evaluation: unknown): unknown {
+  if (!evaluation || typeof evaluation !== 'object' || (evaluation as { version?: unknown }).version !== 1) return evaluation;
+  const parsed = RunEvaluationSchema.safeParse(evaluation);
+  return parsed.success ? withCurrentScores(parsed.data) : { ...evaluation, distributional: undefined, groups: undefined };
+}
+
 /** Key metrics of a stored evaluation (core/evaluate/schema.ts RunEvaluation), or null before it exists. */
-export function keyMetrics(evaluation: unknown): RunSummary['metrics'] {
+export function keyMetrics(stored: unknown): RunSummary['metrics'] {
+  const evaluation = currentEvaluation(stored);
   const e = evaluation as
     | { nominal?: { metrics?: Record<string, Num> }; distributional?: { robustAccuracy?: Num }; groups?: { worstGroupAccuracy?: Num } }
     | null
@@ -21,6 +36,20 @@ export function keyMetrics(evaluation: unknown): RunSummary['metrics'] {
     macroF1: num(e.nominal.metrics?.macroF1),
     robustAccuracy: num(e.distributional?.robustAccuracy),
     ...(e.groups ? { worstGroupAccuracy: num(e.groups.worstGroupAccuracy) } : {}),
+  };
+}
+
+/**
+ * The stored run results (core/experiment.ts RunResults) with the robust accuracy and worst-group
+ * accuracy of the current definitions, so a run evaluated before METHOD.md version 2 shows no old value.
+ */
+function currentResults(results: unknown, metrics: RunSummary['metrics']): unknown {
+  if (!results || typeof results !== 'object' || !metrics) return results;
+  const r = results as { robust?: Record<string, unknown>; test?: Record<string, unknown> };
+  return {
+    ...r,
+    ...(r.robust ? { robust: { ...r.robust, robustAccuracy: metrics.robustAccuracy } } : {}),
+    ...(r.test && 'worstGroupAccuracy' in r.test ? { test: { ...r.test, worstGroupAccuracy: metrics.worstGroupAccuracy ?? null } } : {}),
   };
 }
 
@@ -42,6 +71,8 @@ export function toRunSummary(row: RunRow): RunSummary {
     tags: row.tags,
     notes: row.notes,
     error: row.error,
+    experimentId: row.experimentId,
+    cell: row.cell,
     metrics: row.status === 'succeeded' ? keyMetrics(row.evaluation) : null,
   };
 }
@@ -90,7 +121,7 @@ export class RunService {
       device: row.device,
       appVersion: row.appVersion ?? '',
       epochs,
-      results: result?.results ?? null,
+      results: currentResults(result?.results ?? null, base.metrics),
       artifacts: this.store.listArtifacts(id).map((a) => ({ kind: a.kind, bytes: a.bytes ?? 0, createdAt: new Date(a.createdAt).toISOString() })),
     };
   }

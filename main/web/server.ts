@@ -169,9 +169,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     res.writeHead(status, { ...securityHeaders(port), 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(data.length), 'Cache-Control': 'no-store', ...extra });
     res.end(data);
   };
-  const sendError = (res: ServerResponse, status: number, info: ErrorInfo) => {
+  const sendError = (res: ServerResponse, status: number, info: ErrorInfo, extra: Record<string, string> = {}) => {
     const body: ApiErrorPayload = { error: info };
-    sendJson(res, status, body);
+    sendJson(res, status, body, extra);
   };
   const unauthorized = (res: ServerResponse, isApi: boolean) => {
     const info: ErrorInfo = {
@@ -263,7 +263,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       }
       const raw = await readBody(req, MAX_JSON_BYTES);
       if (raw === null) {
-        return sendJson(res, 413, { error: { code: 'INVALID_ARGUMENT', message: `The request body is over the ${MAX_JSON_BYTES / 1024 / 1024} MiB limit of API calls.`, location: {}, hint: 'Send large files with an upload (or by their local path), not inside an API call.' } } satisfies ApiErrorPayload, { Connection: 'close' });
+        const message = `The request body is over the ${MAX_JSON_BYTES / 1024 / 1024} MiB limit of API calls.`;
+        return sendError(res, 413, { code: 'INVALID_ARGUMENT', message, location: {}, hint: 'Send large files with an upload (or by their local path), not inside an API call.' }, { Connection: 'close' });
       }
       let payload: unknown = {};
       if (raw.length > 0) {

@@ -1,14 +1,21 @@
 /**
- * CLI end to end (issue 2, "Tests that must exist"): `drmm simulate` → `drmm train` for every
- * method, determinism of `--json` metrics, and the paper's claim reproduced on the shifted test
- * split: modality-aware DRO with intermediate fusion has robust accuracy ≥ ERM with early fusion,
- * averaged over seeds 1, 2, 3 (METHOD.md §5; the simulator's design is explained in
- * core/simulate/simulate.ts).
+ * CLI end to end: `drmm simulate` → `drmm train` for every method (with the reference rows of every
+ * run), determinism of `--json` metrics, and the paper's claim on the shifted test split, stated
+ * honestly (issue "Trustworthy answers"): modality-aware DRO (intermediate fusion) is compared both
+ * with ERM-early — the paper's foil — and with ERM at the same fusion, so that a gain that comes from
+ * the fusion choice alone is not credited to the objective. Seeds 1, 2, 3; METHOD.md §5 v2 metrics
+ * (robust accuracy = accuracy under the worst-case χ² reweighting of the log-losses at B_eval).
  *
  * Everything goes through `node bin/drmm.js` as a user would run it; the backend is forced to wasm
- * so that the numbers are the same on every machine (tfjs-node would otherwise be picked when installed).
- * Measured (wasm, training defaults): robust accuracy ERM early / mm-dro intermediate
- * seed 1: 0.472 / 0.558, seed 2: 0.519 / 0.581, seed 3: 0.514 / 0.567.
+ * so that the numbers are the same on every machine.
+ * Measured (wasm, defaults: 300-step floor, per-batch duals), accuracy / robust accuracy:
+ *   seed   ERM early       ERM intermediate   mm-dro intermediate
+ *   1      0.722 / 0.531   0.767 / 0.578      0.788 / 0.603
+ *   2      0.757 / 0.581   0.773 / 0.592      0.802 / 0.621
+ *   3      0.757 / 0.564   0.738 / 0.544      0.795 / 0.605
+ * On this simulator (a modality-specific test shift, core/simulate/simulate.ts) both comparisons
+ * hold. On the bundled real samples they need not: `npm run quality` shows mm-dro and ERM at the
+ * same fusion within noise of each other there.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -124,6 +131,12 @@ describe('drmm CLI end to end', () => {
     const acc = { early: mean((r) => r.ermEarly.test.accuracy), inter: mean((r) => r.ermInter.test.accuracy), mm: mean((r) => r.mm.test.accuracy) };
     const rob = { early: mean((r) => r.ermEarly.robust.robustAccuracy), inter: mean((r) => r.ermInter.robust.robustAccuracy), mm: mean((r) => r.mm.robust.robustAccuracy) };
     console.log(`means: accuracy ${JSON.stringify(acc)}, robust accuracy ${JSON.stringify(rob)}`);
-    CLAIM_ASSERTIONS(acc, rob);
+    // What holds on this simulator (measured, wasm, defaults; see the header): mm-dro beats ERM-early —
+    // the paper's foil — and ALSO ERM with the same (intermediate) fusion, so its gain is not only the
+    // fusion choice. Both by more than 0.01 on the means of accuracy and robust accuracy under the shift.
+    expect(acc.mm - acc.early).toBeGreaterThan(0.01);
+    expect(rob.mm - rob.early).toBeGreaterThan(0.01);
+    expect(acc.mm - acc.inter).toBeGreaterThan(0.01);
+    expect(rob.mm - rob.inter).toBeGreaterThan(0.01);
   }, 300_000);
 });

@@ -2,7 +2,7 @@
  * Browser mode: token on every request and on the socket (401 and closed without it),
  * loopback-only binding, one server per data directory, the same dispatcher over HTTP.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync, utimesSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -246,5 +246,66 @@ describe('browser mode refuses what it must', () => {
     await s.close();
     expect(existsSync(path.join(dir, LOCK_FILE_NAME))).toBe(false);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('browser mode hardening', () => {
+  let server: WebServer;
+  let dataDir: string;
+  const auth = () => ({ authorization: `Bearer ${server.token}`, host: `127.0.0.1:${server.port}` });
+
+  beforeAll(async () => {
+    dataDir = tmp('hard');
+    // Two leftover uploads of an import never saved: one from two days ago, one from an hour ago.
+    for (const [id, ageH] of [['a'.repeat(32), 48], ['b'.repeat(32), 1]] as const) {
+      const d = path.join(dataDir, 'uploads', id);
+      mkdirSync(d, { recursive: true });
+      writeFileSync(path.join(d, 'old.csv'), 'x\n');
+      const t = new Date(Date.now() - ageH * 3600_000);
+      utimesSync(d, t, t);
+    }
+    server = await startWebServer({ dataDir, ...quiet });
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a channel name that is not valid percent-encoding is a 400, not a 500', async () => {
+    const r = await raw(server.port, { path: '/api/call/%E0%A4%A', method: 'POST', headers: auth(), body: '{}' });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+  });
+
+  it('a body over the 16 MiB limit gets the 413 message, not a reset connection', async () => {
+    const r = await raw(server.port, { path: '/api/call/runs.list', method: 'POST', headers: auth(), body: 'x'.repeat(17 * 1024 * 1024) });
+    expect(r.status).toBe(413);
+    expect(JSON.parse(r.body).error.message).toMatch(/16 MiB/);
+  });
+
+  it('the 421 answer to a wrong Host carries the security headers too', async () => {
+    const r = await raw(server.port, { path: `/?token=${server.token}`, headers: { host: 'evil.example:80' } });
+    expect(r.status).toBe(421);
+    expect(String(r.headers['content-security-policy'])).toContain("default-src 'self'");
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['x-frame-options']).toBe('DENY');
+  });
+
+  it('removes uploads older than a day at start-up, and an upload once its import is saved', async () => {
+    expect(existsSync(path.join(dataDir, 'uploads', 'a'.repeat(32)))).toBe(false);
+    expect(existsSync(path.join(dataDir, 'uploads', 'b'.repeat(32)))).toBe(true);
+    const up = await fetch(`${server.url}api/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'x-file-name': 'tiny.csv' },
+      body: 'a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n',
+    });
+    const { uploadId, path: uploaded } = (await up.json()) as { uploadId: string; path: string };
+    const saved = await fetch(`${server.url}api/call/import.save`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'tiny', spec: { name: 'tiny', files: [{ path: uploaded }], target: 'label' } }),
+    });
+    expect(saved.status, await saved.clone().text()).toBe(200);
+    expect(existsSync(path.join(dataDir, 'uploads', uploadId))).toBe(false);
   });
 });

@@ -146,6 +146,7 @@ describe('a full disk when a run ends', () => {
   it('nothing can be written at all: waiters still get the failure and its reason, never a run left “running”', async () => {
     const id = datasetId();
     queue = new JobQueue({ store, job: BIG_RESULT_JOB, prelaunch: false });
+    const realFinish = store.finishRun.bind(store);
     store.finishRun = () => {
       throw sqliteFull();
     };
@@ -154,5 +155,9 @@ describe('a full disk when a run ends', () => {
     expect(done.status).toBe('failed');
     expect(done.error).toMatch(/Disk full \(SQLITE_FULL\) while writing the outcome of run #\d+/);
     expect(await queue.waitFor(run.id)).toMatchObject({ status: 'failed' });
+    // Space comes back before the host closes: the failure is written then, with its reason.
+    store.finishRun = realFinish;
+    await queue.shutdown();
+    expect(store.getRun(run.id)).toMatchObject({ status: 'failed', error: done.error });
   });
 });

@@ -34,7 +34,7 @@ function verticalMark(xv: number, label: string, x: (v: number) => number, f: Fr
   const xx = r2(x(xv));
   const right = xx + 4 + label.length * 5 < f.width - f.right;
   return `<g class="mark"><line x1="${xx}" y1="${f.top}" x2="${xx}" y2="${f.height - f.bottom}" stroke="#555" stroke-width="1" stroke-dasharray="3 3"/>`
-    + `<text x="${r2(right ? xx + 3 : xx - 3)}" y="${f.top + 9}" class="vl" text-anchor="${right ? 'start' : 'end'}">${esc(label)}</text></g>`;
+    + `<text x="${r2(right ? xx + 3 : xx - 3)}" y="${f.top + 9}" class="vl" text-anchor="${right ? 'start' : 'end'}" stroke="#fff" stroke-width="3" paint-order="stroke">${esc(label)}</text></g>`;
 }
 
 export function lineChart(o: LineChartOptions): string {
@@ -50,7 +50,6 @@ export function lineChart(o: LineChartOptions): string {
   const clampY = (v: number) => y(Math.min(yd1, Math.max(yd0, v)));
   const parts: string[] = [svgOpen(o.kind ?? 'line', f, o.title), chartTitle(o.title, f)];
   parts.push(axes(f, y, niceTicks(yd0, yd1, 5).filter((t) => t >= yd0 - 1e-9 && t <= yd1 + 1e-9), { x, xTicks: niceTicks(xd0, xd1, 5).filter((t) => t >= xd0 - 1e-9 && t <= xd1 + 1e-9), xLabel: o.xLabel, yLabel: o.yLabel }));
-  for (const mk of o.marks ?? []) if (mk.x >= xd0 && mk.x <= xd1) parts.push(verticalMark(mk.x, mk.label, x, f));
   if (o.diagonal) parts.push(`<line x1="${r2(x(xd0))}" y1="${r2(y(xd0))}" x2="${r2(x(xd1))}" y2="${r2(y(xd1))}" class="diag"/>`);
   o.series.forEach((s, si) => {
     const color = s.color ?? colorAt(si);
@@ -63,6 +62,8 @@ export function lineChart(o: LineChartOptions): string {
     if (pts.length > 1) parts.push(`<polyline points="${pts.map((p) => `${r2(x(p.xv))},${r2(clampY(p.yv!))}`).join(' ')}" fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
     if (s.markers ?? pts.length <= 20) for (const p of pts) parts.push(`<circle cx="${r2(x(p.xv))}" cy="${r2(clampY(p.yv!))}" r="2.4" fill="${color}"><title>${esc(`${s.label}: ${p.xv} → ${p.yv!.toFixed(3)}${p.b ? ` ± ${p.b.toFixed(3)}` : ''}`)}</title></circle>`);
   });
+  // Marks last, so their labels stay legible above the curves.
+  for (const mk of o.marks ?? []) if (mk.x >= xd0 && mk.x <= xd1) parts.push(verticalMark(mk.x, mk.label, x, f));
   parts.push(legend(o.series.map((s, i) => ({ label: s.label, color: s.color ?? colorAt(i), dashed: s.dashed })), f, f.height - f.bottom + 40));
   parts.push('</svg>');
   return parts.join('');

@@ -1,45 +1,14 @@
-/** `drmm import`, `drmm datasets`, `drmm runs` — the history from the command line. */
-import path from 'node:path';
-import { loadSpec } from '../../../core/data/spec';
+/** `drmm datasets`, `drmm runs` — the history from the command line (`drmm import`: import.ts). */
 import { DrmmError } from '../../../core/errors';
 import type { RunSummary, DatasetSummary } from '../../api/contract';
-import { boolArg, printJson, requiredString, stringArg, type CliCommand } from '../command';
+import { boolArg, printJson, stringArg, textTable as table, type CliCommand } from '../command';
 import { DATA_DIR_OPTION, parseIdList, withServices } from '../context';
-import { ProgressBar } from '../progress';
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
-}
 
 const num = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(3) : '—');
 
-export const importCommand: CliCommand = {
-  name: 'import',
-  summary: 'store a dataset in the history (a changed file becomes a new version)',
-  usage: '--spec SPEC [--name NAME] [--json]',
-  options: {
-    spec: { type: 'string', valueName: 'SPEC', description: 'Dataset spec (JSON); see docs/dataset-spec.md.' },
-    name: { type: 'string', valueName: 'NAME', description: "Dataset name (default: the spec's name, else its folder)." },
-    json: { type: 'boolean', description: 'Print the stored dataset as JSON.' },
-    ...DATA_DIR_OPTION,
-  },
-  async run(args) {
-    const specPath = requiredString(args, 'spec', 'import');
-    const { spec, baseDir } = await loadSpec(specPath);
-    const name = stringArg(args, 'name') ?? (spec as { name?: string }).name ?? path.basename(path.dirname(path.resolve(specPath)));
-    return withServices(args, async (s) => {
-      const before = s.store.listDatasets({ name }).length;
-      const bar = new ProgressBar('reading');
-      const ds = await s.imports.save({ name, spec, baseDir }, (f, msg) => bar.update(f, msg));
-      bar.done();
-      const created = s.store.listDatasets({ name }).length > before;
-      if (boolArg(args, 'json')) printJson({ ...ds, created });
-      else process.stdout.write(`${created ? 'Imported' : 'Already stored (same content)'}: dataset ${ds.id} '${ds.name}' version ${ds.version} — ${ds.nRows} rows, modalities ${ds.modalities.map((m) => `${m.name} (${m.width})`).join(', ')}, ${ds.classes.length} classes\n`);
-      return 0;
-    });
-  },
-};
+/** `drmm import` lives in import.ts (re-exported here for the command list). */
+export { importCommand } from './import';
 
 export const datasetsCommand: CliCommand = {
   name: 'datasets',

@@ -3,7 +3,8 @@ import type { CliCommand } from '../command';
 import { simulateCommand } from './simulate';
 import { importCommand, datasetsCommand, runsCommand } from './history';
 import { trainCommand } from './train';
+import { experimentCommand, experimentsCommand } from './experiment';
 import { reportCommand } from './report';
 import { serveCommand } from './serve';
 
-export const COMMANDS: CliCommand[] = [simulateCommand, importCommand, trainCommand, reportCommand, runsCommand, datasetsCommand, serveCommand];
+export const COMMANDS: CliCommand[] = [simulateCommand, importCommand, trainCommand, experimentCommand, reportCommand, runsCommand, experimentsCommand, datasetsCommand, serveCommand];

@@ -6,7 +6,7 @@ import { runExperiment } from '../../../core/experiment';
 import type { RunReferences } from '../../../core/references';
 import { DrmmError } from '../../../core/errors';
 import { BACKENDS, FUSIONS, METHODS, SELECTION_RULES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../../core/train/config';
-import { boolArg, intArg, numberArg, printJson, requiredString, stringArg, type CliCommand, type ParsedArgs } from '../command';
+import { boolArg, intArg, numberArg, printJson, requiredString, stringArg, type CliCommand, type OptionSpec, type ParsedArgs } from '../command';
 import { DATA_DIR_OPTION, reportKindFor, withServices, writeReport } from '../context';
 import { ProgressBar, formatEta } from '../progress';
 
@@ -61,14 +61,18 @@ export function splitFromArgs(args: ParsedArgs, specSplit: TrainConfig['split'])
 export function configFromArgs(args: ParsedArgs, specSplit: TrainConfig['split']): TrainConfig {
   const method = oneOf(args, 'method', METHODS);
   if (!method) throw new DrmmError('INVALID_ARGUMENT', '--method is required.', { hint: `Choose one of ${METHODS.join(', ')}.` });
+  return parseTrainConfig({ ...trainingInputFromArgs(args, specSplit), method });
+}
+
+/** Every training flag but --method, as config input; flags not given are left out (shared with `drmm experiment`). */
+export function trainingInputFromArgs(args: ParsedArgs, specSplit: TrainConfig['split']): Omit<TrainConfigInput, 'method'> {
   const rho = stringArg(args, 'rho');
   const modalities = stringArg(args, 'modalities')?.split(',').map((s) => s.trim()).filter(Boolean);
   const backend = oneOf(args, 'backend', BACKENDS) ?? (process.env.DRMM_BACKEND as TrainConfig['backend'] | undefined);
   if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
     throw new DrmmError('INVALID_ARGUMENT', `DRMM_BACKEND must be one of ${BACKENDS.join(', ')}; got '${backend}'.`);
   }
-  const input: TrainConfigInput = {
-    method,
+  const input: Omit<TrainConfigInput, 'method'> = {
     fusion: oneOf(args, 'fusion', FUSIONS),
     ...(rho !== undefined ? parseRho(rho) : {}),
     rhoRule: oneOf(args, 'rho-rule', ['manual', 'statistical', 'environments'] as const),
@@ -90,9 +94,30 @@ export function configFromArgs(args: ParsedArgs, specSplit: TrainConfig['split']
   const encoder = oneOf(args, 'encoder', ['linear', 'mlp'] as const);
   const width = intArg(args, 'width', { min: 1, max: 4096 });
   if (encoder || width) input.encoder = { kind: encoder ?? 'mlp', width: width ?? 64, depth: 1 };
-  for (const k of Object.keys(input) as (keyof TrainConfigInput)[]) if (input[k] === undefined) delete input[k];
-  return parseTrainConfig(input);
+  for (const k of Object.keys(input) as (keyof typeof input)[]) if (input[k] === undefined) delete input[k];
+  return input;
 }
+
+/** The training flags `drmm train` and `drmm experiment` share (not --method, --fusion, --seed, --held-out). */
+export const TRAINING_OPTIONS: Record<string, OptionSpec> = {
+  rho: { type: 'string', valueName: 'R', description: 'Radius: one number, or per modality name=R,… (mm-dro). Default 0.1.' },
+  'rho-rule': { type: 'string', valueName: 'RULE', description: 'How ρ_k is chosen: manual (default), statistical, environments.' },
+  gamma: { type: 'string', valueName: 'MODE', description: 'γ for mm-dro: estimated (default), independent, coupled.' },
+  'objective-form': { type: 'string', valueName: 'FORM', description: 'χ² objective: closed-form (default) or exact.' },
+  'cvar-alpha': { type: 'string', valueName: 'A', description: 'CVaR level α in (0, 1] (default 0.2).' },
+  modalities: { type: 'string', valueName: 'NAMES', description: 'Modalities to include, comma-separated (default all).' },
+  encoder: { type: 'string', valueName: 'KIND', description: 'Encoder: mlp (default) or linear.' },
+  width: { type: 'string', valueName: 'N', description: 'Embedding width (default 64).' },
+  epochs: { type: 'string', valueName: 'N', description: 'Epochs (default 30; raised to reach --min-steps).' },
+  'min-steps': { type: 'string', valueName: 'N', description: 'At least this many optimiser steps: small data gets more epochs (default 300; 0 = off; max 100000).' },
+  'batch-size': { type: 'string', valueName: 'N', description: 'Batch size (default 256; full batch when smaller).' },
+  lr: { type: 'string', valueName: 'X', description: 'Adam learning rate (default 0.001).' },
+  'weight-decay': { type: 'string', valueName: 'X', description: 'Decoupled weight decay (default 0).' },
+  selection: { type: 'string', valueName: 'RULE', description: 'Model selection: val-loss (default), worst-group-accuracy, robust-objective.' },
+  patience: { type: 'string', valueName: 'N', description: 'Early stopping: optimiser steps without a better epoch before training stops, checked at epoch ends (default 100; 0 = off).' },
+  backend: { type: 'string', valueName: 'B', description: 'auto (default; or $DRMM_BACKEND), tensorflow, wasm, cpu.' },
+  split: { type: 'string', valueName: 'KIND', description: 'Split: stratified, provided or leave-one-group-out (default: the spec\'s split).' },
+};
 
 export const trainCommand: CliCommand = {
   name: 'train',
@@ -102,24 +127,8 @@ export const trainCommand: CliCommand = {
     spec: { type: 'string', valueName: 'SPEC', description: 'Dataset spec (JSON). Imported into the history unless --no-save.' },
     method: { type: 'string', valueName: 'M', description: `Objective: ${METHODS.join(', ')}.` },
     fusion: { type: 'string', valueName: 'F', description: 'Fusion: early, intermediate (default) or late.' },
-    rho: { type: 'string', valueName: 'R', description: 'Radius: one number, or per modality name=R,… (mm-dro). Default 0.1.' },
-    'rho-rule': { type: 'string', valueName: 'RULE', description: 'How ρ_k is chosen: manual (default), statistical, environments.' },
-    gamma: { type: 'string', valueName: 'MODE', description: 'γ for mm-dro: estimated (default), independent, coupled.' },
-    'objective-form': { type: 'string', valueName: 'FORM', description: 'χ² objective: closed-form (default) or exact.' },
-    'cvar-alpha': { type: 'string', valueName: 'A', description: 'CVaR level α in (0, 1] (default 0.2).' },
-    modalities: { type: 'string', valueName: 'NAMES', description: 'Modalities to include, comma-separated (default all).' },
-    encoder: { type: 'string', valueName: 'KIND', description: 'Encoder: mlp (default) or linear.' },
-    width: { type: 'string', valueName: 'N', description: 'Embedding width (default 64).' },
     seed: { type: 'string', valueName: 'N', description: 'Seed for split, initialisation, batches, stress tests (default 0).' },
-    epochs: { type: 'string', valueName: 'N', description: 'Epochs (default 30; raised to reach --min-steps).' },
-    'min-steps': { type: 'string', valueName: 'N', description: 'At least this many optimiser steps: small data gets more epochs (default 300; 0 = off; max 100000).' },
-    'batch-size': { type: 'string', valueName: 'N', description: 'Batch size (default 256; full batch when smaller).' },
-    lr: { type: 'string', valueName: 'X', description: 'Adam learning rate (default 0.001).' },
-    'weight-decay': { type: 'string', valueName: 'X', description: 'Decoupled weight decay (default 0).' },
-    selection: { type: 'string', valueName: 'RULE', description: 'Model selection: val-loss (default), worst-group-accuracy, robust-objective.' },
-    patience: { type: 'string', valueName: 'N', description: 'Early stopping: optimiser steps without a better epoch before training stops, checked at epoch ends (default 100; 0 = off).' },
-    backend: { type: 'string', valueName: 'B', description: 'auto (default; or $DRMM_BACKEND), tensorflow, wasm, cpu.' },
-    split: { type: 'string', valueName: 'KIND', description: 'Split: stratified, provided or leave-one-group-out (default: the spec\'s split).' },
+    ...TRAINING_OPTIONS,
     'held-out': { type: 'string', valueName: 'GROUP', description: 'Group (environment) to test on with leave-one-group-out; implies --split leave-one-group-out.' },
     json: { type: 'boolean', description: 'Print the results as one JSON object on stdout.' },
     report: { type: 'string', valueName: 'FILE', description: 'Also write the run\'s report (.html, .pdf, .csv or .json).' },

@@ -18,6 +18,8 @@ export type {
   ValidationIssue,
   RunSummary,
   RunDetail,
+  ExperimentSummary,
+  ExperimentDetail,
   EpochRecordDto,
   Settings,
   SystemInfo,

@@ -14,14 +14,37 @@ export interface ImportFile {
   ref: FileRef;
   /** Path the spec refers to (server-side path for uploads). */
   path: string;
-  /** Short name: file name without extension, unique within the import. */
+  /** Short name: file name without extension, unique within the import (with parts: the same in every part). */
   name: string;
   preview: FilePreview;
+  /** The part (its key) this file belongs to, when the dataset is in parts. */
+  part?: string;
+  /** Column names read from a names file (the preview already shows them). */
+  namesFile?: { ref: FileRef; path: string };
+  /** Column names given in the wizard (a headerless labels file: ["label"]); the preview shows them. */
+  columnNames?: string[];
+  /** Quote character as read (null: quotes off); undefined: the default ". */
+  quote?: string | null;
+  /** The file name as added (before any renaming for parts), for recognising layouts. */
+  sourceName?: string;
+}
+
+export type SplitPart = 'train' | 'validation' | 'test';
+
+/** A part of the dataset (train / test, one per site): stacked with the other parts. */
+export interface ImportPart {
+  key: string;
+  name: string;
+  split: SplitPart;
 }
 
 export interface ImportColumn {
   /** Name the spec uses: the column name, or `file.column` when several files share it. */
   key: string;
+  /** 1-based position among all columns (positional selections like "16-159" refer to it). */
+  position: number;
+  /** The name is generated (col1, col2, … of a headerless file without names): write positions, not names. */
+  autoName: boolean;
   file: string;
   name: string;
   inferredType: 'numeric' | 'categorical' | 'text' | 'id';
@@ -43,7 +66,9 @@ export interface ImportModel {
   columns: ImportColumn[];
   modalities: ImportModality[];
   join: { by: 'row-order' } | { by: 'stack' } | { by: 'id'; column: string };
-  split: { kind: 'stratified'; train: number; validation: number; seed: number } | { kind: 'leave-one-group-out' };
+  split: { kind: 'stratified'; train: number; validation: number; seed: number } | { kind: 'leave-one-group-out' } | { kind: 'parts' };
+  /** The parts, when the files hold different rows (train / test): each file has a `part`. */
+  parts?: ImportPart[];
 }
 
 const TARGET_NAMES = /^(class|classification|label|labels|target|y|digit|outcome|diagnosis|num)$/i;
@@ -56,6 +81,12 @@ export function shortName(fileName: string, taken: Set<string>): string {
   for (let i = 2; taken.has(name); i++) name = `${base}-${i}`;
   taken.add(name);
   return name;
+}
+
+/** The files that give the columns: every file, or with parts the files of the first part. */
+export function slotFiles(model: Pick<ImportModel, 'files' | 'parts'>): ImportFile[] {
+  if (!model.parts?.length) return model.files;
+  return model.files.filter((f) => f.part === model.parts![0].key);
 }
 
 /** Columns of all files, keys qualified where a name occurs in more than one file. */
@@ -73,9 +104,12 @@ export function columnsFromFiles(files: ImportFile[], join: ImportModel['join'])
       if (seen.has(key)) continue; // stacked files / the join column: one logical column
       seen.add(key);
       const inferred = c.inferredType;
-      const role: ColumnRole = inferred === 'id' || ID_NAMES.test(c.name) ? (joinColumn === c.name || files.length === 1 ? 'id' : 'ignore') : 'feature';
+      const autoName = !f.preview.hasHeader && !f.namesFile && !f.columnNames && /^col\d+$/.test(c.name);
+      const role: ColumnRole = !autoName && (inferred === 'id' || ID_NAMES.test(c.name)) ? (joinColumn === c.name || files.length === 1 ? 'id' : 'ignore') : inferred === 'id' ? 'ignore' : 'feature';
       out.push({
         key,
+        position: out.length + 1,
+        autoName,
         file: f.name,
         name: c.name,
         inferredType: inferred,
@@ -116,6 +150,7 @@ export function columnsForRule(rule: ModalityRule, columns: ImportColumn[]): Imp
       return features.filter((c) => c.name.startsWith(rule.prefix) || c.key.startsWith(rule.prefix));
     case 'pattern': {
       let re: RegExp;
+      if (regexProblem(rule.pattern)) return [];
       try {
         re = new RegExp(rule.pattern);
       } catch {
@@ -150,9 +185,20 @@ export function assignModality(model: ImportModel, name: string, rule: ModalityR
 export function modalitiesByFile(model: ImportModel) {
   model.modalities = [];
   for (const c of model.columns) c.modality = null;
-  for (const f of model.files) {
+  for (const f of slotFiles(model)) {
     if (model.columns.some((c) => c.file === f.name && c.role === 'feature')) assignModality(model, f.name, { kind: 'file', file: f.name });
   }
+}
+
+/** Rename a modality; false when the new name is empty or taken. */
+export function renameModality(model: ImportModel, from: string, to: string): boolean {
+  const name = to.trim();
+  if (!name || (name !== from && model.modalities.some((m) => m.name === name))) return false;
+  const m = model.modalities.find((x) => x.name === from);
+  if (!m) return false;
+  m.name = name;
+  for (const c of model.columns) if (c.modality === from) c.modality = name;
+  return true;
 }
 
 export function removeModality(model: ImportModel, name: string) {
@@ -182,16 +228,56 @@ export function localIssues(model: ImportModel): string[] {
   return issues;
 }
 
+/** One file of the spec: how to read it (what the preview decided, and the user's overrides). */
+function fileSpec(f: ImportFile, split?: SplitPart): Record<string, unknown> {
+  const out: Record<string, unknown> = { path: f.path, name: f.name };
+  const fmt = f.preview.format ?? 'csv';
+  if (fmt === 'csv') {
+    if (f.preview.delimiter.length === 1) out.delimiter = f.preview.delimiter;
+    out.header = f.preview.hasHeader;
+    if (f.quote === null) out.quote = 'none';
+    else if (f.quote !== undefined && f.quote !== '"') out.quote = f.quote;
+  } else out.fileFormat = fmt;
+  if (f.namesFile) out.columns = { file: f.namesFile.path };
+  else if (f.columnNames) out.columns = f.columnNames;
+  if (split) out.split = split;
+  return out;
+}
+
+/** Positions as range text: [1,2,3,5] → "1-3,5". */
+export function formatPositions(positions: readonly number[]): string {
+  const sorted = [...new Set(positions)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** 1-based positions of a filter like "16-159" or "5-15,17" (undefined: not positional; capped at `max`). */
+export function parsePositionFilter(text: string, max: number): Set<number> | undefined {
+  if (!/^\s*\d+\s*(-\s*\d*\s*)?(,\s*\d+\s*(-\s*\d*\s*)?)*,?\s*$/.test(text)) return undefined;
+  const out = new Set<number>();
+  for (const part of text.split(',')) {
+    if (!part.trim()) continue;
+    const [a, b] = part.split('-').map((x) => x.trim());
+    const lo = Number(a), hi = b === undefined ? lo : b === '' ? max : Math.min(Number(b), max);
+    for (let p = Math.max(1, lo); p <= hi; p++) out.add(p);
+  }
+  return out;
+}
+
 /** The dataset spec for `import.validate` / `import.save` and for "Save spec…". */
 export function toSpec(model: ImportModel): Record<string, unknown> {
-  const files = model.files.map((f) => ({
-    path: f.path,
-    name: f.name,
-    delimiter: f.preview.delimiter.length === 1 ? f.preview.delimiter : undefined,
-    header: f.preview.hasHeader,
-  }));
+  const parts = model.parts?.length ? model.parts : undefined;
+  const slots = slotFiles(model);
   const byRole = (r: ColumnRole) => model.columns.filter((c) => c.role === r).map((c) => c.key);
-  const ignore = [...byRole('ignore'), ...model.columns.filter((c) => c.role === 'feature' && !c.modality).map((c) => c.key)];
+  const ignoredCols = [...model.columns.filter((c) => c.role === 'ignore'), ...model.columns.filter((c) => c.role === 'feature' && !c.modality)];
+  const ignoreAuto = ignoredCols.filter((c) => c.autoName);
+  const ignore = [...ignoredCols.filter((c) => !c.autoName).map((c) => c.key), ...(ignoreAuto.length ? [formatPositions(ignoreAuto.map((c) => c.position))] : [])];
   const types: Record<string, ColumnType> = {};
   for (const c of model.columns) {
     if ((c.role === 'feature' || c.role === 'target' || c.role === 'group') && c.type !== (c.inferredType === 'id' ? 'categorical' : c.inferredType)) types[c.key] = c.type;
@@ -204,18 +290,28 @@ export function toSpec(model: ImportModel): Record<string, unknown> {
     if (ruleMatches && m.rule.kind === 'file') return { name: m.name, file: m.rule.file };
     if (ruleMatches && m.rule.kind === 'prefix') return { name: m.name, prefix: m.rule.prefix };
     if (ruleMatches && m.rule.kind === 'pattern') return { name: m.name, pattern: m.rule.pattern };
+    // Generated names (col1, col2, … of a headerless file): positions, as ranges.
+    if (cols.length > 0 && cols.every((c) => c.autoName)) return { name: m.name, columns: formatPositions(cols.map((c) => c.position)) };
     return { name: m.name, columns: cols.map((c) => c.key) };
   });
-  const spec: Record<string, unknown> = {
-    name: model.name.trim(),
-    files,
-    target: byRole('target')[0],
-    modalities,
-    split: model.split,
-  };
-  if (model.files.length > 1) spec.join = model.join;
-  const group = byRole('group')[0];
-  if (group) spec.group = group;
+  const spec: Record<string, unknown> = { name: model.name.trim() };
+  const stacked = parts && slots.length === 1;
+  if (parts && !stacked) {
+    spec.parts = parts.map((p) => ({ name: p.name, split: p.split, files: model.files.filter((f) => f.part === p.key).map((f) => fileSpec(f)) }));
+    if (model.join.by === 'id') spec.join = model.join;
+  } else if (parts) {
+    spec.files = parts.flatMap((p) => model.files.filter((f) => f.part === p.key).map((f) => fileSpec(f, p.split)));
+    spec.join = { by: 'stack' };
+  } else {
+    spec.files = model.files.map((f) => fileSpec(f));
+    if (model.files.length > 1) spec.join = model.join;
+  }
+  const target = model.columns.find((c) => c.role === 'target');
+  spec.target = target ? (target.autoName ? String(target.position) : target.key) : undefined;
+  spec.modalities = modalities;
+  spec.split = model.split.kind === 'parts' ? { kind: stacked ? 'files' : 'parts' } : model.split;
+  const group = model.columns.find((c) => c.role === 'group');
+  if (group) spec.group = group.autoName ? String(group.position) : group.key;
   const id = byRole('id')[0];
   if (id) spec.id = id;
   if (ignore.length) spec.ignore = ignore;
@@ -248,6 +344,8 @@ export function fromSpec(spec: SpecLike, files: ImportFile[]): ImportModel {
     split:
       spec.split?.kind === 'leave-one-group-out'
         ? { kind: 'leave-one-group-out' }
+        : spec.split?.kind === 'parts' || spec.split?.kind === 'files'
+        ? { kind: 'parts' }
         : { kind: 'stratified', train: 0.7, validation: 0.15, seed: 0, ...(spec.split?.kind === 'stratified' ? spec.split : {}) } as ImportModel['split'],
   };
   const target = typeof spec.target === 'string' ? spec.target : spec.target?.column;
@@ -274,4 +372,129 @@ export function visibleRange(scrollTop: number, viewportHeight: number, rowHeigh
   const start = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const end = Math.min(total, Math.ceil((scrollTop + viewportHeight) / rowHeight) + overscan);
   return { start, end: Math.max(start, end) };
+}
+
+/** Part words in file names: `1_tr`, `train.csv`, `labels_te`, `x-valid` … */
+const PART_WORDS: Record<string, SplitPart> = {
+  tr: 'train', trn: 'train', train: 'train', training: 'train',
+  va: 'validation', val: 'validation', valid: 'validation', validation: 'validation', dev: 'validation',
+  te: 'test', tst: 'test', test: 'test', testing: 'test',
+};
+const NAMES_WORDS = /^(featname|featnames|feature_?names|features?_?names|colnames|column_?names|names|header)$/i;
+const LABEL_SLOTS = /^(labels?|targets?|y|class(es)?|outcomes?|diagnosis)$/i;
+
+/** What the wizard proposes from the file names (the user confirms). */
+export interface LayoutProposal {
+  /** One entry per part, in split order (train, validation, test). `files`: indices of the part's files, in slot order. */
+  parts: { key: string; split: SplitPart; files: number[] }[];
+  /** Slot keys in order (`1`, `2`, `3`, `labels`; `''` when each part is one file). */
+  slots: string[];
+  /** Names files by slot: index of the file. */
+  names: Record<string, number>;
+  /** The slot holding the labels (its single headerless column becomes `label`). */
+  labelSlot?: string;
+}
+
+function baseName(name: string): string {
+  return name.replace(/^.*[\\/]/, '').replace(/\.(csv|tsv|txt|data|dat|jsonl|ndjson|parquet|pq)$/i, '');
+}
+
+/** Split a file name into (slot, part word), e.g. "1_tr" → ("1", "tr"), "labels-test" → ("labels", "test"), "train" → ("", "train"). */
+export function partOfName(name: string): { slot: string; word: string; split: SplitPart } | undefined {
+  const tokens = baseName(name).split(/[_\-. ]+/).filter(Boolean);
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const split = PART_WORDS[tokens[i].toLowerCase()];
+    if (split) return { slot: [...tokens.slice(0, i), ...tokens.slice(i + 1)].join('_'), word: tokens[i].toLowerCase(), split };
+  }
+  return undefined;
+}
+
+const SPLIT_ORDER: SplitPart[] = ['train', 'validation', 'test'];
+
+/**
+ * Recognise a layout of several files from their names: parts (`*_tr` / `*_te`, `train` / `valid` / `test`),
+ * the files of each part by slot (`1_tr` ↔ `1_te`), names files (`1_featname`) and the labels slot.
+ * Undefined when the names show no parts (or they do not line up).
+ */
+export function proposeLayout(names: string[]): LayoutProposal | undefined {
+  if (names.length < 2) return undefined;
+  const byPart = new Map<string, { split: SplitPart; slots: Map<string, number> }>();
+  const namesFiles: Record<string, number> = {};
+  for (const [i, n] of names.entries()) {
+    const p = partOfName(n);
+    if (!p) {
+      const tokens = baseName(n).split(/[_\-. ]+/).filter(Boolean);
+      const k = tokens.findIndex((t) => NAMES_WORDS.test(t));
+      if (k >= 0) { namesFiles[[...tokens.slice(0, k), ...tokens.slice(k + 1)].join('_')] = i; continue; }
+      return undefined; // a data file outside the parts: no proposal
+    }
+    let part = byPart.get(p.word);
+    if (!part) { part = { split: p.split, slots: new Map() }; byPart.set(p.word, part); }
+    if (part.slots.has(p.slot)) return undefined;
+    part.slots.set(p.slot, i);
+  }
+  if (byPart.size < 2) return undefined;
+  const splits = [...byPart.values()].map((p) => p.split);
+  if (new Set(splits).size !== splits.length) return undefined;
+  const first = [...byPart.values()][0];
+  const slotSet = [...first.slots.keys()];
+  for (const p of byPart.values()) if (p.slots.size !== slotSet.length || slotSet.some((s) => !p.slots.has(s))) return undefined;
+  const slots = slotSet.sort((a, b) => {
+    const na = /^\d+$/.test(a), nb = /^\d+$/.test(b);
+    if (na && nb) return Number(a) - Number(b);
+    if (na !== nb) return na ? -1 : 1;
+    return LABEL_SLOTS.test(a) === LABEL_SLOTS.test(b) ? a.localeCompare(b) : LABEL_SLOTS.test(a) ? 1 : -1;
+  });
+  const parts = [...byPart.entries()]
+    .sort((a, b) => SPLIT_ORDER.indexOf(a[1].split) - SPLIT_ORDER.indexOf(b[1].split))
+    .map(([key, p]) => ({ key, split: p.split, files: slots.map((s) => p.slots.get(s)!) }));
+  const names2: Record<string, number> = {};
+  for (const [slot, i] of Object.entries(namesFiles)) if (slots.includes(slot)) names2[slot] = i;
+  return { parts, slots, names: names2, labelSlot: slots.find((s) => LABEL_SLOTS.test(s)) };
+}
+
+/**
+ * Why a regular expression may take exponential time (the server refuses it too): a repeated group
+ * holding a repetition or an alternation, or a back-reference. Mirrors core/data/select.ts.
+ */
+export function regexProblem(pattern: string): string | undefined {
+  const stack: { repeats: boolean; alternates: boolean }[] = [{ repeats: false, alternates: false }];
+  let last: { group?: { repeats: boolean; alternates: boolean } } | null = null;
+  for (let i = 0; i < pattern.length;) {
+    const c = pattern[i];
+    const m = /^(?:[*+]|\{\d+,\d*\}|\{\d+\}|\?)\??/.exec(pattern.slice(i));
+    if (m && c !== '\\') {
+      const max = c === '?' ? 1 : c === '{' ? (/,\}/.test(m[0]) ? Infinity : Number(/(\d+)\}/.exec(m[0])![1])) : Infinity;
+      if (max > 1 && last) {
+        if (last.group?.repeats) return 'a repeated group holds another repetition (like "(a+)+")';
+        if (last.group?.alternates) return 'a repeated group holds an alternation (like "(a|ab)+")';
+        stack[stack.length - 1].repeats = true;
+      }
+      i += m[0].length; last = null; continue;
+    }
+    if (c === '\\') {
+      if (/[1-9]/.test(pattern[i + 1] ?? '') || (pattern[i + 1] === 'k' && pattern[i + 2] === '<')) return 'back-references can take exponential time';
+      i += 2; last = {}; continue;
+    }
+    if (c === '[') {
+      let k = i + 1;
+      if (pattern[k] === '^') k++;
+      if (pattern[k] === ']') k++;
+      while (k < pattern.length && pattern[k] !== ']') k += pattern[k] === '\\' ? 2 : 1;
+      i = k + 1; last = {}; continue;
+    }
+    if (c === '(') {
+      stack.push({ repeats: false, alternates: false });
+      const g = /^\(\?(<?[=!]|:|<[A-Za-z_$][\w$]*>)/.exec(pattern.slice(i));
+      i += g ? g[0].length : 1; last = null; continue;
+    }
+    if (c === ')') {
+      const frame = stack.length > 1 ? stack.pop()! : { repeats: false, alternates: false };
+      if (frame.repeats) stack[stack.length - 1].repeats = true;
+      i++; last = { group: frame }; continue;
+    }
+    if (c === '|') { stack[stack.length - 1].alternates = true; i++; last = null; continue; }
+    i++; last = {};
+  }
+  return undefined;
 }

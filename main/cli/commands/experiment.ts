@@ -1,0 +1,250 @@
+/**
+ * `drmm experiment` — run a grid of configurations × seeds through the job queue and print its
+ * aggregate over seeds; `drmm experiments` — list, show, retry, clone; and the experiment report
+ * (`drmm report --experiment ID`). Same services as the app (services.experiments, services.queue).
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadSpec } from '../../../core/data/spec';
+import { splitFromSpec } from '../../../core/data/split';
+import { DrmmError } from '../../../core/errors';
+import { parseMethodList, parseSeeds } from '../../../core/experiments/grid';
+import { comparisonInWords } from '../../../core/experiments/report-model';
+import { renderExperimentHtml } from '../../../core/experiments/report-html';
+import { EXPERIMENT_METRICS, ProductGridSchema, type ExperimentMetric, type MetricSummary, type ProductGrid } from '../../../core/experiments/schema';
+import type { ExperimentDetail, ExperimentSummary } from '../../api/contract';
+import type { AppServices } from '../../services/app-services';
+import type { Launch } from '../../services/experiment-service';
+import { boolArg, printJson, requiredString, stringArg, textTable as table, type CliCommand, type ParsedArgs } from '../command';
+import { DATA_DIR_OPTION, parseIdList, withServices } from '../context';
+import { GridProgress } from '../grid-progress';
+import { ProgressBar, formatEta } from '../progress';
+import { TRAINING_OPTIONS, trainingInputFromArgs } from './train';
+
+const GRID_OPTIONS: CliCommand['options'] = {
+  seeds: { type: 'string', valueName: 'N|A,B,…', description: 'Seeds: a count N (seeds 0…N−1) or a list (one seed alone: 5,). Default 1.' },
+  radii: { type: 'string', valueName: 'R,R,…', description: 'Training radii: ρ (chi2, kl), the common ρ_k scale (mm-dro), α (cvar); erm, group-dro and logreg get one cell.' },
+  'held-out': { type: 'string', valueName: 'all|G,G,…', description: 'Leave one environment out: one cell per held-out group (all = every group).' },
+};
+
+export const experimentCommand: CliCommand = {
+  name: 'experiment',
+  summary: 'run a grid of configurations × seeds and aggregate it over seeds (mean ± sd, 95% intervals, seed-paired comparisons)',
+  usage: '--spec SPEC --methods erm:early,mm-dro:intermediate[,…] --seeds N|a,b,c [--radii r1,r2,…] [--held-out all|G1,G2] [--epochs N …] [--json] [--report FILE]',
+  options: {
+    spec: { type: 'string', valueName: 'SPEC', description: 'Dataset spec (JSON); the dataset is imported into the history.' },
+    methods: { type: 'string', valueName: 'M:F,…', description: 'Methods with their fusion (default intermediate), comma-separated: erm:early,mm-dro:intermediate.' },
+    ...GRID_OPTIONS,
+    name: { type: 'string', valueName: 'NAME', description: 'Experiment name (default: dataset, methods and seeds).' },
+    ...TRAINING_OPTIONS,
+    json: { type: 'boolean', description: 'Print the experiment and its aggregate as one JSON object on stdout.' },
+    report: { type: 'string', valueName: 'FILE', description: 'Also write the experiment report (.json or .html).' },
+    ...DATA_DIR_OPTION,
+  },
+  details: [
+    'Every cell is one run in its own training process; the same seed gives every configuration the same split and initial draw.',
+    'Exit code: 0 when every cell succeeded, 1 when some failed (retry them with `drmm experiments retry ID`), 130 after Ctrl-C.',
+    'Examples:',
+    '  drmm experiment --spec /tmp/sim/spec.json --methods erm:early,mm-dro:intermediate --seeds 3 --json',
+    '  drmm experiment --spec /tmp/sim/spec.json --methods erm:intermediate,chi2:intermediate,mm-dro:intermediate --seeds 3 --radii 0.05,0.1,0.2,0.5',
+    '  drmm experiment --spec resources/samples/heart-disease/spec.json --methods erm:early,group-dro:intermediate --seeds 2 --held-out all',
+  ].join('\n'),
+  async run(args) {
+    const specPath = requiredString(args, 'spec', 'experiment');
+    const { spec, baseDir } = await loadSpec(specPath);
+    const grid = gridFromArgs(args, splitFromSpec(spec).split);
+    const reportFile = stringArg(args, 'report');
+    return withServices(args, async (services) => {
+      const datasetName = (spec as { name?: string }).name ?? path.basename(path.dirname(path.resolve(specPath)));
+      const reading = new ProgressBar('reading');
+      const dataset = await services.imports.save({ name: datasetName, spec, baseDir }, (f, msg) => reading.update(f, msg));
+      reading.done();
+      const launch = services.experiments.create({ datasetId: dataset.id, name: stringArg(args, 'name'), grid });
+      return finishLaunch(services, args, launch, reportFile);
+    });
+  },
+};
+
+export const experimentsCommand: CliCommand = {
+  name: 'experiments',
+  summary: 'list experiments; `experiments show ID`; `experiments retry ID` (failed cells); `experiments clone ID`',
+  usage: '[--json] [--metric M] | show ID [--json] | retry ID [--json] | clone ID [--name N] [--seeds …] [--radii …] [--held-out …] [--json]',
+  allowPositionals: true,
+  options: {
+    json: { type: 'boolean', description: 'Print as JSON.' },
+    metric: { type: 'string', valueName: 'M', description: `The best configuration by: ${EXPERIMENT_METRICS.join(', ')} (default robustAccuracy).` },
+    name: { type: 'string', valueName: 'NAME', description: 'With clone: the new experiment\'s name (default: "<name> (copy)").' },
+    ...GRID_OPTIONS,
+    report: { type: 'string', valueName: 'FILE', description: 'With retry or clone: also write the experiment report (.json or .html).' },
+    ...DATA_DIR_OPTION,
+  },
+  details: 'Examples: drmm experiments show 3 --json; drmm experiments retry 3; drmm experiments clone 3 --seeds 5',
+  async run(args) {
+    const [sub, id] = args.positionals;
+    const metric = stringArg(args, 'metric') as ExperimentMetric | undefined;
+    if (metric !== undefined && !(EXPERIMENT_METRICS as readonly string[]).includes(metric)) {
+      throw new DrmmError('INVALID_ARGUMENT', `--metric must be one of ${EXPERIMENT_METRICS.join(', ')}; got '${metric}'.`);
+    }
+    return withServices(args, async (s) => {
+      if (sub === undefined) {
+        const list = s.experiments.list({ metric });
+        if (boolArg(args, 'json')) printJson(list);
+        else printExperimentList(list);
+        return 0;
+      }
+      const [experimentId] = parseIdList(id ?? '', `experiments ${sub}`);
+      if (sub === 'show') {
+        printDetail(args, s.experiments.get(experimentId, metric));
+        return 0;
+      }
+      if (sub === 'retry') {
+        const launch = s.experiments.retry(experimentId);
+        if (launch.runIds.length === 0) process.stderr.write(`Nothing to retry: every cell of experiment ${experimentId} succeeded or is still running.\n`);
+        return finishLaunch(s, args, launch, stringArg(args, 'report'));
+      }
+      if (sub === 'clone') return finishLaunch(s, args, s.experiments.clone({ id: experimentId, name: stringArg(args, 'name'), changes: cloneChanges(args) }), stringArg(args, 'report'));
+      throw new DrmmError('INVALID_ARGUMENT', `Unknown sub-command 'experiments ${sub}'.`, { hint: "Use 'drmm experiments', or 'drmm experiments show|retry|clone ID'." });
+    });
+  },
+};
+
+/** The grid of `drmm experiment`: methods × held-out groups × radii × seeds over the training flags. */
+export function gridFromArgs(args: ParsedArgs, specSplit: Parameters<typeof trainingInputFromArgs>[1]): ProductGrid {
+  const { 'held-out': _h, ...values } = args.values; // --held-out here is a list of groups, not train's single one
+  const { fusion: _f, seed: _s, ...settings } = trainingInputFromArgs({ ...args, values }, specSplit);
+  return ProductGridSchema.parse({
+    kind: 'product',
+    methods: parseMethodList(requiredString(args, 'methods', 'experiment')),
+    seeds: parseSeeds(stringArg(args, 'seeds') ?? '1'),
+    ...gridDimensions(args),
+    settings,
+  });
+}
+
+function gridDimensions(args: ParsedArgs): { radii?: number[]; heldOut?: 'all' | string[] } {
+  const radii = stringArg(args, 'radii');
+  const heldOut = stringArg(args, 'held-out');
+  return {
+    ...(radii !== undefined ? { radii: parseRadii(radii) } : {}),
+    ...(heldOut !== undefined ? { heldOut: heldOut.trim() === 'all' ? 'all' : heldOut.split(',').map((g) => g.trim()).filter(Boolean) } : {}),
+  };
+}
+
+function parseRadii(value: string): number[] {
+  const radii = value.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (radii.length === 0 || radii.some((r) => !Number.isFinite(r) || r < 0)) {
+    throw new DrmmError('INVALID_ARGUMENT', `--radii takes numbers ≥ 0 separated by commas, got '${value}'.`, { hint: 'E.g. --radii 0.05,0.1,0.2,0.5.' });
+  }
+  return radii;
+}
+
+function cloneChanges(args: ParsedArgs) {
+  const seeds = stringArg(args, 'seeds');
+  const changes = { ...(seeds !== undefined ? { seeds: parseSeeds(seeds) } : {}), ...gridDimensions(args) };
+  return Object.keys(changes).length ? changes : undefined;
+}
+
+/** Follows the launched runs to their end with progress bars, then prints the experiment (and writes its report). */
+async function finishLaunch(services: AppServices, args: ParsedArgs, launch: Launch, reportFile: string | undefined): Promise<number> {
+  const code = await followRuns(services, launch);
+  printDetail(args, services.experiments.get(launch.experimentId));
+  if (reportFile) process.stderr.write(`Report written to ${writeExperimentReport(services, launch.experimentId, reportFile)}\n`);
+  return code;
+}
+
+/** Waits for every run of the launch; Ctrl-C cancels them. 0 all succeeded, 130 cancelled from here, 1 otherwise. */
+async function followRuns(services: AppServices, launch: Launch): Promise<number> {
+  const label = (runId: number) => {
+    const cell = services.store.getRun(runId).cell;
+    return cell ? `run ${runId} ${cell.configuration} · seed ${cell.seed}` : `run ${runId}`;
+  };
+  const labels = new Map(launch.runIds.map((id) => [id, label(id)]));
+  const progress = new GridProgress(`experiment ${launch.experimentId}`, launch.runIds.length);
+  const off = services.queue.on((ev) => {
+    if (ev.type === 'progress' && labels.has(ev.runId)) {
+      const p = ev.progress;
+      const f = p.epochs ? Math.min(1, (Math.max(0, p.epoch - 1) + (p.steps ? p.step / p.steps : 0)) / p.epochs) : 0;
+      progress.update(ev.runId, labels.get(ev.runId)!, f, `${p.phase ?? ''} epoch ${p.epoch}/${p.epochs} ${formatEta(p.etaSeconds ?? undefined)}`.trim());
+    } else if (ev.type === 'finished' && labels.has(ev.run.id)) {
+      progress.finish(ev.run.id, labels.get(ev.run.id)!, ev.run.status === 'succeeded' ? 'succeeded' : `${ev.run.status}: ${ev.run.error ?? 'no reason recorded'}`);
+    }
+  });
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    process.stderr.write('\nCancelling the experiment’s runs…\n');
+    for (const id of launch.runIds) void services.queue.cancel(id, 'Cancelled from the command line (Ctrl-C).').catch(() => undefined);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const runs = await Promise.all(launch.runIds.map((id) => services.queue.waitFor(id)));
+    if (interrupted) return 130;
+    return runs.every((r) => r.status === 'succeeded') ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    off();
+    progress.close();
+  }
+}
+
+/** The JSON of `drmm experiment --json` and `drmm experiments show ID --json` (docs/experiments.md). */
+export function experimentJson(d: ExperimentDetail) {
+  return {
+    experimentId: d.id, name: d.name, dataset: d.dataset, createdAt: d.createdAt, clonedFrom: d.clonedFrom, status: d.status, statusCounts: d.statusCounts,
+    grid: d.grid, runs: d.runs, configurations: d.aggregate.configurations, comparisons: d.aggregate.comparisons,
+    references: d.aggregate.references, frontier: d.frontier, statistics: d.aggregate.statistics, notes: d.aggregate.notes,
+  };
+}
+
+function printDetail(args: ParsedArgs, d: ExperimentDetail): void {
+  if (boolArg(args, 'json')) { printJson(experimentJson(d)); return; }
+  const out: string[] = [
+    `experiment ${d.id} '${d.name}' — dataset ${d.dataset.name} v${d.dataset.version}, ${d.cells} cells, ${d.status} (${Object.entries(d.statusCounts).map(([k, v]) => `${v} ${k}`).join(', ')})`,
+    '',
+    table([
+      ['configuration', 'seeds', 'accuracy', 'robust accuracy', 'worst-group', 'stress accuracy'],
+      ...d.aggregate.configurations.map((c) => [c.label, c.seeds.join(',') || '—', ms(c.metrics.accuracy), ms(c.metrics.robustAccuracy), ms(c.metrics.worstGroupAccuracy), ms(c.metrics.meanStressAccuracy)]),
+    ]),
+    '  (mean ± sd over seeds [95% t-interval])',
+  ];
+  if (d.aggregate.comparisons.length) out.push('', 'Seed-paired comparisons (95% bootstrap over test rows within seeds):', ...d.aggregate.comparisons.map((c) => `  ${comparisonInWords(c)}`));
+  const refs = d.aggregate.references;
+  if (refs.splits) out.push('', `References: majority class ${ms(refs.majorityAccuracy)}; logistic regression ${ms(refs.logisticRegression?.accuracy)}`);
+  for (const n of d.aggregate.notes) out.push(`note: ${n}`);
+  const failed = d.runs.filter((r) => r.status !== 'succeeded' && r.status !== 'queued' && r.status !== 'running');
+  if (failed.length) out.push('', `${failed.length} cell(s) did not succeed: ${failed.map((r) => `${r.configuration} seed ${r.seed} (${r.status}${r.error ? `: ${r.error}` : ''})`).join('; ')}`, `Retry them: drmm experiments retry ${d.id}`);
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+function printExperimentList(list: ExperimentSummary[]): void {
+  if (list.length === 0) { process.stdout.write("No experiments yet. Run one with 'drmm experiment --spec SPEC --methods erm:early,mm-dro:intermediate --seeds 3'.\n"); return; }
+  process.stdout.write(table([
+    ['id', 'name', 'dataset', 'configurations', 'cells', 'status', 'best', 'created'],
+    ...list.map((e) => [String(e.id), e.name, `${e.dataset.name} v${e.dataset.version}`, String(e.configurations.length), String(e.cells), e.status,
+      e.best ? `${e.best.configuration} (${e.best.metric} ${e.best.mean.toFixed(3)})` : '—', e.createdAt.slice(0, 19)]),
+  ]) + '\n');
+}
+
+/** "0.812 ± 0.010 [0.790, 0.834]" */
+function ms(s: MetricSummary | undefined): string {
+  if (!s || s.mean === null) return '—';
+  return `${s.mean.toFixed(3)}${s.sd !== null ? ` ± ${s.sd.toFixed(3)}` : ''}${s.ci ? ` [${s.ci[0].toFixed(3)}, ${s.ci[1].toFixed(3)}]` : ''}`;
+}
+
+/**
+ * The experiment report as JSON (the model) or minimal HTML, to `outFile` or, without one, to
+ * stdout. Returns where it went.
+ */
+export function writeExperimentReport(services: AppServices, experimentId: number, outFile: string | undefined, format?: string): string {
+  const f = (format ?? (outFile ? path.extname(outFile).slice(1) : 'json')).toLowerCase();
+  if (f !== 'json' && f !== 'html') {
+    throw new DrmmError('INVALID_ARGUMENT', `An experiment report is written as json or html, not '${f || '(none)'}'.`, { hint: 'Use --format json or html (or an --out file ending in .json or .html).' });
+  }
+  const model = services.experiments.report(experimentId);
+  const text = f === 'json' ? JSON.stringify(model, null, 2) + '\n' : renderExperimentHtml(model);
+  if (!outFile) { process.stdout.write(text); return 'stdout'; }
+  const dir = path.dirname(path.resolve(outFile));
+  if (!existsSync(dir)) throw new DrmmError('FILE_NOT_FOUND', `The folder ${dir} does not exist.`, { location: { file: outFile }, hint: 'Create it, or choose another --out path.' });
+  writeFileSync(outFile, text);
+  return path.resolve(outFile);
+}
