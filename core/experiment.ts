@@ -27,6 +27,11 @@ export interface RunHooks {
   artifactDir?: string;
   /** Evaluation radius shared by compared runs; default: from the data (METHOD.md §5). */
   bEval?: number;
+  /**
+   * The data-level radius of these prepared data (`datasetEvalRadius`), when the caller already has
+   * it (a training process caches it per dataset and split); computed here otherwise.
+   */
+  evalRadius?: { bEval: number; gamma: number[][] };
   /** Stress-test repeats R (default 3). */
   stressRepeats?: number;
   /**
@@ -58,9 +63,19 @@ export interface RunResults {
   robust: { chi2Exact: Num; chi2ClosedForm: Num; robustAccuracy: Num; cvar10: Num; cvar20: Num; bEval: Num };
   /** bestEpoch: the selected epoch; plannedEpochs: epochs raised to reach minSteps (METHOD.md §6); steps: optimiser steps taken. */
   training: { bestEpoch: number; epochsRun: number; plannedEpochs: number; steps: number; stoppedEarly: boolean };
+  /** Modality shift sensitivity (METHOD.md §5): per modality, the share sd(m_k)/sd(ℓ) and R_k at ρ = 0.1. */
+  shiftSensitivity?: { modality: string; share: Num; risk: Num }[];
   /** The obvious baselines on the same split (METHOD.md §5); absent when not computed. */
   references?: RunReferences;
-  timing: { trainSeconds: number; samplesPerSecond: number; evaluateSeconds: number };
+  /**
+   * Seconds per phase: training; evaluation (`evaluateRun`: metrics, stress grid, encoder panel);
+   * and the fixed costs around them — preparing the data (split + preprocessing; 0 when the caller
+   * brought it prepared), the data-level γ behind B_eval (0 when cached), the reference rows, saving the model.
+   */
+  timing: {
+    trainSeconds: number; samplesPerSecond: number; evaluateSeconds: number;
+    prepareSeconds?: number; evalRadiusSeconds?: number; referencesSeconds?: number; saveSeconds?: number;
+  };
 }
 
 export interface ExperimentOutcome {
@@ -80,7 +95,13 @@ export function prepareForConfig(dataset: Dataset, config: TrainConfig): Prepare
 }
 
 export async function runExperiment(dataset: Dataset, config: TrainConfig, hooks: RunHooks = {}): Promise<ExperimentOutcome> {
+  const t0 = performance.now();
   const data = prepareForConfig(dataset, config);
+  return runPreparedExperiment(data, config, hooks, (performance.now() - t0) / 1000);
+}
+
+/** `runExperiment` on data already split and preprocessed for `config` (`prepareForConfig`). */
+export async function runPreparedExperiment(data: PreparedData, config: TrainConfig, hooks: RunHooks = {}, prepareSeconds = 0): Promise<ExperimentOutcome> {
   if (data.train.n === 0) throw new DrmmError('INVALID_CONFIG', 'The training split is empty.', { hint: 'Check the split settings: the training fraction, or the held-out group.' });
   if (data.test.n === 0) throw new DrmmError('INVALID_CONFIG', 'The test split is empty.', { hint: 'Check the split settings: with a provided split, some rows must be marked test.' });
 
@@ -100,12 +121,14 @@ export async function runExperiment(dataset: Dataset, config: TrainConfig, hooks
     if (hooks.signal?.aborted) throw new DrmmError('CANCELLED', 'Training was cancelled.', { hint: 'Start the run again to train it.' });
 
     hooks.onProgress?.({ ...lastProgress(outcome), phase: 'evaluating' });
+    const tRadius = performance.now();
+    const radius = hooks.bEval !== undefined ? { bEval: hooks.bEval, gamma: [] as number[][] } : (hooks.evalRadius ?? datasetEvalRadius(data));
     const tEval = performance.now();
-    const radius = hooks.bEval !== undefined ? { bEval: hooks.bEval, gamma: [] as number[][] } : datasetEvalRadius(data);
     const evaluated = evaluateRun(outcome.model, data, { bEval: radius.bEval, seed: config.seed, repeats: hooks.stressRepeats ?? 3 });
-    const evaluateSeconds = (performance.now() - tEval) / 1000;
+    const tReferences = performance.now();
     const references = hooks.references === false ? undefined
       : await computeReferences(data, { bEval: radius.bEval, config, ...hooks.references, signal: hooks.signal });
+    const tSave = performance.now();
     const evaluation: RunEvaluation = {
       ...evaluated,
       ...(references ? { references } : {}),
@@ -119,6 +142,8 @@ export async function runExperiment(dataset: Dataset, config: TrainConfig, hooks
       await saveModel(outcome.model as Parameters<typeof saveModel>[0], dir);
       artifacts.push({ kind: 'model', path: dir });
     }
+    const tEnd = performance.now();
+    const seconds = (a: number, b: number) => (b - a) / 1000;
 
     const m = evaluation.nominal.metrics;
     const d = evaluation.distributional;
@@ -155,9 +180,13 @@ export async function runExperiment(dataset: Dataset, config: TrainConfig, hooks
         ...(evaluation.groups ? { worstGroupAccuracy: evaluation.groups.worstGroupAccuracy } : {}),
       },
       robust: { chi2Exact: d.chi2Exact, chi2ClosedForm: d.chi2ClosedForm, robustAccuracy: d.robustAccuracy, cvar10: d.cvar10, cvar20: d.cvar20, bEval: d.bEval },
+      ...(evaluation.shiftSensitivity?.available ? { shiftSensitivity: evaluation.shiftSensitivity.modalities.map((x) => ({ modality: x.modality, share: x.share, risk: x.risk })) } : {}),
       training: { bestEpoch: outcome.bestEpoch, epochsRun: outcome.history.length, plannedEpochs: outcome.plannedEpochs, steps: outcome.steps, stoppedEarly: outcome.stoppedEarly },
       ...(references ? { references } : {}),
-      timing: { ...outcome.timing, evaluateSeconds },
+      timing: {
+        ...outcome.timing, evaluateSeconds: seconds(tEval, tReferences),
+        prepareSeconds, evalRadiusSeconds: seconds(tRadius, tEval), referencesSeconds: seconds(tReferences, tSave), saveSeconds: seconds(tSave, tEnd),
+      },
     };
     return { results, evaluation, history: outcome.history, artifacts };
   } finally {

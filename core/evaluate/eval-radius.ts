@@ -28,16 +28,13 @@ export function unimodalLosses(x: Float32Array, width: number, y: Int32Array, nC
   const p = new Float64Array(nClasses);
   const logits = (i: number): void => {
     const off = rows[i] * width;
-    // Row by row of W (contiguous), skipping zero inputs: per class the same sum in the same order.
-    for (let c = 0; c < nClasses; c++) p[c] = b[c];
-    for (let j = 0; j < width; j++) {
-      const xv = x[off + j];
-      if (xv === 0) continue;
-      const wo = j * nClasses;
-      for (let c = 0; c < nClasses; c++) p[c] += xv * W[wo + c];
-    }
     let max = -Infinity;
-    for (let c = 0; c < nClasses; c++) if (p[c] > max) max = p[c];
+    for (let c = 0; c < nClasses; c++) {
+      let s = b[c];
+      for (let j = 0; j < width; j++) s += x[off + j] * W[j * nClasses + c];
+      p[c] = s;
+      if (s > max) max = s;
+    }
     let z = 0;
     for (let c = 0; c < nClasses; c++) { p[c] = Math.exp(p[c] - max); z += p[c]; }
     for (let c = 0; c < nClasses; c++) p[c] /= z;

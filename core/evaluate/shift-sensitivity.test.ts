@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import { evaluateRun } from './evaluate-run';
-import { choleskySolve, crossFittedRidge, foldsOf, ridgeFit, shiftSensitivity, type ModalityRegressors } from './shift-sensitivity';
+import { crossFittedRidge, foldsOf, ridgeFit, shiftSensitivity, type ModalityRegressors } from './shift-sensitivity';
+import { choleskySolve } from '../stats';
 import { LinearSoftmaxPredictor, makePreparedData } from './test-fixtures';
 
 /** n rows, three modalities of widths 4, 6, 3 (standard normal); the loss depends on modality `k` only. */

@@ -40,7 +40,7 @@
  */
 import type { Predictor } from '../model/predictor';
 import { Rng } from '../rng';
-import { mean, std } from '../stats';
+import { choleskySolve, mean, std } from '../stats';
 import { stressSeed, type PerturbedScorer } from './stress';
 
 /** Radius of the per-modality worst case (METHOD.md §5). */
@@ -123,26 +123,6 @@ function sumMoments(parts: Moments[], d: number): Moments {
     for (let j = 0; j < d * d; j++) s.sxx[j] += p.sxx[j];
   }
   return s;
-}
-
-/** Solves A·x = b for a symmetric positive definite A (p × p, row-major) by Cholesky, in float64. */
-export function choleskySolve(a: Float64Array, b: Float64Array, p: number): Float64Array {
-  const l = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * p + j];
-      for (let k = 0; k < j; k++) s -= l[i * p + k] * l[j * p + k];
-      if (i === j) {
-        if (!(s > 0)) throw new Error(`choleskySolve: matrix not positive definite at pivot ${i}`);
-        l[i * p + i] = Math.sqrt(s);
-      } else l[i * p + j] = s / l[j * p + j];
-    }
-  }
-  const y = new Float64Array(p);
-  for (let i = 0; i < p; i++) { let s = b[i]; for (let k = 0; k < i; k++) s -= l[i * p + k] * y[k]; y[i] = s / l[i * p + i]; }
-  const out = new Float64Array(p);
-  for (let i = p - 1; i >= 0; i--) { let s = y[i]; for (let k = i + 1; k < p; k++) s -= l[k * p + i] * out[k]; out[i] = s / l[i * p + i]; }
-  return out;
 }
 
 export interface RidgeFit { beta: Float64Array; xbar: Float64Array; lbar: number; lambda: number }

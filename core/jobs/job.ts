@@ -5,7 +5,7 @@
  * CLI's --no-worker path and for the overhead benchmark.
  */
 import type { EpochRecord } from '../store/types';
-import type { ArtifactRef, LogLevel, Progress } from './protocol';
+import type { ArtifactRef, LogLevel, PrepareData, Progress } from './protocol';
 
 export interface JobContext {
   runId: number;
@@ -38,7 +38,8 @@ export interface JobModule {
   runJob(ctx: JobContext): Promise<JobResult>;
   /**
    * Optional warm-up in a process started ahead of its run (load libraries, initialise the
-   * backend, exercise the code paths), given the next run's config when known. Errors are ignored.
+   * backend, exercise the code paths), given the next run's config and dataset when known (the job
+   * may decode and prepare the data then, for `runJob` to reuse). Errors are ignored.
    */
-  prepare?(config?: Record<string, unknown>): Promise<void>;
+  prepare?(config?: Record<string, unknown>, data?: PrepareData): Promise<void>;
 }

@@ -47,7 +47,10 @@ export const PrepareMessageSchema = z.object({
   job: z.string().min(1),
   /** The configuration of the run expected next, when known (the job may warm up with it). */
   config: z.record(z.string(), z.unknown()).optional(),
+  /** The dataset of the run expected next, when known: the job may decode and prepare it ahead. */
+  data: z.object({ dataDir: z.string().min(1), datasetId: z.number().int().positive(), cacheFile: z.string().min(1).optional() }).optional(),
 });
+export type PrepareData = NonNullable<z.infer<typeof PrepareMessageSchema>['data']>;
 
 export const HostMessageSchema = z.discriminatedUnion('type', [StartMessageSchema, CancelMessageSchema, PrepareMessageSchema]);
 export type HostMessage = z.input<typeof HostMessageSchema>;

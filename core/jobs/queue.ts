@@ -266,7 +266,7 @@ export class JobQueue {
   private retryUnrecorded(): void {
     for (const [id, run] of this.unrecorded) {
       try {
-        this.store.finishRun(id, { status: 'failed', error: run.error, exitCode: run.exitCode, exitSignal: run.exitSignal, lastMessage: run.lastMessage });
+        this.store.finishRun(id, { status: run.status as FinishRunInput['status'], error: run.error, exitCode: run.exitCode, exitSignal: run.exitSignal, lastMessage: run.lastMessage });
         this.unrecorded.delete(id);
       } catch {
         /* still full: the next start marks it interrupted */
@@ -524,9 +524,9 @@ export class JobQueue {
 
   /**
    * Stores a run's outcome. When that write fails (a full disk, say), the run is still recorded
-   * as failed with the real reason — a much smaller write, made after the run's folder (files no
-   * stored row points at, often what filled the disk) is removed. When even that cannot be
-   * written, the failed row lives on in memory, so waiters and the CLI still get the reason.
+   * — as failed when it had succeeded — with the real reason: a much smaller write, made after the
+   * run's folder (files no stored row points at, often what filled the disk) is removed. When even
+   * that cannot be written, the row lives on in memory, so waiters and the CLI still get the reason.
    */
   private recordOutcome(runId: number, fin: FinishRunInput): RunRow | undefined {
     let why: unknown;
@@ -538,9 +538,10 @@ export class JobQueue {
     // In plain words whatever layer it came from ("Disk full (SQLITE_FULL) while writing the outcome of run #3.").
     const described = describeWriteFailure(why, `the outcome of run #${runId}`, this.store.dataDir);
     const reason = described instanceof Error ? described.message : String(described);
+    // A run that succeeded but whose results are lost has failed; a failure or a cancel keeps its status and its own reason.
     const failed: FinishRunInput = {
-      status: 'failed',
-      error: fin.status === 'failed' && fin.error ? `${fin.error}\n${reason}` : reason,
+      status: fin.status === 'succeeded' ? 'failed' : fin.status,
+      error: fin.status !== 'succeeded' && fin.error ? `${fin.error}\n${reason}` : reason,
       exitCode: fin.exitCode, exitSignal: fin.exitSignal, lastMessage: fin.lastMessage,
     };
     this.emit({ type: 'log', runId, level: 'error', message: reason });
@@ -553,9 +554,8 @@ export class JobQueue {
     }
     const row = this.safeGetRun(runId);
     if (!row) return undefined;
-    const unrecorded: RunRow = { ...row, status: 'failed', error: failed.error ?? reason, finishedAt: Date.now() };
+    const unrecorded: RunRow = { ...row, status: failed.status, error: failed.error ?? reason, finishedAt: Date.now() };
     this.unrecorded.set(runId, unrecorded);
-    process.stderr.write(`drmm: run ${runId} failed and even that could not be recorded: ${failed.error}\n`);
     return unrecorded;
   }
 

@@ -8,7 +8,7 @@ import { DrmmError } from '../errors';
 import type { JobModule } from './job';
 import { executeJob } from './job-runner';
 import { loadJob } from './jobs';
-import { errorPayload, parseHostMessage, type WorkerMessageInput } from './protocol';
+import { errorPayload, parseHostMessage, type PrepareData, type WorkerMessageInput } from './protocol';
 
 interface Port {
   send(m: WorkerMessageInput): Promise<void>;
@@ -55,12 +55,12 @@ const send = (m: WorkerMessageInput) => {
 let controller: AbortController | undefined;
 /** Job bodies loaded (and prepared) ahead of `start`. */
 const prepared = new Map<string, Promise<JobModule>>();
-function jobModule(job: string, config?: Record<string, unknown>): Promise<JobModule> {
+function jobModule(job: string, config?: Record<string, unknown>, data?: PrepareData): Promise<JobModule> {
   let p = prepared.get(job);
   if (!p) {
     p = loadJob(job).then(async (mod) => {
       if (config !== undefined || mod.prepare) {
-        try { await mod.prepare?.(config); } catch { /* a warm-up is best effort */ }
+        try { await mod.prepare?.(config, data); } catch { /* a warm-up is best effort */ }
       }
       return mod;
     });
@@ -87,7 +87,7 @@ port.onMessage((raw) => {
     return;
   }
   if (msg.type === 'prepare') {
-    jobModule(msg.job, msg.config).then(
+    jobModule(msg.job, msg.config, msg.data).then(
       () => send({ type: 'prepared', job: msg.job }),
       (e) => {
         prepared.delete(msg.job); // `start` will try again and report the error on its run

@@ -3,7 +3,7 @@
  * fusion radius for comparison, and the three rules for choosing ρ_k.
  */
 import { Rng } from '../rng';
-import { chiSquare1Quantile } from '../stats';
+import { chiSquare1Quantile, choleskySolve } from '../stats';
 
 /** B = Σ_k ρ_k + 2 Σ_{i<j} |γ_ij| √(ρ_i ρ_j)  (METHOD.md §3). */
 export function effectiveRadius(rho: number[], gamma: number[][]): number {
@@ -158,19 +158,3 @@ function fitLogistic(x: Float64Array, d: number, pos: number[], neg: number[]): 
   return beta;
 }
 
-/** Solves A·x = b for symmetric positive definite A (p×p, row-major). */
-function choleskySolve(a: Float64Array, b: Float64Array, p: number): Float64Array {
-  const l = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * p + j];
-      for (let k = 0; k < j; k++) s -= l[i * p + k] * l[j * p + k];
-      l[i * p + j] = i === j ? Math.sqrt(Math.max(s, 1e-300)) : s / l[j * p + j];
-    }
-  }
-  const y = new Float64Array(p);
-  for (let i = 0; i < p; i++) { let s = b[i]; for (let k = 0; k < i; k++) s -= l[i * p + k] * y[k]; y[i] = s / l[i * p + i]; }
-  const x = new Float64Array(p);
-  for (let i = p - 1; i >= 0; i--) { let s = y[i]; for (let k = i + 1; k < p; k++) s -= l[k * p + i] * x[k]; x[i] = s / l[i * p + i]; }
-  return x;
-}

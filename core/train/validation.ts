@@ -7,6 +7,8 @@ import type { PreparedPart } from '../data/dataset';
 import type { MultimodalModel } from '../model/model';
 import { objectiveValue, type ObjectiveValueOptions } from '../objectives/values';
 import type { MethodName } from './config';
+import { worstGroupAccuracy } from '../evaluate/groups';
+import { accuracy, argmaxRows } from '../evaluate/metrics';
 
 export interface ValidationScores {
   valLoss: number;
@@ -29,22 +31,9 @@ export function validate(
   return { valLoss, valAccuracy: acc, ...(worst !== undefined ? { worstGroupValAccuracy: worst } : {}), valRobustObjective };
 }
 
+/** Accuracy, and worst-group accuracy under the report's minimum-size rule (METHOD.md §5), so selection ranks the same groups the report does. */
 function accuracyOf(proba: Float32Array, y: Int32Array, C: number, groups?: Int32Array, nGroups = 0): { acc: number; worst?: number } {
-  const n = y.length;
-  let correct = 0;
-  const gc = new Float64Array(nGroups), gn = new Float64Array(nGroups);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < C; c++) if (proba[i * C + c] > proba[i * C + best]) best = c;
-    const ok = best === y[i] ? 1 : 0;
-    correct += ok;
-    if (groups) { gc[groups[i]] += ok; gn[groups[i]]++; }
-  }
-  let worst: number | undefined;
-  if (groups && nGroups > 0) {
-    worst = Infinity;
-    for (let g = 0; g < nGroups; g++) if (gn[g] > 0) worst = Math.min(worst, gc[g] / gn[g]);
-    if (!Number.isFinite(worst)) worst = undefined;
-  }
-  return { acc: n ? correct / n : NaN, worst };
+  const pred = argmaxRows(proba, y.length, C);
+  const worst = groups && nGroups > 0 ? worstGroupAccuracy(pred, y, groups, nGroups) : NaN;
+  return { acc: y.length ? accuracy(pred, y) : NaN, worst: Number.isFinite(worst) ? worst : undefined };
 }

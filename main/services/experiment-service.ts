@@ -42,8 +42,11 @@ export interface CloneRequest {
 
 export class ExperimentService {
   private readonly experiments: ExperimentStore;
-  /** Aggregates by experiment, valid while its cells' runs and statuses are unchanged (the bootstrap is not free). */
-  private readonly aggregates = new Map<number, { key: string; value: ExperimentAggregate }>();
+  /**
+   * Aggregates by experiment (with and without the comparisons), valid while its cells' runs and
+   * statuses are unchanged: reading every evaluation and bootstrapping is not free, and lists ask often.
+   */
+  private readonly aggregates = new Map<string, { key: string; value: ExperimentAggregate }>();
 
   constructor(private readonly store: Store, private readonly queue: JobQueue, private readonly warn: (line: string) => void = warnOnStderr) {
     this.experiments = new ExperimentStore(store);
@@ -74,14 +77,15 @@ export class ExperimentService {
       const ds = datasets.get(row.datasetId) ?? this.store.getDataset(row.datasetId);
       datasets.set(ds.id, ds);
       const states = this.states(row, ds);
-      return this.summary(row, states, aggregateExperiment(states.map(aggregateInput), { comparisons: false }), metric);
+      return this.summary(row, states, this.aggregate(row, ds, states, false), metric);
     });
   }
 
   get(id: number, metric: ExperimentMetric = 'robustAccuracy'): ExperimentDetail {
     const row = this.experiments.get(id);
-    const states = this.states(row, this.store.getDataset(row.datasetId));
-    const aggregate = this.aggregate(row.id, states);
+    const ds = this.store.getDataset(row.datasetId);
+    const states = this.states(row, ds);
+    const aggregate = this.aggregate(row, ds, states, true);
     return { ...this.summary(row, states, aggregate, metric), runs: states.map(cellStatus), aggregate, frontier: radiusFrontier(aggregate) };
   }
 
@@ -115,10 +119,11 @@ export class ExperimentService {
   /** The experiment report as data (core/experiments/report-model.ts). */
   report(id: number, opts: { generatedAt?: string } = {}): ExperimentReportModel {
     const row = this.experiments.get(id);
-    const states = this.states(row, this.store.getDataset(row.datasetId));
+    const ds = this.store.getDataset(row.datasetId);
+    const states = this.states(row, ds);
     const cells = states.map(cellStatus);
     return buildExperimentReport({
-      experiment: info(row), cells, statusCounts: countStatuses(cells), aggregate: this.aggregate(row.id, states), appVersion: appVersion(), ...opts,
+      experiment: info(row), cells, statusCounts: countStatuses(cells), aggregate: this.aggregate(row, ds, states, true), appVersion: appVersion(), ...opts,
     });
   }
 
@@ -140,17 +145,20 @@ export class ExperimentService {
     return this.queue.enqueue({ datasetId: row.datasetId, config: g.config as unknown as Record<string, unknown>, name, experiment: { id: row.id, cell: g.cell } }).id;
   }
 
-  private states(row: ExperimentRow, ds: DatasetRow): CellState[] {
-    const runs = this.experiments.runs(row.id, { includeResults: true, onBadRow: (id, e) => this.warn(skippedRow('run', id, e)) });
+  /** The cells and their runs; `withResults` also reads the runs' results and evaluations (the expensive part). */
+  private states(row: ExperimentRow, ds: DatasetRow, withResults = false): CellState[] {
+    const runs = this.experiments.runs(row.id, { includeResults: withResults, onBadRow: (id, e) => this.warn(skippedRow('run', id, e)) });
     return cellStates(gridCells(row, gridContext(ds)), runs);
   }
 
-  private aggregate(id: number, states: readonly CellState[]): ExperimentAggregate {
-    const key = states.map((s) => `${s.current?.id ?? '-'}:${s.current?.status ?? 'missing'}`).join(',');
-    const hit = this.aggregates.get(id);
-    if (hit?.key === key) return hit.value;
-    const value = aggregateExperiment(states.map(aggregateInput));
-    this.aggregates.set(id, { key, value });
+  private aggregate(row: ExperimentRow, ds: DatasetRow, states: readonly CellState[], comparisons: boolean): ExperimentAggregate {
+    const keyOf = (ss: readonly CellState[]) => ss.map((s) => `${s.current?.id ?? '-'}:${s.current?.status ?? 'missing'}`).join(',');
+    const slot = `${row.id}:${comparisons}`;
+    const hit = this.aggregates.get(slot);
+    if (hit?.key === keyOf(states)) return hit.value;
+    const full = this.states(row, ds, true);
+    const value = aggregateExperiment(full.map(aggregateInput), { comparisons });
+    this.aggregates.set(slot, { key: keyOf(full), value });
     return value;
   }
 

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DrmmError } from '../../core/errors';
 import { buildReport, RunMetaSchema, type ReportModel, type ReportRunInput, type RunMeta } from '../../core/report/model';
-import { RunEvaluationSchema } from '../../core/evaluate/schema';
+import { RunEvaluationSchema, type RunEvaluation } from '../../core/evaluate/schema';
 import { renderHtml } from '../../core/report/html';
 import { renderJson } from '../../core/report/json';
 import { writeFileAtomic, type Store } from '../../core/store/store';
@@ -84,7 +84,7 @@ export class ReportService {
       const hint = `Run it again, or delete run #${id} and import it again from a bundle exported by DRMM Workbench.`;
       inputs.push({
         meta: readStored(RunMetaSchema, runMeta(run, this.store.getDataset(run.datasetId), result.results), `The stored details of run #${id} '${run.name}'`, hint),
-        evaluation: readStored(RunEvaluationSchema, result.evaluation, `The stored evaluation of run #${id} '${run.name}'`, hint),
+        evaluation: withStoredDatasetGamma(readStored(RunEvaluationSchema, result.evaluation, `The stored evaluation of run #${id} '${run.name}'`, hint), result.results),
         history,
       });
     }
@@ -128,4 +128,15 @@ export class ReportService {
     const has = this.store.listArtifacts(runId).some((a) => a.kind === kind);
     if (!existed || !has) this.store.addArtifact(runId, { kind, path: file, bytes: Buffer.byteLength(text) });
   }
+}
+
+/**
+ * Runs evaluated before the evaluation carried the data-level γ (the one behind B_eval) kept it in
+ * their results only; copy it across so their reports show both γ estimates too.
+ */
+function withStoredDatasetGamma(evaluation: RunEvaluation, results: unknown): RunEvaluation {
+  if (evaluation.datasetGamma) return evaluation;
+  const g = (results as { datasetGamma?: unknown } | null)?.datasetGamma;
+  const isMatrix = Array.isArray(g) && g.length > 0 && g.every((row) => Array.isArray(row) && row.length === g.length && row.every((v) => typeof v === 'number' && Number.isFinite(v)));
+  return isMatrix ? { ...evaluation, datasetGamma: g as number[][] } : evaluation;
 }

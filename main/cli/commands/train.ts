@@ -2,7 +2,7 @@ import path from 'node:path';
 import { loadSpec } from '../../../core/data/spec';
 import { readDataset } from '../../../core/data/read';
 import { splitFromSpec } from '../../../core/data/split';
-import { runExperiment } from '../../../core/experiment';
+import { runExperiment, type RunResults } from '../../../core/experiment';
 import type { RunReferences } from '../../../core/references';
 import { DrmmError } from '../../../core/errors';
 import { BACKENDS, FUSIONS, METHODS, SELECTION_RULES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../../core/train/config';
@@ -218,6 +218,14 @@ function referenceLines(refs: RunReferences | undefined): string[] {
   return [`  references: majority class ${fmt(refs.majorityAccuracy)}${lr ? `   logistic regression ${fmt(lr.accuracy)} (robust accuracy ${fmt(lr.robustAccuracy)})` : ''}`];
 }
 
+/** The modality whose shift the model is most exposed to (METHOD.md §5, modality shift sensitivity). */
+function shiftLines(rows: RunResults['shiftSensitivity']): string[] {
+  const ranked = (rows ?? []).filter((x) => typeof x.share === 'number').sort((a, b) => (b.share as number) - (a.share as number));
+  if (ranked.length === 0) return [];
+  const top = ranked[0];
+  return [`  most exposed to a shift in ${top.modality} (share ${fmt(top.share)}, R_k at ρ = 0.1 ${fmt(top.risk)}); ` + ranked.slice(1).map((x) => `${x.modality} ${fmt(x.share)}`).join(', ')];
+}
+
 function printSummary(r: Record<string, unknown>): void {
   const test = (r.test ?? {}) as Record<string, unknown>;
   const robust = (r.robust ?? {}) as Record<string, unknown>;
@@ -228,6 +236,7 @@ function printSummary(r: Record<string, unknown>): void {
     `  robust accuracy ${fmt(robust.robustAccuracy)}   χ² worst case exact ${fmt(robust.chi2Exact)} / closed form ${fmt(robust.chi2ClosedForm)} at B_eval ${fmt(robust.bEval)}`,
     ...(r.B !== undefined ? [`  training radius B ${fmt(r.B)}`] : []),
     ...referenceLines(r.references as RunReferences | undefined),
+    ...shiftLines(r.shiftSensitivity as RunResults['shiftSensitivity']),
     `  trained in ${fmt(timing.trainSeconds)} s (${Math.round(Number(timing.samplesPerSecond ?? 0))} samples/s)`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

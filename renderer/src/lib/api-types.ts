@@ -14,6 +14,7 @@ export type {
   DatasetSummary,
   DatasetDetail,
   FilePreview,
+  FileDecision,
   FileRef,
   ValidationIssue,
   RunSummary,
