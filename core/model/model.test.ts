@@ -31,7 +31,7 @@ describe('predictFromEmbeddings (the fusion head on cached embeddings)', () => {
   for (const fusion of ['intermediate', 'late'] as const) {
     it(`${fusion}: equals predictProba when z_k = embed(k, x_k), and the stress cache path equals the plain path`, async () => {
       const out = await trainModel(data, parseTrainConfig({
-        method: 'erm', fusion, epochs: 3, batchSize: 32, backend: 'cpu', learningRate: 0.02, seed: 3,
+        method: 'erm', fusion, epochs: 3, batchSize: 32, backend: 'cpu', learningRate: 0.02, seed: 3, minSteps: 0,
         encoder: { kind: 'mlp', width: 6, depth: 1 }, headWidth: 7,
       }));
       const m = out.model;

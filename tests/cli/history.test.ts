@@ -33,7 +33,7 @@ describe('drmm history commands', () => {
   });
 
   it('train records the run with its model and its report; runs / runs show / report / delete read it back', () => {
-    const t = drmm('train', '--spec', spec, '--method', 'mm-dro', '--epochs', '3', '--backend', 'cpu', '--json');
+    const t = drmm('train', '--spec', spec, '--method', 'mm-dro', '--epochs', '3', '--min-steps', '30', '--backend', 'cpu', '--json');
     expect(t.code, t.stderr).toBe(0);
     const res = JSON.parse(t.stdout);
     expect(res).toMatchObject({ runId: 1, datasetId: 1, method: 'mm-dro', backend: 'cpu' });

@@ -56,7 +56,7 @@ describe('drmm train --held-out, once per site → drmm report', () => {
     const results: { runId: number; acc: number; desc: string }[] = [];
     for (const site of SITES) {
       const r = JSON.parse(await drmm(['train', '--spec', SPEC, '--method', 'erm', '--split', 'leave-one-group-out', '--held-out', site,
-        '--epochs', '5', '--backend', 'cpu', '--json'])) as { runId: number; test: { accuracy: number }; split: { description: string } };
+        '--epochs', '5', '--min-steps', '50', '--backend', 'cpu', '--json'])) as { runId: number; test: { accuracy: number }; split: { description: string } };
       results.push({ runId: r.runId, acc: r.test.accuracy, desc: r.split.description });
     }
     results.forEach((r, i) => expect(r.desc).toContain(`leave out group '${SITES[i]}'`));
