@@ -184,6 +184,15 @@ function isNpmChromium(p: string, env: NodeJS.ProcessEnv): boolean {
   return bin !== null && resolve(p) === join(npmChromiumCacheDir(bin, env), 'chromium');
 }
 
+/**
+ * True when `executablePath` has no headless command-line actions (`--print-to-pdf`): the npm
+ * Chromium, whose build leaves them out. Print with it over the DevTools pipe instead
+ * (core/report/pdf-devtools.ts).
+ */
+export function printsOnlyOverDevTools(executablePath: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return isNpmChromium(executablePath, env);
+}
+
 /** Environment additions to launch `executablePath` with: the npm Chromium's libraries and fonts; nothing for others. */
 export function launchEnv(executablePath: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   if (!isNpmChromium(executablePath, env)) return {};

@@ -28,10 +28,10 @@ export interface RunHooks {
   /** Evaluation radius shared by compared runs; default: from the data (METHOD.md §5). */
   bEval?: number;
   /**
-   * The data-level radius of these prepared data (`datasetEvalRadius`), when the caller already has
-   * it (a training process caches it per dataset and split); computed here otherwise.
+   * The data-level radius of these prepared data (= `datasetEvalRadius(data)`), called after training,
+   * when the caller can supply it (a training process caches it per dataset and split); computed here otherwise.
    */
-  evalRadius?: { bEval: number; gamma: number[][] };
+  evalRadius?: () => { bEval: number; gamma: number[][] };
   /** Stress-test repeats R (default 3). */
   stressRepeats?: number;
   /**
@@ -122,7 +122,7 @@ export async function runPreparedExperiment(data: PreparedData, config: TrainCon
 
     hooks.onProgress?.({ ...lastProgress(outcome), phase: 'evaluating' });
     const tRadius = performance.now();
-    const radius = hooks.bEval !== undefined ? { bEval: hooks.bEval, gamma: [] as number[][] } : (hooks.evalRadius ?? datasetEvalRadius(data));
+    const radius = hooks.bEval !== undefined ? { bEval: hooks.bEval, gamma: [] as number[][] } : (hooks.evalRadius?.() ?? datasetEvalRadius(data));
     const tEval = performance.now();
     const evaluated = evaluateRun(outcome.model, data, { bEval: radius.bEval, seed: config.seed, repeats: hooks.stressRepeats ?? 3 });
     const tReferences = performance.now();

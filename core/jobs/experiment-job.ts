@@ -4,28 +4,49 @@
  *   runExperiment(dataset, config, { onProgress, onEpoch, signal, artifactDir })
  *     → Promise<{ results, evaluation, artifacts: { kind, path }[] }>
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { currentBackend, initBackend } from '../backend';
-import { folderReferenceCache } from '../references';
-import { decodeDataset } from '../data/cache';
-import { runExperiment } from '../experiment';
+import { computeReferences, folderReferenceCache } from '../references';
+import { runExperiment, runPreparedExperiment } from '../experiment';
 import type { Dataset } from '../data/dataset';
 import { parseTrainConfig, type TrainConfig } from '../train/config';
 import type { EpochRecord } from '../store/types';
+import { workerDataCache } from './data-cache';
+import { readDatasetCache } from './job-runner';
 import type { JobContext, JobResult } from './job';
-import { ProgressSchema, type Progress } from './protocol';
+import { ProgressSchema, type PrepareData, type Progress } from './protocol';
+
+/** Where a data directory keeps the caches a run reads (reference rows, the evaluation radius's γ). */
+const cacheDirs = (dataDir: string) => ({ references: path.join(dataDir, 'cache', 'references'), evalRadius: path.join(dataDir, 'cache', 'eval-radius') });
 
 /**
  * Warm-up in a training process started ahead of its run (TF.js is loaded with this module):
- * bring the backend up, then train the expected configuration for 2 epochs on a small synthetic
+ * bring the backend up, train the expected configuration for 2 epochs on a small synthetic
  * sample, so that the real run starts with compiled kernels and JIT-optimised code instead of
- * paying that inside its own time. Best effort: any error here is ignored.
+ * paying that inside its own time; and, given the run's dataset, do its fixed costs now, while
+ * another run trains: decode the dataset, split and preprocess it for the config (kept in this
+ * process for `runJob`), compute the evaluation radius's γ and the reference rows (both cached on
+ * disk). Best effort: any error here is ignored (the run meets it again and reports it).
  */
-export async function prepare(config?: Record<string, unknown>): Promise<void> {
+export async function prepare(config?: Record<string, unknown>, data?: PrepareData): Promise<void> {
   const backend = typeof config?.backend === 'string' ? (config.backend as TrainConfig['backend']) : undefined;
   await initBackend(backend);
   if (!config) return;
+  await warmUp(config);
+  if (data) {
+    try {
+      const run = parseTrainConfig(config);
+      const dirs = cacheDirs(data.dataDir);
+      workerDataCache.setRadiusDir(dirs.evalRadius);
+      const loaded = workerDataCache.dataset(data.cacheFile, () => readDatasetCache(data));
+      const entry = workerDataCache.prepared(loaded, run);
+      const radius = entry.evalRadius();
+      await computeReferences(entry.data, { bEval: radius.bEval, config: run, datasetIdentity: loaded.identity, cache: folderReferenceCache(dirs.references) });
+    } catch { /* the run reports it */ }
+  }
+}
+
+async function warmUp(config: Record<string, unknown>): Promise<void> {
   const { rhoByModality: _r, gammaMatrix: _g, modalities: _m, encoders: _e, split: _s, ...rest } = config;
   const warm = parseTrainConfig({ ...rest, epochs: 2, minSteps: 0, patienceSteps: 0, ...(config.gammaMode === 'manual' ? { gammaMode: 'estimated' } : {}) });
   await runExperiment(warmUpDataset(), warm, { stressRepeats: 1, references: false });
@@ -58,10 +79,14 @@ function warmUpDataset(): Dataset {
 export async function runJob(ctx: JobContext): Promise<JobResult> {
   const t0 = performance.now();
   const config = parseTrainConfig(ctx.config);
-  const cache = ctx.loadDatasetCache();
-  const dataset = decodeDataset(cache);
+  const dirs = cacheDirs(ctx.dataDir);
+  // Decoded and prepared once per process: by `prepare` ahead of the run when the queue knew it.
+  workerDataCache.setRadiusDir(dirs.evalRadius);
+  const loaded = workerDataCache.dataset(ctx.cacheFile, () => ctx.loadDatasetCache());
+  const entry = workerDataCache.prepared(loaded, config);
+  workerDataCache.releaseDataset(); // training holds the prepared data only
   // The reference logistic regression is shared by every run of this dataset content, split and modalities.
-  const references = { datasetIdentity: createHash('sha256').update(cache).digest('hex'), cache: folderReferenceCache(path.join(ctx.dataDir, 'cache', 'references')) };
+  const references = { datasetIdentity: loaded.identity, cache: folderReferenceCache(dirs.references) };
   const loadMs = performance.now() - t0;
   // Report the backend as soon as the trainer has chosen it (first progress), and at the end.
   let envSent = false;
@@ -75,9 +100,10 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
     signal: ctx.signal,
     artifactDir: ctx.artifactDir,
     references,
+    evalRadius: () => entry.evalRadius(),
   };
   const tTrain = performance.now();
-  const out = (await runExperiment(dataset, config, hooks)) as unknown;
+  const out = (await runPreparedExperiment(entry.data, config, hooks, entry.prepareSeconds)) as unknown;
   const trainMs = performance.now() - tTrain;
   const o = (out !== null && typeof out === 'object' ? out : {}) as { results?: unknown; evaluation?: unknown; artifacts?: { kind: string; path: string }[] };
   sendEnvironment();

@@ -46,6 +46,7 @@ export async function executeJob(
   const ctx: JobContext = {
     runId, dataDir: start.dataDir, datasetId: start.datasetId, config: start.config, artifactDir: start.artifactDir, signal,
     loadDatasetCache: () => readDatasetCache(start),
+    cacheFile: start.cacheFile,
     progress(p) {
       pending = p;
       const wait = lastSent + interval - performance.now();

@@ -18,6 +18,8 @@ export interface JobContext {
   signal: AbortSignal;
   /** The encoded parsed dataset (read-only; no parsing of source files happens here). */
   loadDatasetCache(): Buffer;
+  /** The cache file `loadDatasetCache` reads, when the host named it (lets a process keep the decoded dataset by file). */
+  cacheFile?: string;
   /** Throttled by the caller to ≤ ~10 messages/s; the last one is always delivered. */
   progress(p: Progress): void;
   /** One finished epoch, persisted by the host. */

@@ -16,7 +16,7 @@ import type { EpochRecord, RunRow } from '../store/types';
 import { TERMINAL_STATUSES } from '../store/types';
 import { ChildProcessLauncher, type Launcher, type WorkerExit, type WorkerHandle } from './launcher';
 import { DEFAULT_JOB } from './jobs';
-import { describeMessage, parseWorkerMessage, type LogLevel, type ProgressMessage, type StartMessage, type WorkerMessage } from './protocol';
+import { describeMessage, parseWorkerMessage, type LogLevel, type PrepareData, type ProgressMessage, type StartMessage, type WorkerMessage } from './protocol';
 
 export interface JobQueueOptions {
   store: Store;
@@ -52,6 +52,8 @@ interface Spare {
   owner?: ActiveRun;
   /** The config of the run it is meant for, when known (lets the job warm up with it). */
   config?: Record<string, unknown>;
+  /** That run's dataset, when known (lets the job decode and prepare it ahead). */
+  data?: PrepareData;
   /** Resolves once the job body is loaded in it (or it failed / exited). */
   prepared: Promise<void>;
   markPrepared: () => void;
@@ -238,9 +240,9 @@ export class JobQueue {
    * Starts a training process ahead of any run (job body loaded, backend up) and resolves when it
    * is prepared. The next run of that job starts in it without start-up cost.
    */
-  warmUp(job: string = this.defaultJob, config?: Record<string, unknown>): Promise<void> {
+  warmUp(job: string = this.defaultJob, config?: Record<string, unknown>, datasetId?: number): Promise<void> {
     if (this.spare && this.spare.job !== job) this.dropSpare();
-    if (!this.spare) this.launchSpare(job, config);
+    if (!this.spare) this.launchSpare(job, config, datasetId === undefined ? undefined : this.prepareData(datasetId));
     return this.spare ? this.spare.prepared : Promise.resolve();
   }
 
@@ -301,10 +303,23 @@ export class JobQueue {
       return;
     }
     if (this.spare && this.spare.job !== wanted) this.dropSpare();
-    if (!this.spare) this.launchSpare(wanted, forPending !== undefined ? this.safeGetRun(this.pending[0].runId)?.config : this.lastConfig);
+    if (!this.spare) {
+      // For a waiting run, its dataset too: the process decodes and prepares it (work that run needs) while the current one trains.
+      const next = forPending !== undefined ? this.safeGetRun(this.pending[0].runId) : undefined;
+      this.launchSpare(wanted, next ? next.config : this.lastConfig, next ? this.prepareData(next.datasetId) : undefined);
+    }
   }
 
-  private launchSpare(job: string, config?: Record<string, unknown>): void {
+  /** Where the spare finds a dataset to prepare ahead (undefined when the store cannot say). */
+  private prepareData(datasetId: number): PrepareData | undefined {
+    try {
+      return { dataDir: this.store.dataDir, datasetId, cacheFile: this.store.datasetCachePath(datasetId) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private launchSpare(job: string, config?: Record<string, unknown>, data?: PrepareData): void {
     let handle: WorkerHandle;
     try {
       handle = this.launcher.launch();
@@ -313,7 +328,7 @@ export class JobQueue {
     }
     let markPrepared = () => {};
     const prepared = new Promise<void>((resolve) => { markPrepared = resolve; });
-    const spare: Spare = { handle, job, config, launchedAt: performance.now(), exited: false, prepared, markPrepared };
+    const spare: Spare = { handle, job, config, data, launchedAt: performance.now(), exited: false, prepared, markPrepared };
     this.spare = spare;
     handle.onMessage((raw) => {
       if (spare.owner) { this.onMessage(spare.owner, raw); return; }
@@ -321,7 +336,7 @@ export class JobQueue {
       if (!m.ok) return;
       if (m.message.type === 'ready') {
         spare.readyAt = performance.now();
-        handle.send({ type: 'prepare', job: spare.job, ...(spare.config ? { config: spare.config } : {}) });
+        handle.send({ type: 'prepare', job: spare.job, ...(spare.config ? { config: spare.config } : {}), ...(spare.config && spare.data ? { data: spare.data } : {}) });
       } else if (m.message.type === 'prepared') {
         spare.markPrepared();
       }

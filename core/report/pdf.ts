@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { launchEnv, resolveChromium } from '../chromium';
+import { launchEnv, printsOnlyOverDevTools, resolveChromium } from '../chromium';
+import { printPdfOverDevTools } from './pdf-devtools';
 import { DrmmError } from '../errors';
 
 /**
@@ -49,7 +50,15 @@ export const OFFLINE_FLAGS: readonly string[] = [
   ].join(','),
 ];
 
-export interface PdfOptions { browser?: string; timeoutMs?: number }
+export interface PdfOptions {
+  browser?: string;
+  timeoutMs?: number;
+  /**
+   * The Chromium that `browser` runs, when `browser` is a wrapper (e.g. strace in a test): decides
+   * how it prints (the npm Chromium only over the DevTools pipe) and the environment it needs.
+   */
+  launchAs?: string;
+}
 
 export async function renderPdf(html: string, outFile: string, opts: PdfOptions = {}): Promise<void> {
   const browser = opts.browser ?? findChromium();
@@ -72,8 +81,22 @@ export async function renderPdf(html: string, outFile: string, opts: PdfOptions 
       pathToFileURL(htmlFile).href,
     ];
     rmSync(out, { force: true });
+    const target = opts.launchAs ?? browser;
+    if (printsOnlyOverDevTools(target)) {
+      // The npm Chromium (core/chromium.ts) has no --print-to-pdf: same flags, printed over the DevTools pipe.
+      const url = pathToFileURL(htmlFile).href;
+      await printPdfOverDevTools({
+        browser,
+        args: args.filter((a) => !a.startsWith('--print-to-pdf=') && a !== url),
+        url,
+        out,
+        env: { ...process.env, ...launchEnv(target) },
+        timeoutMs: opts.timeoutMs ?? 120_000,
+      });
+      return;
+    }
     await new Promise<void>((res, rej) => {
-      const child = spawn(browser, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...launchEnv(browser) } });
+      const child = spawn(browser, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...launchEnv(target) } });
       let err = '';
       child.stderr.on('data', (d) => { err = (err + String(d)).slice(-4000); });
       const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new DrmmError('BACKEND_UNAVAILABLE', `Chromium did not finish printing within ${(opts.timeoutMs ?? 120_000) / 1000} s.`, { hint: 'Try again, or export HTML and print it from a browser.' })); }, opts.timeoutMs ?? 120_000);

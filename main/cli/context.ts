@@ -7,7 +7,8 @@ import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { resolveDataDir } from '../../core/store/data-dir';
 import { ChildProcessLauncher } from '../../core/jobs/launcher';
-import { createAppServices, type AppServices } from '../services/app-services';
+// Types only: the services (store, queue, TF.js users) load when a command needs them, so `drmm --help` stays fast.
+import type { AppServices } from '../services/app-services';
 import type { HostAdapter } from '../services/host';
 import type { ExportKind } from '../api/contract';
 import { DrmmError } from '../../core/errors';
@@ -34,6 +35,7 @@ export function dataDirFrom(args: ParsedArgs): string {
 }
 
 export async function withServices<T>(args: ParsedArgs, body: (s: AppServices) => Promise<T>): Promise<T> {
+  const { createAppServices } = await import('../services/app-services');
   const services = await createAppServices({ dataDir: dataDirFrom(args), launcher: new ChildProcessLauncher(), host: cliHost });
   try {
     return await body(services);

@@ -1,6 +1,8 @@
 /**
  * End-to-end harness: browser mode on a temporary data directory (in-process `startWebServer`),
- * driven by playwright-core with Debian's /usr/bin/chromium. Every request the page makes is
+ * driven by playwright-core with a Chromium from core/chromium.ts (the system one when installed,
+ * else the one shipped in the npm package @sparticuz/chromium; DRMM_CHROMIUM=npm forces that one,
+ * DRMM_CHROMIUM=/path picks a binary). Every request the page makes is
  * recorded; any that leaves 127.0.0.1 is aborted and fails `assertOffline()` (which `stop()` calls).
  *
  *   const app = await startApp();
@@ -14,11 +16,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { resolveChromium } from '../../core/chromium';
 import { startWebServer, type WebServer } from '../../main/web/server';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
-export const CHROMIUM = process.env.DRMM_CHROMIUM ?? '/usr/bin/chromium';
+const resolvedChromium = resolveChromium({ purpose: 'browser' });
+/** The Chromium executable the e2e tests drive ('' when none could be found). */
+export const CHROMIUM = resolvedChromium?.path ?? '';
+/** Environment it needs (the npm Chromium's libraries and fonts; empty for a system one). */
+export const CHROMIUM_ENV: Record<string, string> = resolvedChromium?.env ?? {};
+/** Where it came from: 'system', 'npm' or 'override' (DRMM_CHROMIUM=/path). */
+export const CHROMIUM_SOURCE = resolvedChromium?.source ?? null;
 export const RENDERER_DIR = path.join(REPO_ROOT, 'dist', 'renderer');
 
 /** Flags that keep Chromium from calling home (updates, sync, safe browsing, QUIC probes…). */
@@ -93,7 +102,7 @@ export function isLocalUrl(raw: string): boolean {
 }
 
 export function chromiumAvailable(): boolean {
-  return existsSync(CHROMIUM);
+  return CHROMIUM !== '' && existsSync(CHROMIUM);
 }
 
 export function rendererBuilt(dir = RENDERER_DIR): boolean {
@@ -123,6 +132,7 @@ class AppImpl implements App {
     try {
       this.context = await chromium.launchPersistentContext(this.profileDir, {
         executablePath: CHROMIUM,
+        env: { ...process.env, ...CHROMIUM_ENV } as Record<string, string>,
         headless: true,
         args: CHROMIUM_ARGS,
         viewport: this.opts.viewport ?? { width: 1280, height: 800 },

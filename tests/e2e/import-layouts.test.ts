@@ -132,11 +132,12 @@ describe.skipIf(!ready)('import wizard: real-world layouts', () => {
     writeFileSync(file, 'id\ttext\tlabel\n1\t"Ask not" he said\ta\n2\tplain\tb\n3\tthe "best" one\ta\n');
     const page = app.page;
     await page.click('[data-testid=nav-import]');
+    await page.click('[data-testid=import-step-files]');
     await page.fill('[data-testid=file-path-input]', file);
     await page.click('[data-testid=file-path-add]');
     await page.waitForSelector('[data-testid=quote-offer]');
     await page.click('[data-testid=quote-retry]');
     await page.waitForSelector('[data-testid=file-row][data-file=quotes]');
-    expect(await page.locator('[data-testid=file-row][data-file=quotes] [data-testid=quote-toggle]').innerText()).toMatch(/Use "/);
+    expect(await page.locator('[data-testid=file-row][data-file=quotes] [data-testid=quote-toggle]').innerText()).toMatch(/Turn on/);
   });
 });

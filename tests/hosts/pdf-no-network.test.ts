@@ -30,7 +30,7 @@ async function printTraced(browserPath: string, tag: string): Promise<NetworkAtt
   writeFileSync(wrapper, `#!/bin/sh\nexec strace -f -qq -e trace=${TRACED_CALLS} -o '${log}' '${browserPath}' "$@"\n`);
   chmodSync(wrapper, 0o755);
   const out = path.join(dir, `${tag}.pdf`);
-  await renderPdf('<!doctype html><html><body><h1>Report</h1><p>Robust accuracy 0.81</p></body></html>', out, { browser: wrapper, timeoutMs: 90_000 });
+  await renderPdf('<!doctype html><html><body><h1>Report</h1><p>Robust accuracy 0.81</p></body></html>', out, { browser: wrapper, launchAs: browserPath, timeoutMs: 90_000 });
   expect(statSync(out).size).toBeGreaterThan(0);
   return networkAttempts(readFileSync(log, 'utf8'));
 }

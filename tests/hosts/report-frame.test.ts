@@ -8,13 +8,16 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveChromium } from '../../core/chromium';
 import { renderHtml, REPORT_SECTIONS } from '../../core/report/html';
 import { sampleReport } from '../../core/report/sample';
 import { contentSecurityPolicy } from '../../main/api/content-policy';
 import { reportFrameDoc } from '../../renderer/src/lib/report-frame';
 
 const root = path.resolve(__dirname, '../..');
-const CHROMIUM = process.env.DRMM_CHROMIUM ?? '/usr/bin/chromium';
+// The system Chromium, else the npm one (core/chromium.ts; DRMM_CHROMIUM=npm forces it).
+const resolved = resolveChromium({ purpose: 'browser' });
+const CHROMIUM = resolved?.path ?? '';
 const screen = readFileSync(path.join(root, 'renderer/src/screens/ReportScreen.svelte'), 'utf8');
 const frameTag = /<iframe\b[^>]*data-testid="report-frame"[^>]*>/.exec(screen)?.[0] ?? '';
 const sandbox = /\ssandbox="([^"]*)"/.exec(frameTag)?.[1];
@@ -28,7 +31,7 @@ describe('the report frame', () => {
     expect(frameTag).toContain('srcdoc={reportFrameDoc(html)}');
   });
 
-  describe.skipIf(!existsSync(CHROMIUM))('in Chromium, under the app’s CSP', () => {
+  describe.skipIf(!CHROMIUM || !existsSync(CHROMIUM))('in Chromium, under the app’s CSP', () => {
     let server: Server;
     let browser: Browser;
     let url = '';
@@ -44,7 +47,7 @@ describe('the report frame', () => {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
       const port = (server.address() as { port: number }).port;
       url = `http://127.0.0.1:${port}/report`;
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], env: { ...process.env, ...resolved?.env } as Record<string, string> });
     }, 120_000);
     afterAll(async () => {
       await browser?.close();

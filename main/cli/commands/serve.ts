@@ -1,6 +1,5 @@
 import { intArg, stringArg, type CliCommand } from '../command';
 import { DATA_DIR_OPTION, dataDirFrom } from '../context';
-import { startWebServer } from '../../web/server';
 
 export const serveCommand: CliCommand = {
   name: 'serve',
@@ -12,6 +11,7 @@ export const serveCommand: CliCommand = {
     ...DATA_DIR_OPTION,
   },
   async run(args) {
+    const { startWebServer } = await import('../../web/server');
     const server = await startWebServer({ dataDir: dataDirFrom(args), port: intArg(args, 'port', { min: 0, max: 65535 }), host: stringArg(args, 'host') });
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { loadSpec } from '../../../core/data/spec';
 import { readDataset } from '../../../core/data/read';
 import { splitFromSpec } from '../../../core/data/split';
-import { runExperiment, type RunResults } from '../../../core/experiment';
+import type { RunResults } from '../../../core/experiment';
 import type { RunReferences } from '../../../core/references';
 import { DrmmError } from '../../../core/errors';
 import { BACKENDS, FUSIONS, METHODS, SELECTION_RULES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../../core/train/config';
@@ -152,6 +152,7 @@ export const trainCommand: CliCommand = {
     if (boolArg(args, 'no-save')) {
       if (reportFile) throw new DrmmError('INVALID_ARGUMENT', '--report needs the run in the history; drop --no-save.');
       const dataset = await readDataset(spec, baseDir);
+      const { runExperiment } = await import('../../../core/experiment'); // TF.js loads here, not for --help
       const out = await runExperiment(dataset, config, {
         onProgress: (p) => bar.update(progressFraction(p.epoch, p.epochs, p.step, p.stepsPerEpoch), `epoch ${p.epoch}/${p.epochs} ${formatEta(p.etaSeconds)}`),
       });

@@ -105,7 +105,7 @@ export function columnsFromFiles(files: ImportFile[], join: ImportModel['join'])
       seen.add(key);
       const inferred = c.inferredType;
       const autoName = !f.preview.hasHeader && !f.namesFile && !f.columnNames && /^col\d+$/.test(c.name);
-      const role: ColumnRole = !autoName && (inferred === 'id' || ID_NAMES.test(c.name)) ? (joinColumn === c.name || files.length === 1 ? 'id' : 'ignore') : inferred === 'id' ? 'ignore' : 'feature';
+      const role: ColumnRole = inferred === 'id' || ID_NAMES.test(c.name) ? (joinColumn === c.name || files.length === 1 ? 'id' : 'ignore') : 'feature';
       out.push({
         key,
         position: out.length + 1,
@@ -319,26 +319,52 @@ export function toSpec(model: ImportModel): Record<string, unknown> {
   return JSON.parse(JSON.stringify(spec));
 }
 
+/** A file entry of a spec, as the wizard reads it back. */
+export interface SpecFileLike { path: string; name?: string; header?: boolean; quote?: string | boolean; columns?: string[] | { file: string }; split?: SplitPart }
+
 interface SpecLike {
   name?: string;
-  files?: { path: string; name?: string }[];
+  files?: SpecFileLike[];
+  parts?: { name?: string; split?: SplitPart; files: SpecFileLike[] }[];
   join?: ImportModel['join'];
   target?: string | { column: string };
-  group?: string;
+  group?: string | { column: string };
   id?: string;
-  ignore?: string[];
+  ignore?: string[] | string;
   types?: Record<string, ColumnType>;
-  modalities?: { name: string; file?: string; prefix?: string; pattern?: string; columns?: string[] }[];
+  modalities?: { name: string; file?: string; prefix?: string; pattern?: string; columns?: string[] | string }[];
   split?: ImportModel['split'] | { kind: string };
+}
+
+/** The parts of a spec as the wizard models them: `parts`, or stacked files each with a split. */
+export function partsOfSpec(spec: SpecLike): { parts: ImportPart[]; fileParts: (string | undefined)[] } | undefined {
+  if (spec.parts?.length) {
+    const parts = spec.parts.map((p, i) => ({ key: p.name ?? `part${i + 1}`, name: p.name ?? `part${i + 1}`, split: p.split ?? 'train' }));
+    return { parts, fileParts: spec.parts.flatMap((p, i) => p.files.map(() => parts[i].key)) };
+  }
+  const files = spec.files ?? [];
+  if (spec.join?.by === 'stack' && files.length > 1 && files.every((f) => f.split)) {
+    const parts = files.map((f, i) => ({ key: f.name ?? `part${i + 1}`, name: f.split!, split: f.split! }));
+    return { parts, fileParts: parts.map((p) => p.key) };
+  }
+  return undefined;
+}
+
+/** Every file entry of a spec, parts flattened. */
+export function filesOfSpec(spec: SpecLike): SpecFileLike[] {
+  return spec.parts?.length ? spec.parts.flatMap((p) => p.files) : spec.files ?? [];
 }
 
 /** Re-open a saved spec: given the previews of its files, rebuild roles, types and modalities. */
 export function fromSpec(spec: SpecLike, files: ImportFile[]): ImportModel {
-  const join = spec.join ?? { by: 'row-order' as const };
+  const parted = partsOfSpec(spec);
+  if (parted) files.forEach((f, i) => (f.part = parted.fileParts[i]));
+  const join = parted && !spec.parts ? { by: 'stack' as const } : spec.join ?? { by: 'row-order' as const };
   const model: ImportModel = {
     name: spec.name ?? 'dataset',
     files,
-    columns: columnsFromFiles(files, join),
+    parts: parted?.parts,
+    columns: columnsFromFiles(parted ? files.filter((f) => f.part === parted.parts[0].key) : files, join),
     modalities: [],
     join,
     split:
@@ -349,19 +375,32 @@ export function fromSpec(spec: SpecLike, files: ImportFile[]): ImportModel {
         : { kind: 'stratified', train: 0.7, validation: 0.15, seed: 0, ...(spec.split?.kind === 'stratified' ? spec.split : {}) } as ImportModel['split'],
   };
   const target = typeof spec.target === 'string' ? spec.target : spec.target?.column;
+  const group = typeof spec.group === 'string' ? spec.group : spec.group?.column;
+  // A reference is a name, or (for generated names) positions like "16-159".
+  const keysOf = (refs: string[] | string | undefined): Set<string> => {
+    const out = new Set<string>();
+    for (const ref of typeof refs === 'string' ? [refs] : refs ?? []) {
+      const named = model.columns.find((c) => c.key === ref);
+      if (named) { out.add(named.key); continue; }
+      const pos = parsePositionFilter(ref, model.columns.length);
+      if (pos) for (const c of model.columns) if (pos.has(c.position)) out.add(c.key);
+    }
+    return out;
+  };
+  const targetKeys = keysOf(target), groupKeys = keysOf(group), idKeys = keysOf(spec.id), ignored = keysOf(spec.ignore);
   for (const c of model.columns) {
     if (c.role === 'target' || c.role === 'group' || (c.role === 'id' && spec.id)) c.role = 'feature';
-    if (c.key === target) c.role = 'target';
-    else if (c.key === spec.group) c.role = 'group';
-    else if (c.key === spec.id) c.role = 'id';
-    else if (spec.ignore?.includes(c.key)) c.role = 'ignore';
+    if (targetKeys.has(c.key)) c.role = 'target';
+    else if (groupKeys.has(c.key)) c.role = 'group';
+    else if (idKeys.has(c.key)) c.role = 'id';
+    else if (ignored.has(c.key)) c.role = 'ignore';
     if (spec.types?.[c.key]) c.type = spec.types[c.key];
   }
   for (const m of spec.modalities ?? []) {
     if (m.file) assignModality(model, m.name, { kind: 'file', file: files.find((f) => f.path === m.file || f.name === m.file)?.name ?? m.file });
     else if (m.prefix) assignModality(model, m.name, { kind: 'prefix', prefix: m.prefix });
     else if (m.pattern) assignModality(model, m.name, { kind: 'pattern', pattern: m.pattern });
-    else if (m.columns) assignModality(model, m.name, { kind: 'columns' }, new Set(m.columns));
+    else if (m.columns) assignModality(model, m.name, { kind: 'columns' }, keysOf(m.columns));
   }
   // Columns the saved spec ignored only because they had no modality stay features without one.
   return model;
