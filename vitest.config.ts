@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['core/**/*.test.ts', 'main/**/*.test.ts', 'tests/**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**'],
+    // Builds the prebuilt CLI (dist/cli-…) when stale, so CLI tests run what users run.
+    globalSetup: ['./scripts/vitest-global-setup.mjs'],
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,

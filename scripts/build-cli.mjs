@@ -130,18 +130,28 @@ function readBytes(file) {
   try { return readFileSync(file); } catch { return Buffer.alloc(0); }
 }
 
-/** Removes older dist/cli-* folders, keeping the current one and any touched within the last day (a long-running `drmm serve` may still load chunks from it). */
+/**
+ * Removes older dist/cli-* folders: the current one stays, and so do the 4 newest others if touched
+ * within the last day (a long-running `drmm serve` or training process may still load chunks from them).
+ */
 function pruneOldBuilds(dist, current) {
   const dayAgo = Date.now() - 24 * 3600 * 1000;
+  const others = [];
   for (const e of readdirSync(dist, { withFileTypes: true })) {
     if (!e.isDirectory() || e.name === current) continue;
     const full = path.join(dist, e.name);
     try {
-      if (e.name.startsWith('.cli-tmp-') ? statSync(full).mtimeMs < Date.now() - 3600 * 1000 : e.name.startsWith('cli-') && statSync(full).mtimeMs < dayAgo) {
-        rmSync(full, { recursive: true, force: true });
-      }
+      const mtime = statSync(full).mtimeMs;
+      if (e.name.startsWith('.cli-tmp-')) { if (mtime < Date.now() - 3600 * 1000) rmSync(full, { recursive: true, force: true }); }
+      else if (/^cli-[0-9a-f]+$/.test(e.name)) others.push({ full, mtime });
     } catch { /* another process removed it */ }
   }
+  others.sort((a, b) => b.mtime - a.mtime);
+  others.forEach((o, i) => {
+    if (i >= 4 || o.mtime < dayAgo) {
+      try { rmSync(o.full, { recursive: true, force: true }); } catch { /* in use elsewhere, or gone */ }
+    }
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -4,6 +4,7 @@
  *   main/electron/main.ts     → dist/electron/main.cjs     (Electron main process)
  *   main/electron/preload.ts  → dist/electron/preload.cjs  (sandboxed preload: CommonJS, electron only)
  *   core/jobs/worker.ts       → dist/worker.cjs            (training process, utilityProcess.fork)
+ *   main/cli/main.ts + core/jobs/worker.ts → dist/cli-<hash>/ (the `drmm` CLI and its training process; scripts/build-cli.mjs)
  *   renderer/                 → dist/renderer              (vite build)
  * Native and wasm packages stay external (loaded from node_modules / app.asar.unpacked).
  *
@@ -65,6 +66,9 @@ for (const e of entries) {
   say(`build: ${entry} → ${out}`);
 }
 if (failed) process.exit(1);
+
+const { buildCli } = await import('./build-cli.mjs');
+await buildCli({ quiet });
 
 if (!args.has('--no-renderer')) {
   say('build: renderer → dist/renderer (vite)');

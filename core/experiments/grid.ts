@@ -87,13 +87,13 @@ function productCell(m: GridMethod, settings: TrainSettings, seed: number, radiu
     ...(radius !== undefined ? radiusSettings(m.method, radius, settings) : {}),
     ...(heldOut !== undefined ? { split: { kind: 'leave-one-group-out', train: settings.split?.train ?? 0.7, validation: settings.split?.validation ?? 0.15, heldOutGroup: heldOut } } : {}),
   };
-  const label = configurationLabel({ method: m.method, fusion: m.fusion, radius, radiusKind: radiusKind(m.method, settings), heldOut });
-  const config = parseCellConfig(input, label);
+  const label = (fusion: string) => configurationLabel({ method: m.method, fusion, radius, radiusKind: radiusKind(m.method, settings), heldOut });
+  const config = parseCellConfig(input, label(m.fusion));
   return {
     config,
     cell: {
-      // logreg is early fusion whatever the grid says: label the cell by the fusion it trains with.
-      configuration: config.fusion === m.fusion ? label : configurationLabel({ method: m.method, fusion: config.fusion, radius, radiusKind: radiusKind(m.method, settings), heldOut }),
+      // Labelled by the fusion it trains with (logreg is early fusion whatever the grid says).
+      configuration: label(config.fusion),
       method: config.method, fusion: config.fusion, ...(radius !== undefined ? { radius } : {}), ...(heldOut !== undefined ? { heldOut } : {}), seed,
     },
   };

@@ -1,8 +1,9 @@
 /**
  * An experiment's cells from its stored grid and runs: which run is each cell's current one (the
  * newest attempt), what each cell's status is (`missing` when no run exists — deleted), and the
- * inputs of the aggregate. Runs whose cell the grid does not name (a grid the schema no longer
- * reads, an older label) still count, as cells of their own.
+ * inputs of the aggregate. A grid that does not name every recorded run's cell (one the schema no
+ * longer reads, or an old run whose config and columns disagree) is not trusted to say which cells
+ * are missing: the runs alone describe the experiment then.
  */
 import type { ExperimentCellInput } from '../../core/experiments/aggregate';
 import { expandGrid, type GridCell, type GridContext } from '../../core/experiments/grid';
@@ -33,10 +34,12 @@ export function gridCells(row: ExperimentRow, ctx: GridContext): GridCell[] | un
   }
 }
 
-/** Cells in grid order, then any run's cell the grid does not name; `runs` oldest first. */
+/** Cells in grid order, each with its runs (`runs` oldest first). */
 export function cellStates(cells: GridCell[] | undefined, runs: readonly RunRow[]): CellState[] {
+  const named = new Set((cells ?? []).map((g) => keyOf(g.cell)));
+  const trusted = runs.every((r) => !r.cell || named.has(keyOf(r.cell)));
   const states = new Map<string, CellState>();
-  for (const g of cells ?? []) if (!states.has(keyOf(g.cell))) states.set(keyOf(g.cell), { cell: g.cell, config: g.config, previous: [] });
+  for (const g of trusted ? cells ?? [] : []) if (!states.has(keyOf(g.cell))) states.set(keyOf(g.cell), { cell: g.cell, config: g.config, previous: [] });
   for (const run of runs) {
     if (!run.cell) continue;
     const key = keyOf(run.cell);

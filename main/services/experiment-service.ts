@@ -53,7 +53,7 @@ export class ExperimentService {
   }
 
   /** A list of configs, queued as an experiment of its own (one cell per config). */
-  start(req: { datasetId: number; configs: TrainConfig[]; name?: string }): Launch & { runIds: number[] } {
+  start(req: { datasetId: number; configs: TrainConfig[]; name?: string }): Launch {
     const ds = this.store.getDataset(req.datasetId);
     const single = req.configs.length === 1;
     const name = req.name ?? `${ds.name} · ${[...new Set(req.configs.map((c) => `${c.method}:${c.fusion}`))].join(', ')}`;

@@ -8,7 +8,7 @@ import { DatasetSpecSchema } from '../../core/data/spec';
 import { regexProblem as serverRegexProblem } from '../../core/data/select';
 import type { FilePreview } from '../../renderer/src/lib/api-types';
 import {
-  assignModality, columnsFromFiles, modalitiesByFile, parsePositionFilter, partOfName, proposeLayout, regexProblem, renameModality, slotFiles, toSpec,
+  assignModality, columnsFromFiles, filesOfSpec, fromSpec, modalitiesByFile, parsePositionFilter, partOfName, proposeLayout, regexProblem, renameModality, slotFiles, toSpec,
   type ImportFile, type ImportModel,
 } from '../../renderer/src/lib/import-model';
 
@@ -83,6 +83,50 @@ describe('the spec the wizard writes', () => {
     // Quotes off and a header override reach the spec.
     file.quote = null;
     expect((toSpec(model).files as { quote?: string }[])[0].quote).toBe('none');
+    // Opened again, the spec gives the same roles and modalities.
+    const again = fromSpec(toSpec(model), [{ ...file, preview: preview('x.data', names, false) }]);
+    expect(again.columns.find((c) => c.role === 'target')?.key).toBe('col20');
+    expect(again.columns.filter((c) => c.modality === 'block').map((c) => c.position)).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    expect(again.columns.find((c) => c.key === 'col1')?.role).toBe('ignore');
+  });
+
+  it('a spec with parts opens with its parts', () => {
+    const spec = {
+      name: 'o', target: 'label', split: { kind: 'parts' },
+      parts: [
+        { name: 'train', split: 'train' as const, files: [{ path: '/d/1_tr.csv', name: '1' }, { path: '/d/y_tr.csv', name: 'y', columns: ['label'] }] },
+        { name: 'test', split: 'test' as const, files: [{ path: '/d/1_te.csv', name: '1' }, { path: '/d/y_te.csv', name: 'y', columns: ['label'] }] },
+      ],
+      modalities: [{ name: 'm', file: '1' }],
+    };
+    expect(filesOfSpec(spec).map((f) => f.path)).toEqual(['/d/1_tr.csv', '/d/y_tr.csv', '/d/1_te.csv', '/d/y_te.csv']);
+    const files: ImportFile[] = filesOfSpec(spec).map((f) => ({ ref: { path: f.path }, path: f.path, name: f.name!, preview: preview(f.path, f.name === 'y' ? ['label'] : ['a', 'b'], false), ...(f.columns ? { columnNames: f.columns as string[] } : {}) }));
+    const model = fromSpec(spec, files);
+    expect(model.parts?.map((p) => [p.key, p.split])).toEqual([['train', 'train'], ['test', 'test']]);
+    expect(model.columns.map((c) => [c.key, c.role, c.modality])).toEqual([['a', 'feature', 'm'], ['b', 'feature', 'm'], ['label', 'target', null]]);
+    expect(DatasetSpecSchema.safeParse(toSpec(model)).success).toBe(true);
+  });
+});
+
+describe('tag lists and the group as a feature', () => {
+  it('write "encoding" for a list column and {"column", "feature": true} for the group, and read them back', () => {
+    const file: ImportFile = { ref: { path: '/d/s.tsv' }, path: '/d/s.tsv', name: 's', preview: preview('s.tsv', ['statement', 'subjects', 'party', 'label'], true) };
+    file.preview.columns[1].inferredType = 'categorical';
+    file.preview.columns[2].inferredType = 'categorical';
+    const join = { by: 'row-order' } as const;
+    const model: ImportModel = { name: 's', files: [file], columns: columnsFromFiles([file], join), modalities: [], join, split: { kind: 'stratified', train: 0.7, validation: 0.15, seed: 0 } };
+    const col = (k: string) => model.columns.find((c) => c.key === k)!;
+    col('label').role = 'target';
+    col('party').role = 'group';
+    col('party').groupFeature = true;
+    col('subjects').separator = ',';
+    assignModality(model, 'meta', { kind: 'columns' }, new Set(['subjects', 'party']));
+    assignModality(model, 'text', { kind: 'columns' }, new Set(['statement']));
+    const spec = toSpec(model);
+    expect(DatasetSpecSchema.safeParse(spec).success).toBe(true);
+    expect(spec).toMatchObject({ group: { column: 'party', feature: true }, encoding: { subjects: { separator: ',' } }, modalities: [{ name: 'meta', columns: ['subjects', 'party'] }, { name: 'text', columns: ['statement'] }] });
+    const again = fromSpec(spec, [{ ...file }]);
+    expect([again.columns[1].separator, again.columns[2].role, again.columns[2].groupFeature, again.columns[2].modality]).toEqual([',', 'group', true, 'meta']);
   });
 });
 

@@ -52,6 +52,15 @@ export interface ImportColumn {
   role: ColumnRole;
   modality: string | null;
   missing: number;
+  /** A multi-valued categorical ("energy,history"): split on this (spec `encoding.<col>.separator`). */
+  separator?: string;
+  /** The group column is also a feature (spec `"group": {"column": …, "feature": true}`). */
+  groupFeature?: boolean;
+}
+
+/** A column that goes into a modality: a feature, or the group when it is also a feature. */
+export function isFeature(c: Pick<ImportColumn, 'role' | 'groupFeature'>): boolean {
+  return c.role === 'feature' || (c.role === 'group' && !!c.groupFeature);
 }
 
 export interface ImportModality {
@@ -142,7 +151,7 @@ export function nextModalityColor(modalities: ImportModality[]): string {
 
 /** Columns a rule picks among the feature columns. */
 export function columnsForRule(rule: ModalityRule, columns: ImportColumn[]): ImportColumn[] {
-  const features = columns.filter((c) => c.role === 'feature');
+  const features = columns.filter(isFeature);
   switch (rule.kind) {
     case 'file':
       return features.filter((c) => c.file === rule.file);
@@ -174,7 +183,7 @@ export function assignModality(model: ImportModel, name: string, rule: ModalityR
   }
   const picked =
     rule.kind === 'columns'
-      ? model.columns.filter((c) => c.role === 'feature' && selectedKeys?.has(c.key))
+      ? model.columns.filter((c) => isFeature(c) && selectedKeys?.has(c.key))
       : columnsForRule(rule, model.columns);
   for (const c of picked) c.modality = name;
   pruneEmptyModalities(model);
@@ -186,7 +195,7 @@ export function modalitiesByFile(model: ImportModel) {
   model.modalities = [];
   for (const c of model.columns) c.modality = null;
   for (const f of slotFiles(model)) {
-    if (model.columns.some((c) => c.file === f.name && c.role === 'feature')) assignModality(model, f.name, { kind: 'file', file: f.name });
+    if (model.columns.some((c) => c.file === f.name && isFeature(c))) assignModality(model, f.name, { kind: 'file', file: f.name });
   }
 }
 
@@ -207,7 +216,7 @@ export function removeModality(model: ImportModel, name: string) {
 }
 
 export function pruneEmptyModalities(model: ImportModel) {
-  const used = new Set(model.columns.filter((c) => c.role === 'feature').map((c) => c.modality));
+  const used = new Set(model.columns.filter(isFeature).map((c) => c.modality));
   model.modalities = model.modalities.filter((m) => used.has(m.name));
   model.modalities.forEach((m, i) => (m.color = modalityColor(i)));
 }
@@ -222,7 +231,7 @@ export function localIssues(model: ImportModel): string[] {
   if (model.columns.filter((c) => c.role === 'group').length > 1) issues.push('Only one group/environment column is allowed.');
   if (model.columns.filter((c) => c.role === 'id').length > 1) issues.push('Only one ID column is allowed; mark the others "ignore".');
   if (!model.modalities.length) issues.push('Assign feature columns to at least one modality (by file, prefix/pattern, or selection).');
-  const unassigned = model.columns.filter((c) => c.role === 'feature' && !c.modality).length;
+  const unassigned = model.columns.filter((c) => isFeature(c) && !c.modality).length;
   if (model.modalities.length && unassigned) issues.push(`${unassigned} feature column${unassigned > 1 ? 's are' : ' is'} in no modality and will be ignored.`);
   if (!model.name.trim()) issues.push('Give the dataset a name.');
   return issues;
@@ -280,10 +289,12 @@ export function toSpec(model: ImportModel): Record<string, unknown> {
   const ignore = [...ignoredCols.filter((c) => !c.autoName).map((c) => c.key), ...(ignoreAuto.length ? [formatPositions(ignoreAuto.map((c) => c.position))] : [])];
   const types: Record<string, ColumnType> = {};
   for (const c of model.columns) {
-    if ((c.role === 'feature' || c.role === 'target' || c.role === 'group') && c.type !== (c.inferredType === 'id' ? 'categorical' : c.inferredType)) types[c.key] = c.type;
+    if ((c.role === 'feature' || c.role === 'target' || c.role === 'group') && !c.separator && c.type !== (c.inferredType === 'id' ? 'categorical' : c.inferredType)) types[c.key] = c.type;
   }
+  const encoding: Record<string, { separator: string }> = {};
+  for (const c of model.columns) if (isFeature(c) && c.separator) encoding[c.key] = { separator: c.separator };
   const modalities = model.modalities.map((m) => {
-    const cols = model.columns.filter((c) => c.role === 'feature' && c.modality === m.name);
+    const cols = model.columns.filter((c) => isFeature(c) && c.modality === m.name);
     const picked = m.rule.kind === 'columns' ? [] : columnsForRule(m.rule, model.columns);
     // A rule is kept only when it still picks exactly this modality's columns; else list them.
     const ruleMatches = m.rule.kind !== 'columns' && picked.length === cols.length && picked.every((c) => c.modality === m.name);
@@ -311,11 +322,15 @@ export function toSpec(model: ImportModel): Record<string, unknown> {
   spec.modalities = modalities;
   spec.split = model.split.kind === 'parts' ? { kind: stacked ? 'files' : 'parts' } : model.split;
   const group = model.columns.find((c) => c.role === 'group');
-  if (group) spec.group = group.autoName ? String(group.position) : group.key;
+  if (group) {
+    const ref = group.autoName ? String(group.position) : group.key;
+    spec.group = group.groupFeature ? { column: ref, feature: true } : ref;
+  }
   const id = byRole('id')[0];
   if (id) spec.id = id;
   if (ignore.length) spec.ignore = ignore;
   if (Object.keys(types).length) spec.types = types;
+  if (Object.keys(encoding).length) spec.encoding = encoding;
   return JSON.parse(JSON.stringify(spec));
 }
 
@@ -332,6 +347,7 @@ interface SpecLike {
   id?: string;
   ignore?: string[] | string;
   types?: Record<string, ColumnType>;
+  encoding?: Record<string, { separator?: string }>;
   modalities?: { name: string; file?: string; prefix?: string; pattern?: string; columns?: string[] | string }[];
   split?: ImportModel['split'] | { kind: string };
 }
@@ -395,6 +411,9 @@ export function fromSpec(spec: SpecLike, files: ImportFile[]): ImportModel {
     else if (idKeys.has(c.key)) c.role = 'id';
     else if (ignored.has(c.key)) c.role = 'ignore';
     if (spec.types?.[c.key]) c.type = spec.types[c.key];
+    const sep = spec.encoding && Object.prototype.hasOwnProperty.call(spec.encoding, c.key) ? spec.encoding[c.key].separator : undefined;
+    if (sep) { c.separator = sep; c.type = 'categorical'; }
+    if (c.role === 'group' && typeof spec.group === 'object' && (spec.group as { feature?: boolean }).feature) c.groupFeature = true;
   }
   for (const m of spec.modalities ?? []) {
     if (m.file) assignModality(model, m.name, { kind: 'file', file: files.find((f) => f.path === m.file || f.name === m.file)?.name ?? m.file });
