@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import type { RunCell } from '../store/types';
-import { FUSIONS, METHODS, TrainConfigSchema, type TrainConfigInput } from '../train/config';
+import { FUSIONS, METHODS, TrainConfigRequestSchema, TrainConfigSchema, type TrainConfigInput } from '../train/config';
 
 // ---------------------------------------------------------------- the grid
 
@@ -58,7 +58,7 @@ export type ProductGrid = z.infer<typeof ProductGridSchema>;
 /** An explicit list of configurations (`experiments.start`, one-run experiments). */
 export const ListGridSchema = z.object({
   kind: z.literal('list'),
-  configs: z.array(TrainConfigSchema).max(500),
+  configs: z.array(TrainConfigRequestSchema).max(500),
 });
 export type ListGrid = z.infer<typeof ListGridSchema>;
 

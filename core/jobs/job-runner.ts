@@ -16,7 +16,14 @@ export const PROGRESS_INTERVAL_MS = 100;
 export type JobOutcome = 'done' | 'failed' | 'cancelled';
 
 export function readDatasetCache(start: Pick<StartMessage, 'cacheFile' | 'dataDir' | 'datasetId'>): Buffer {
-  if (start.cacheFile) return readFileSync(start.cacheFile);
+  if (start.cacheFile) {
+    try {
+      return readFileSync(start.cacheFile);
+    } catch (e) {
+      // Gone (deleted, or moved by the host since): the store says which dataset and what to do, or finds it.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
   const store = Store.open(start.dataDir, { readonly: true });
   try {
     return store.loadDatasetCache(start.datasetId);

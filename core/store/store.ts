@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DrmmError } from '../errors';
+import { decodeDataset, encodeDataset, sha256Hex } from '../data/cache';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations';
 import { insertSingleRunExperiment, renameSingleRunExperiment, deleteEmptyExperiment } from './experiments';
 import { describeWriteFailure, errorCode, isReadOnlyError, NODE_FS, readOnlyDataDir, type StoreFs } from './write-errors';
@@ -48,12 +49,37 @@ export interface ImportDatasetInput {
   name: string;
   spec: unknown;
   files: DatasetFileRow[];
-  /** The encoded parsed dataset, or a function producing it — called only when no cache for this content exists. */
+  /**
+   * The encoded parsed dataset (core/data/cache `encodeDataset`), or a function producing it. Its
+   * SHA-256 names the cache file (`cache/<sha256>.bin`): the name is the checksum, and files of
+   * different data can never share a name, whatever their sources claim.
+   */
   cache: Uint8Array | (() => Uint8Array);
   summary?: unknown;
   /** The import identity; default `datasetImportHash(spec, files)`. */
   contentHash?: string;
+  /**
+   * Where the parsed data come from: `files` (default) — parsed just now from the source files the
+   * spec names; `bundle` — brought by a run bundle, i.e. from elsewhere. Either way an existing version
+   * (same name and sources) is reused only when it holds exactly these data. Only `files` may rewrite
+   * the unreadable cache of an older version whose data cannot be compared any more.
+   */
+  origin?: 'files' | 'bundle';
 }
+
+export interface ImportDatasetResult {
+  dataset: DatasetRow;
+  created: boolean;
+  /** The existing version's parsed-data cache was missing or damaged, and has been written again from these data. */
+  cacheRebuilt: boolean;
+  /** Versions of the same name and sources whose parsed data differ from these (brought by a run bundle, or parsed by another build). */
+  differing: DatasetRow[];
+}
+
+/** What `checkDatasetCache` found: the intact bytes, or why there are none. */
+export type DatasetCacheState =
+  | { ok: true; file: string; bytes: Buffer; upgraded: boolean }
+  | { ok: false; file: string | null; problem: 'missing' | 'damaged'; why: string };
 
 export interface CreateRunInput {
   datasetId: number;
@@ -370,11 +396,13 @@ export class Store {
   // ───────────────────────────── datasets ─────────────────────────────
 
   /**
-   * Stores a dataset. Same name and same content hash as an existing version ⇒ that version
-   * (`created: false`, the cache function is not called). Changed content ⇒ the next version of
-   * the name; older versions and their runs are untouched.
+   * Stores a dataset. Same name, same sources (content hash) and the same parsed data as an existing
+   * version ⇒ that version (`created: false`; a missing or damaged cache file of it is written again).
+   * Changed sources, or the same sources with other parsed data (a run bundle's, say) ⇒ the next
+   * version of the name; older versions and their runs are untouched. So whatever a bundle brought, a
+   * local import trains on what its files hold.
    */
-  importDataset(input: ImportDatasetInput): { dataset: DatasetRow; created: boolean } {
+  importDataset(input: ImportDatasetInput): ImportDatasetResult {
     return this.write(`dataset '${input.name.trim()}'`, () => {
       const name = input.name.trim();
       if (name === '') throw new DrmmError('INVALID_ARGUMENT', 'A dataset needs a name.', { hint: 'Give the dataset a name in the spec or with --name.' });
@@ -383,46 +411,122 @@ export class Store {
       }
       const contentHash = input.contentHash ?? datasetImportHash(input.spec, input.files);
       if (!/^[0-9a-zA-Z_-]{8,128}$/.test(contentHash)) throw new DrmmError('INVALID_ARGUMENT', `Unusable content hash '${contentHash}'.`);
-      const existing = this.findDataset({ name, contentHash });
-      if (existing) return { dataset: existing, created: false };
+      const bytes = typeof input.cache === 'function' ? input.cache() : input.cache;
+      const sha = sha256Hex(bytes);
+      const origin = input.origin ?? 'files';
 
-      // The cache goes to disk first (atomically); a kill before the row commits leaves at most an
-      // orphan cache file that the next import of the same content reuses.
-      const cacheRel = path.posix.join(CACHE_DIR, `${contentHash}.bin`);
-      const cacheAbs = this.resolvePath(cacheRel);
-      let cacheBytes: number;
-      if (existsSync(cacheAbs)) {
-        cacheBytes = statSync(cacheAbs).size;
-      } else {
-        const buf = typeof input.cache === 'function' ? input.cache() : input.cache;
-        try {
-          writeFileAtomic(cacheAbs, buf, this.io);
-        } catch (e) {
-          throw describeWriteFailure(e, `the parsed data of '${name}' (${cacheRel})`, this.dataDir);
-        }
-        cacheBytes = buf.byteLength;
+      const differing: DatasetRow[] = [];
+      const candidates = this.db.prepare('SELECT id FROM datasets WHERE name = ? AND content_hash = ? ORDER BY version DESC').all(name, contentHash) as { id: number }[];
+      for (const { id } of candidates) {
+        const ds = this.getDataset(id);
+        const same = this.holdsData(ds, sha, bytes, origin);
+        if (same === 'different') { differing.push(ds); continue; }
+        return { dataset: this.getDataset(id), created: false, cacheRebuilt: same === 'rebuilt', differing };
       }
 
+      // The cache goes to disk first (atomically); a kill before the row commits leaves at most an
+      // orphan cache file, which the next import of the same data reuses (its name is its checksum).
+      const cacheRel = this.writeCacheFile(bytes, sha, name);
       const id = this.db.transaction(() => {
-        const again = this.db.prepare('SELECT id FROM datasets WHERE name = ? AND content_hash = ?').get(name, contentHash) as { id: number } | undefined;
+        const again = (this.db.prepare('SELECT id FROM datasets WHERE name = ? AND content_hash = ? AND cache_path = ?').get(name, contentHash, cacheRel)) as { id: number } | undefined;
         if (again) return { id: again.id, created: false };
         const { v } = this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM datasets WHERE name = ?').get(name) as { v: number };
         const info = this.db
           .prepare(`INSERT INTO datasets (name, version, spec, content_hash, cache_path, cache_bytes, summary, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(name, v, JSON.stringify(input.spec ?? null), contentHash, cacheRel, cacheBytes, json(input.summary), Date.now());
+          .run(name, v, JSON.stringify(input.spec ?? null), contentHash, cacheRel, bytes.byteLength, json(input.summary), Date.now());
         const dsId = Number(info.lastInsertRowid);
         const insFile = this.db.prepare('INSERT INTO dataset_files (dataset_id, ord, path, sha256, bytes) VALUES (?, ?, ?, ?, ?)');
         input.files.forEach((f, i) => insFile.run(dsId, i, f.path, f.sha256, f.bytes));
         return { id: dsId, created: true };
       }).immediate();
-      return { dataset: this.getDataset(id.id), created: id.created };
+      return { dataset: this.getDataset(id.id), created: id.created, cacheRebuilt: false, differing };
     });
+  }
+
+  /**
+   * Whether version `ds` holds the parsed data whose bytes hash to `sha`: `same`; `rebuilt` when it
+   * does but its cache file was missing or damaged and has been written again from `bytes`; else
+   * `different`. A cache of an older format (named by the import hash, no checksum) is compared by its
+   * decoded data, and moved to a checksummed version-4 file when it matches.
+   */
+  private holdsData(ds: DatasetRow, sha: string, bytes: Uint8Array, origin: 'files' | 'bundle'): 'same' | 'rebuilt' | 'different' {
+    const named = ds.cachePath ? cacheName(ds.cachePath) : null;
+    if (named !== null && !isLegacyCacheName(named, ds)) {
+      if (named !== sha) return 'different';
+      const intact = this.fileSha(this.resolvePath(ds.cachePath!)) === sha;
+      if (!intact) this.writeCacheFile(bytes, sha, ds.name);
+      return intact ? 'same' : 'rebuilt';
+    }
+    // Older format, or no cache recorded: compare the data themselves when they can be read.
+    const legacy = ds.cachePath ? this.readLegacyCache(ds.cachePath) : undefined;
+    if (legacy) {
+      if (sha256Hex(legacy) !== sha) return 'different';
+      this.moveCache(ds, bytes, sha);
+      return 'same';
+    }
+    // Unreadable, and nothing says what it held: only data just read from the sources may replace it.
+    if (origin !== 'files') return 'different';
+    this.moveCache(ds, bytes, sha);
+    return 'rebuilt';
+  }
+
+  /** An older-format cache decoded and encoded again as version 4 (the canonical bytes), or undefined when it cannot be read. */
+  private readLegacyCache(cacheRel: string): Buffer | undefined {
+    try {
+      const buf = readFileSync(this.resolvePath(cacheRel));
+      return encodeDataset(decodeDataset(buf));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** SHA-256 of a file's bytes, or undefined when it cannot be read. */
+  private fileSha(abs: string): string | undefined {
+    try {
+      return sha256Hex(readFileSync(abs));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes `cache/<sha>.bin` unless an intact copy is there; returns its data-dir-relative path. */
+  private writeCacheFile(bytes: Uint8Array, sha: string, datasetName: string): string {
+    const rel = path.posix.join(CACHE_DIR, `${sha}.bin`);
+    const abs = this.resolvePath(rel);
+    if (this.fileSha(abs) === sha) return rel;
+    try {
+      writeFileAtomic(abs, bytes, this.io);
+    } catch (e) {
+      throw describeWriteFailure(e, `the parsed data of '${datasetName}' (${rel})`, this.dataDir);
+    }
+    return rel;
+  }
+
+  /**
+   * Points every version sharing `ds`'s cache file at `bytes` (written under their checksum), then
+   * removes the old file when nothing points at it any more.
+   */
+  private moveCache(ds: DatasetRow, bytes: Uint8Array, sha: string): void {
+    const rel = this.writeCacheFile(bytes, sha, ds.name);
+    const old = ds.cachePath;
+    if (old === rel) {
+      this.db.prepare('UPDATE datasets SET cache_bytes = ? WHERE cache_path = ?').run(bytes.byteLength, rel);
+      return;
+    }
+    if (old === null) this.db.prepare('UPDATE datasets SET cache_path = ?, cache_bytes = ? WHERE id = ?').run(rel, bytes.byteLength, ds.id);
+    else this.db.prepare('UPDATE datasets SET cache_path = ?, cache_bytes = ? WHERE cache_path = ?').run(rel, bytes.byteLength, old);
+    if (old !== null) this.removeCacheIfUnused(old);
+  }
+
+  private removeCacheIfUnused(rel: string): void {
+    const used = this.db.prepare('SELECT 1 FROM datasets WHERE cache_path = ? LIMIT 1').get(rel);
+    if (!used) rmSync(this.resolvePath(rel), { force: true });
   }
 
   /** A dataset by name + content hash (the import identity), or undefined. */
   findDataset(q: { name: string; contentHash: string }): DatasetRow | undefined {
-    const row = this.db.prepare('SELECT id FROM datasets WHERE name = ? AND content_hash = ?').get(q.name.trim(), q.contentHash) as { id: number } | undefined;
+    const row = this.db.prepare('SELECT id FROM datasets WHERE name = ? AND content_hash = ? ORDER BY version DESC').get(q.name.trim(), q.contentHash) as { id: number } | undefined;
     return row ? this.getDataset(row.id) : undefined;
   }
 
@@ -449,34 +553,68 @@ export class Store {
   /** Absolute path of a dataset's parsed-data cache file. */
   datasetCachePath(id: number): string {
     const ds = this.getDataset(id);
-    if (!ds.cachePath) throw new DrmmError('NOT_FOUND', `Dataset '${ds.name}' v${ds.version} has no parsed-data cache.`, { hint: 'Import the dataset again.' });
+    if (!ds.cachePath) throw new DrmmError('NOT_FOUND', `Dataset '${ds.name}' v${ds.version} has no parsed-data cache.`, { hint: cacheRecoveryHint(ds) });
     return this.resolvePath(ds.cachePath);
   }
 
-  /** The encoded parsed dataset (decode with core/data/cache `decodeDataset`). */
-  loadDatasetCache(id: number): Buffer {
+  /**
+   * Reads a dataset's parsed-data cache and checks it: the file is there, and its bytes hash to the
+   * checksum its name records. A cache of an older format (1–3, named by the import hash) carries no
+   * checksum: it is checked by decoding it, and — in a writable history — written again as version 4
+   * under its checksum (`upgraded`), so from then on a changed byte is caught like in any other.
+   */
+  checkDatasetCache(id: number): DatasetCacheState {
     const ds = this.getDataset(id);
-    const file = this.datasetCachePath(id);
-    if (!existsSync(file)) {
-      throw new DrmmError('NOT_FOUND', `The parsed-data cache of dataset '${ds.name}' v${ds.version} is missing.`, { location: { file }, hint: 'Import the dataset again from its source files.' });
+    if (!ds.cachePath) return { ok: false, file: null, problem: 'missing', why: 'no parsed-data cache is recorded' };
+    const file = this.resolvePath(ds.cachePath);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (e) {
+      if (errorCode(e) === 'ENOENT') return { ok: false, file, problem: 'missing', why: `${ds.cachePath} is gone` };
+      return { ok: false, file, problem: 'damaged', why: `${ds.cachePath} cannot be read (${(e as Error).message})` };
     }
-    const buf = readFileSync(file);
-    if (ds.cacheBytes !== null && buf.byteLength !== ds.cacheBytes) {
-      throw new DrmmError('CONFLICT', `The parsed-data cache of dataset '${ds.name}' v${ds.version} is damaged (${buf.byteLength} bytes, expected ${ds.cacheBytes}).`, { location: { file }, hint: 'Delete the file and import the dataset again.' });
+    const named = cacheName(ds.cachePath);
+    if (!isLegacyCacheName(named, ds)) {
+      return sha256Hex(bytes) === named
+        ? { ok: true, file, bytes, upgraded: false }
+        : { ok: false, file, problem: 'damaged', why: `${ds.cachePath} does not match its checksum (${bytes.byteLength} bytes; changed on disk)` };
     }
-    return buf;
+    let canonical: Buffer;
+    try {
+      canonical = encodeDataset(decodeDataset(bytes));
+    } catch (e) {
+      return { ok: false, file, problem: 'damaged', why: `${ds.cachePath} cannot be decoded (${(e as Error).message})` };
+    }
+    if (this.readonly) return { ok: true, file, bytes, upgraded: false };
+    const sha = sha256Hex(canonical);
+    try {
+      this.write(`the parsed-data cache of dataset '${ds.name}'`, () => this.db.transaction(() => this.moveCache(ds, canonical, sha)).immediate());
+    } catch {
+      return { ok: true, file, bytes, upgraded: false }; // readable as it is; the next read tries again
+    }
+    return { ok: true, file: this.resolvePath(path.posix.join(CACHE_DIR, `${sha}.bin`)), bytes: canonical, upgraded: true };
   }
 
   /**
-   * Rewrites a dataset's parsed-data cache in place (atomically), e.g. after the cache format of
-   * a new app version made the old bytes unreadable (re-parse the source files, then call this).
+   * The encoded parsed dataset (decode with core/data/cache `decodeDataset`), checked by
+   * `checkDatasetCache`; a missing or damaged cache is a DrmmError naming the dataset and what to do.
+   */
+  loadDatasetCache(id: number): Buffer {
+    const st = this.checkDatasetCache(id);
+    if (st.ok) return st.bytes;
+    throw datasetCacheError(this.getDataset(id), st);
+  }
+
+  /**
+   * Gives a dataset new parsed data (the same sources read again, e.g. when its cache was missing or
+   * damaged, or after the cache format of a new app version made the old bytes unreadable): written
+   * under their checksum, and every version sharing the old cache file moves to it.
    */
   replaceDatasetCache(id: number, cache: Uint8Array): DatasetRow {
     return this.write(`the parsed-data cache of dataset #${id}`, () => {
-      const file = this.datasetCachePath(id);
-      writeFileAtomic(file, cache, this.io);
       const ds = this.getDataset(id);
-      this.db.prepare('UPDATE datasets SET cache_bytes = ? WHERE cache_path = ?').run(cache.byteLength, ds.cachePath);
+      this.db.transaction(() => this.moveCache(ds, cache, sha256Hex(cache))).immediate();
       return this.getDataset(id);
     });
   }
@@ -821,4 +959,35 @@ function toRun(r: RunDb, withResults = false): RunRow {
     run.evaluation = parse(r.evaluation ?? null);
   }
   return run;
+}
+
+/** The name of a cache file without folder and `.bin`. */
+function cacheName(cacheRel: string): string {
+  return path.posix.basename(cacheRel.split(path.sep).join('/'), '.bin');
+}
+
+/**
+ * Caches written before version 4 are named by the dataset's import hash (its sources), not by their
+ * own bytes: the name says nothing about the data in the file.
+ */
+function isLegacyCacheName(name: string, ds: Pick<DatasetRow, 'contentHash'>): boolean {
+  return name === ds.contentHash;
+}
+
+/** What to do about a dataset whose parsed data are missing or damaged, given where its source files are. */
+export function cacheRecoveryHint(ds: Pick<DatasetRow, 'id' | 'name' | 'files'>): string {
+  const gone = ds.files.find((f) => { try { return statSync(f.path).size !== f.bytes; } catch { return true; } });
+  if (ds.files.length > 0 && !gone) {
+    return `Import '${ds.name}' again from its source files (the same spec; its files are still at ${path.dirname(ds.files[0].path)}): the import rebuilds its parsed data.`;
+  }
+  const where = gone ? ` (${gone.path} is ${existsSync(gone.path) ? 'changed' : 'gone'})` : '';
+  return `Its source files are not available${where}: put them back and import '${ds.name}' again, or import its run bundle again; else delete it ('drmm datasets delete ${ds.id} --cascade').`;
+}
+
+/** The error of a dataset whose parsed data are missing or damaged: names the dataset and the next step. */
+export function datasetCacheError(ds: DatasetRow, st: Extract<DatasetCacheState, { ok: false }>): DrmmError {
+  const label = `'${ds.name}' v${ds.version}`;
+  return st.problem === 'missing'
+    ? new DrmmError('NOT_FOUND', `The parsed data of dataset ${label} are missing: ${st.why}.`, { location: st.file ? { file: st.file } : {}, hint: cacheRecoveryHint(ds) })
+    : new DrmmError('CONFLICT', `The parsed data of dataset ${label} are damaged: ${st.why}.`, { location: st.file ? { file: st.file } : {}, hint: cacheRecoveryHint(ds) });
 }

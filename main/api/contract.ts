@@ -6,7 +6,7 @@
  * service (and reject unknown channels). The renderer imports TYPES ONLY from this file.
  */
 import { z } from 'zod';
-import { TrainConfigSchema } from '../../core/train/config';
+import { TrainConfigRequestSchema } from '../../core/train/config';
 import {
   EXPERIMENT_METRICS, ExperimentAggregateSchema, ExperimentCellStatusSchema, ExperimentInfoSchema, FrontierSeriesSchema,
   GridMethodSchema, ProductGridSchema, RunCellSchema, StatusCountsSchema, TrainSettingsSchema,
@@ -252,7 +252,7 @@ export const CHANNELS = {
   'import.bundle': channel(z.object({ file: FileRefSchema }), z.object({ runIds: z.array(z.number()) })),
 
   'experiments.start': channel(
-    z.object({ datasetId: Id, configs: z.array(TrainConfigSchema).min(1).max(100), name: z.string().max(200).optional() }),
+    z.object({ datasetId: Id, configs: z.array(TrainConfigRequestSchema).min(1).max(100), name: z.string().max(200).optional() }),
     z.object({ runIds: z.array(z.number()), experimentId: z.number().optional() }),
   ),
   /** Create an experiment — methods × held-out groups × radii × seeds — and queue its runs. */

@@ -15,9 +15,9 @@ import { readNamesFile } from '../../core/data/read';
 import { previewFile } from '../../core/data/preview';
 import { checkDataset, type ValidationIssue as CoreIssue } from '../../core/data/inspect';
 import { encodeDataset, hashFile } from '../../core/data/cache';
-import type { Store } from '../../core/store/store';
+import { datasetCacheError, type Store } from '../../core/store/store';
 import { describeWriteFailure } from '../../core/store/write-errors';
-import type { DatasetFileRow } from '../../core/store/types';
+import type { DatasetFileRow, DatasetRow } from '../../core/store/types';
 import type { DatasetSummary, FileDecision, FilePreview, FileRef, ValidationIssue } from '../api/contract';
 import { summarizeDataset, toDatasetSummary, type StoredDatasetSummary } from './dataset-service';
 import { checkRunBundle } from './run-bundle';
@@ -54,6 +54,56 @@ function issueFromError(e: unknown): ValidationIssue {
     };
   }
   return { severity: 'error', code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}
+
+/** The warning of an import whose sources match versions holding other parsed data. */
+function differingDataWarning(stored: DatasetRow, differing: DatasetRow[]): ValidationIssue {
+  const versions = differing.map((d) => `v${d.version}`).join(', ');
+  return {
+    severity: 'warning',
+    code: 'DIFFERENT_PARSED_DATA',
+    message: `Version${differing.length > 1 ? 's' : ''} ${versions} of '${stored.name}' name the same source files but hold other parsed data (brought by a run bundle, or read by another version of the app); runs here use version ${stored.version}, read from the files just now.`,
+  };
+}
+
+/** Why the recorded source files cannot be read again as they were imported, or undefined when they can. */
+async function sourcesProblem(files: readonly DatasetFileRow[]): Promise<string | undefined> {
+  if (files.length === 0) return 'no source files are recorded';
+  for (const f of files) {
+    let size: number;
+    try {
+      size = statSync(f.path).size;
+    } catch {
+      return `its source file ${f.path} is gone`;
+    }
+    if (size !== f.bytes) return `its source file ${f.path} has changed since the import`;
+  }
+  for (const f of files) {
+    let sha: string;
+    try {
+      sha = await hashFile(f.path);
+    } catch {
+      return `its source file ${f.path} cannot be read`;
+    }
+    if (sha !== f.sha256) return `its source file ${f.path} has changed since the import`;
+  }
+  return undefined;
+}
+
+/**
+ * The folder the spec's relative paths were resolved against at the import: the recorded files are
+ * the spec's input paths (`specInputPaths`) made absolute, in order.
+ */
+function baseDirOf(spec: DatasetSpec, files: readonly DatasetFileRow[]): string | undefined {
+  const inputs = specInputPaths(spec);
+  if (inputs.length !== files.length) return undefined;
+  const relative = inputs.map((p, i) => ({ p, abs: files[i].path })).filter((x) => !path.isAbsolute(x.p));
+  if (relative.length === 0) return path.dirname(files[0].path);
+  const fits = (dir: string) => relative.every((x) => path.resolve(dir, x.p) === x.abs);
+  for (let dir = path.dirname(relative[0].abs); ; dir = path.dirname(dir)) {
+    if (fits(dir)) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
 }
 
 export class ImportService {
@@ -198,8 +248,17 @@ export class ImportService {
     return (await this.saveDetailed(req, onProgress)).dataset;
   }
 
-  /** `save`, with how each file was read and the warnings (the CLI's import summary). */
-  async saveDetailed(req: { name: string; spec: unknown; baseDir?: string }, onProgress?: (fraction: number, message: string) => void): Promise<{ dataset: DatasetSummary; files: FileDecision[]; warnings: ValidationIssue[] }> {
+  /**
+   * `save`, with how each file was read, the warnings (the CLI's import summary), whether a new version
+   * was stored and whether the stored version's parsed data had to be rebuilt. `check` sees the
+   * dataset's summary after the files are read and before anything is stored: what it throws stores
+   * nothing (`drmm train` checks its configuration against the dataset there).
+   */
+  async saveDetailed(
+    req: { name: string; spec: unknown; baseDir?: string },
+    onProgress?: (fraction: number, message: string) => void,
+    opts: { check?: (summary: StoredDatasetSummary, spec: DatasetSpec) => void } = {},
+  ): Promise<{ dataset: DatasetSummary; files: FileDecision[]; warnings: ValidationIssue[]; created: boolean; cacheRebuilt: boolean }> {
     this.store.assertWritable(); // refuse before reading the files, not after
     const { spec, baseDir } = this.parse(req.spec, req.baseDir);
     const { issues, dataset: ds, decisions } = await checkDataset(spec, baseDir, onProgress ? { onProgress } : {});
@@ -217,11 +276,48 @@ export class ImportService {
       files.push({ path: abs, ...(await fileIdentity(abs)) });
     }
     const summary: StoredDatasetSummary = summarizeDataset(ds);
+    opts.check?.(summary, spec);
     const storedSpec = { ...spec, name: req.name.trim() };
-    const { dataset } = this.store.importDataset({ name: req.name.trim(), spec: storedSpec, files, cache: () => encodeDataset(ds), summary });
+    // Always the data just read: an existing version is reused only when it holds exactly these bytes.
+    const stored = this.store.importDataset({ name: req.name.trim(), spec: storedSpec, files, cache: encodeDataset(ds), summary, origin: 'files' });
     // The parsed data is stored: uploaded source files have served their purpose.
     this.discardUploads(files.map((f) => f.path));
-    return { dataset: toDatasetSummary(dataset), files: decisions ?? [], warnings: toIssues(issues.filter((i) => i.severity === 'warning')) };
+    const warnings = toIssues(issues.filter((i) => i.severity === 'warning'));
+    if (stored.differing.length > 0) warnings.push(differingDataWarning(stored.dataset, stored.differing));
+    return { dataset: toDatasetSummary(stored.dataset), files: decisions ?? [], warnings, created: stored.created, cacheRebuilt: stored.cacheRebuilt };
+  }
+
+  /**
+   * Makes sure a stored dataset's parsed data can be trained on (before runs are queued): checked
+   * against their checksum; missing or damaged ones are rebuilt from the source files when those are
+   * still there unchanged (same size and SHA-256 as at the import). Else a DrmmError that names the
+   * dataset and what to do. Returns whether they had to be rebuilt.
+   */
+  async ensureDatasetCache(datasetId: number): Promise<{ rebuilt: boolean }> {
+    const state = this.store.checkDatasetCache(datasetId);
+    if (state.ok) return { rebuilt: false };
+    const row = this.store.getDataset(datasetId);
+    const refuse = (why?: string) => {
+      const e = datasetCacheError(row, state);
+      return why ? new DrmmError(e.code, `${e.message} They cannot be rebuilt: ${why}.`, { location: e.location, hint: e.hint }) : e;
+    };
+    if (this.store.readonly) throw refuse();
+    const problem = await sourcesProblem(row.files);
+    if (problem) throw refuse(problem);
+    let spec: DatasetSpec;
+    let baseDir: string | undefined;
+    try {
+      spec = parseSpec(row.spec);
+      baseDir = baseDirOf(spec, row.files);
+    } catch (e) {
+      throw refuse(`its stored spec cannot be read (${isDrmmError(e) ? e.message : String(e)})`);
+    }
+    if (!baseDir) throw refuse('its stored spec does not name the files it was imported from');
+    const { issues, dataset } = await checkDataset(spec, baseDir);
+    const error = issues.find((i) => i.severity === 'error');
+    if (error || !dataset) throw refuse(`reading its files again failed (${error?.message ?? 'no data'})`);
+    this.store.replaceDatasetCache(datasetId, encodeDataset(dataset));
+    return { rebuilt: true };
   }
 
   // ── samples
@@ -273,8 +369,10 @@ export class ImportService {
     // One transaction for the datasets and the runs: a bundle that fails half-way stores nothing
     // (at most an orphan parsed-data cache file, which a later import of that content reuses).
     this.store.db.transaction(() => {
+      // The data as decoded and checked, encoded again (canonical bytes, checksummed): stored as a bundle's,
+      // so they never stand in for what a local import of the same sources reads (Store.importDataset).
       const datasetIds = bundle.datasets.map((d, i) =>
-        this.store.importDataset({ name: d.name, spec: d.spec, files: d.files, cache: () => Buffer.from(d.cacheBase64, 'base64'), summary: datasets[i].summary }).dataset.id,
+        this.store.importDataset({ name: d.name, spec: d.spec, files: d.files, cache: encodeDataset(datasets[i].data), summary: datasets[i].summary, origin: 'bundle' }).dataset.id,
       );
       for (const run of bundle.runs) {
         const created = this.store.createRun({

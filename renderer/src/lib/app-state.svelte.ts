@@ -7,13 +7,15 @@ import { api } from './api';
 import type { DatasetSummary, EpochRecordDto, EventPayload, RunSummary, Settings, SystemInfo, ErrorInfo } from './api-types';
 import { toErrorInfo } from './errors';
 
-export type ScreenName = 'history' | 'import' | 'setup' | 'monitor' | 'report' | 'settings';
+export type ScreenName = 'history' | 'import' | 'setup' | 'monitor' | 'report' | 'glossary' | 'settings';
 
 export interface Route {
   screen: ScreenName;
   /** Report: run ids to show. Setup: preselected dataset. */
   runIds?: number[];
   datasetId?: number;
+  /** Glossary: the entry to show. */
+  term?: string;
 }
 
 export interface Toast {
@@ -50,7 +52,7 @@ class AppState {
 
   navigate(route: Route) {
     this.route = route;
-    const hash = `#/${route.screen}${route.runIds?.length ? `?runs=${route.runIds.join(',')}` : route.datasetId ? `?dataset=${route.datasetId}` : ''}`;
+    const hash = `#/${route.screen}${route.runIds?.length ? `?runs=${route.runIds.join(',')}` : route.datasetId ? `?dataset=${route.datasetId}` : route.term ? `?term=${encodeURIComponent(route.term)}` : ''}`;
     if (window.location.hash !== hash) history.replaceState(null, '', hash);
   }
 
@@ -58,11 +60,12 @@ class AppState {
     const m = /^#\/(\w+)(?:\?(.*))?$/.exec(window.location.hash);
     if (!m) return;
     const screen = m[1] as ScreenName;
-    if (!['history', 'import', 'setup', 'monitor', 'report', 'settings'].includes(screen)) return;
+    if (!['history', 'import', 'setup', 'monitor', 'report', 'glossary', 'settings'].includes(screen)) return;
     const params = new URLSearchParams(m[2] ?? '');
     const runIds = (params.get('runs') ?? '').split(',').map(Number).filter((n) => n > 0);
     const datasetId = Number(params.get('dataset')) || undefined;
-    this.route = { screen, runIds: runIds.length ? runIds : undefined, datasetId };
+    const term = params.get('term') ?? undefined;
+    this.route = { screen, runIds: runIds.length ? runIds : undefined, datasetId, term };
   }
 
   toast(kind: Toast['kind'], title: string, detail?: string) {

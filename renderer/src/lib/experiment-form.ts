@@ -76,6 +76,9 @@ export const DEFAULT_FUSION: Record<string, MethodChoice['fusion']> = {
   logreg: 'early', // the reference is one linear layer over the concatenated inputs, whatever is chosen
 };
 
+/** The networks' learning rate (core/train/config.ts default). */
+export const DEFAULT_LEARNING_RATE = 0.001;
+
 export function defaultForm(): ExperimentForm {
   return {
     datasetId: null,
@@ -90,7 +93,7 @@ export function defaultForm(): ExperimentForm {
     seeds: '0',
     epochs: 30,
     batchSize: 256,
-    learningRate: 0.001,
+    learningRate: DEFAULT_LEARNING_RATE,
     selectionRule: 'val-loss',
     objectiveForm: 'closed-form',
     warmupEpochs: 2,
@@ -210,8 +213,9 @@ export function buildConfigs(form: ExperimentForm, groupLevels: readonly string[
         groupStep: form.groupStep,
         epochs: form.epochs,
         batchSize: form.batchSize,
-        learningRate: form.learningRate,
-        weightDecay: form.weightDecay,
+        // The logistic-regression reference keeps its own optimiser defaults unless the user changed the form's.
+        ...(m.method === 'logreg' && form.learningRate === DEFAULT_LEARNING_RATE ? {} : { learningRate: form.learningRate }),
+        ...(m.method === 'logreg' && form.weightDecay === 0 ? {} : { weightDecay: form.weightDecay }),
         selectionRule: form.selectionRule,
         patienceSteps: form.patienceSteps,
         minSteps: form.minSteps,
