@@ -75,6 +75,46 @@ async function tryWasm(): Promise<{ ok: true; device: string } | { ok: false; wh
   }
 }
 
+export interface BackendAvailability {
+  name: 'tensorflow' | 'wasm' | 'cpu';
+  available: boolean;
+  /** Why it cannot be used, in words (when not available). */
+  reason?: string;
+}
+
+/**
+ * Which backends could be chosen on this machine, without switching the current one: native
+ * TensorFlow when @tensorflow/tfjs-node(-gpu) loads, wasm when its binaries are there, cpu always.
+ */
+export async function backendAvailability(): Promise<BackendAvailability[]> {
+  let tensorflow: BackendAvailability = { name: 'tensorflow', available: false };
+  if (tf.findBackend('tensorflow')) tensorflow = { name: 'tensorflow', available: true };
+  else {
+    const missing: string[] = [];
+    for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+      try {
+        await import(/* @vite-ignore */ pkg);
+        if (tf.findBackend('tensorflow')) { tensorflow = { name: 'tensorflow', available: true }; break; }
+      } catch {
+        missing.push(pkg);
+      }
+    }
+    if (!tensorflow.available) {
+      tensorflow.reason = 'not installed here: @tensorflow/tfjs-node (or -gpu) is an optional package that needs libtensorflow, downloaded when it installs';
+    }
+  }
+  let wasm: BackendAvailability;
+  try {
+    const dir = wasmDirectory();
+    wasm = existsSync(path.join(dir, 'tfjs-backend-wasm-simd.wasm')) || existsSync(path.join(dir, 'tfjs-backend-wasm.wasm'))
+      ? { name: 'wasm', available: true }
+      : { name: 'wasm', available: false, reason: `its WebAssembly files are missing from ${dir} (reinstall @tensorflow/tfjs-backend-wasm or set DRMM_WASM_PATH)` };
+  } catch (e) {
+    wasm = { name: 'wasm', available: false, reason: `@tensorflow/tfjs-backend-wasm is not installed (${(e as Error).message.split('\n')[0]})` };
+  }
+  return [tensorflow, wasm, { name: 'cpu', available: true }];
+}
+
 /**
  * Selects and initialises a backend. `auto` tries native → wasm → cpu and records why better ones
  * were skipped; a forced choice that cannot load throws DrmmError BACKEND_UNAVAILABLE.

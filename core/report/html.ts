@@ -27,7 +27,8 @@ export const REPORT_SECTIONS = [
 ] as const;
 export type ReportSectionId = (typeof REPORT_SECTIONS)[number][0];
 
-const CSS = `
+/** The report's screen styles (colours through CSS variables), shared with the experiment report (core/experiments/report-html.ts). */
+export const REPORT_BASE_CSS = `
 :root{--fg:#1d1d1f;--muted:#5f6368;--line:#d9dce1;--bg-soft:#f5f6f8;--accent:#0072B2}
 *{box-sizing:border-box}
 html{-webkit-print-color-adjust:exact;print-color-adjust:exact}
@@ -71,7 +72,10 @@ td.pos{color:#006d4e}td.neg{color:#b0341b}
 tr.ref td{color:var(--muted);font-style:italic;background:#fafbfc}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;font-size:12px;margin:6px 0}
 dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}
-@page{size:A4;margin:13mm 12mm}
+`;
+
+/** Single-run report: every section starts a page when printed. */
+const CSS = REPORT_BASE_CSS + `@page{size:A4;margin:13mm 12mm}
 @media print{
   body{padding:0;max-width:none;font-size:11.5px}
   nav.toc{columns:2}

@@ -197,6 +197,8 @@ export const SystemInfoSchema = z.object({
   dataDir: z.string(),
   backend: z.object({ name: z.string(), device: z.string(), reason: z.string().optional() }),
   versions: z.record(z.string(), z.string()),
+  /** Which backends can be chosen here; `reason` says in words why one cannot. */
+  backends: z.array(z.object({ name: z.enum(['tensorflow', 'wasm', 'cpu']), available: z.boolean(), reason: z.string().optional() })).optional(),
 });
 export type SystemInfo = z.infer<typeof SystemInfoSchema>;
 

@@ -15,6 +15,7 @@ import type { HostAdapter } from './host';
 import { DatasetService } from './dataset-service';
 import { ImportService } from './import-service';
 import { ExperimentService, queueEventToApi } from './experiment-service';
+import { ExperimentStore } from '../../core/store/experiments';
 import { RunService } from './run-service';
 import { ReportService } from './report-service';
 import { ExportService } from './export-service';
@@ -82,6 +83,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const datasets = new DatasetService(store, warn);
   const imports = new ImportService(store, { dataDir, samplesDir: path.join(opts.resourcesDir ?? defaultResourcesDir(), 'samples') });
   const experiments = new ExperimentService(store, queue, warn);
+  const experimentRows = new ExperimentStore(store);
   const runs = new RunService(store, queue, warn);
   const reports = new ReportService(store);
   const exports = new ExportService(store, reports, opts.host, dataDir);
@@ -89,7 +91,10 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const handlers: ApiHandlers = {
     'system.info': () => system.info(),
     'settings.get': () => settings.get(),
-    'settings.update': (r) => settings.update(r),
+    'settings.update': async (r) => {
+      if (r.backend) await system.checkBackendChoice(r.backend); // an unavailable backend is refused, with the reason
+      return settings.update(r);
+    },
 
     'datasets.list': () => datasets.list(),
     'datasets.get': (r) => datasets.get(r.id),
@@ -102,12 +107,13 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'import.save': (r) => imports.save(r),
     'import.bundle': (r) => imports.importBundle(r.file),
 
-    'experiments.start': (r) => experiments.start(r),
-    'experiments.create': (r) => experiments.create(r),
+    // Runs are queued only on parsed data that pass their checksum (missing or damaged ones are rebuilt from the source files first).
+    'experiments.start': async (r) => { await imports.ensureDatasetCache(r.datasetId); return experiments.start(r); },
+    'experiments.create': async (r) => { await imports.ensureDatasetCache(r.datasetId); return experiments.create(r); },
     'experiments.list': (r) => experiments.list(r),
     'experiments.get': (r) => experiments.get(r.id),
-    'experiments.retry': (r) => experiments.retry(r.id),
-    'experiments.clone': (r) => experiments.clone(r),
+    'experiments.retry': async (r) => { await imports.ensureDatasetCache(experimentRows.get(r.id).datasetId); return experiments.retry(r.id); },
+    'experiments.clone': async (r) => { await imports.ensureDatasetCache(experimentRows.get(r.id).datasetId); return experiments.clone(r); },
 
     'runs.list': (r) => runs.list(r),
     'runs.get': (r) => runs.get(r.id),

@@ -100,10 +100,14 @@ function baseDirOf(spec: DatasetSpec, files: readonly DatasetFileRow[]): string 
   const relative = inputs.map((p, i) => ({ p, abs: files[i].path })).filter((x) => !path.isAbsolute(x.p));
   if (relative.length === 0) return path.dirname(files[0].path);
   const fits = (dir: string) => relative.every((x) => path.resolve(dir, x.p) === x.abs);
-  for (let dir = path.dirname(relative[0].abs); ; dir = path.dirname(dir)) {
-    if (fits(dir)) return dir;
-    if (path.dirname(dir) === dir) return undefined;
+  // A path going up ('../x.csv') does not say the folder it started from; one that does not go up does.
+  for (const start of relative.filter((x) => !path.normalize(x.p).startsWith('..'))) {
+    for (let dir = path.dirname(start.abs); ; dir = path.dirname(dir)) {
+      if (fits(dir)) return dir;
+      if (path.dirname(dir) === dir) break;
+    }
   }
+  return undefined;
 }
 
 export class ImportService {

@@ -1,5 +1,5 @@
 /** Line chart with optional ±sd bands (robustness curves, training curves, reliability diagrams). */
-import { axes, chartTitle, colorAt, esc, extent, type Frame, legend, legendRows, linearScale, niceTicks, r2, svgOpen, widthForTitle } from './svg';
+import { axes, chartTitle, colorAt, esc, extent, type Frame, legend, legendRows, linearScale, marker, type MarkerShape, niceTicks, r2, svgOpen, widthForTitle } from './svg';
 
 export interface LineSeries {
   label: string;
@@ -9,6 +9,10 @@ export interface LineSeries {
   band?: (number | null)[];
   color?: string;
   dashed?: boolean;
+  /** A stroke-dasharray for the line (overrides `dashed`). */
+  dash?: string;
+  /** Marker shape of the points (default a circle). */
+  marker?: MarkerShape;
   /** Draw point markers (default true when ≤ 20 points). */
   markers?: boolean;
 }
@@ -27,6 +31,8 @@ export interface LineChartOptions {
   diagonal?: boolean;
   /** Labelled vertical lines (e.g. the selected epoch of a training curve). */
   marks?: { x: number; label: string }[];
+  /** Draw the legend under the chart (default true; small multiples share one legend outside). */
+  legend?: boolean;
 }
 
 /** A dashed vertical line at x with its label at the top, on the side with room. */
@@ -39,7 +45,7 @@ function verticalMark(xv: number, label: string, x: (v: number) => number, f: Fr
 
 export function lineChart(o: LineChartOptions): string {
   const width = widthForTitle(o.width ?? 340, o.title);
-  const nLegend = legendRows(o.series, { width, height: 0, left: 44, right: 10, top: 0, bottom: 0 });
+  const nLegend = o.legend === false ? 0 : legendRows(o.series, { width, height: 0, left: 44, right: 10, top: 0, bottom: 0 });
   const f: Frame = { width, height: (o.height ?? 210) + nLegend * 14, left: 44, right: 10, top: 22, bottom: 36 + nLegend * 14 };
   const xs = o.series.flatMap((s) => s.x);
   const ys = o.series.flatMap((s) => s.y.flatMap((v, i) => (v === null ? [] : [v - (s.band?.[i] ?? 0), v + (s.band?.[i] ?? 0)])));
@@ -59,12 +65,19 @@ export function lineChart(o: LineChartOptions): string {
       const dn = pts.slice().reverse().map((p) => `${r2(x(p.xv))},${r2(clampY(p.yv! - (p.b ?? 0)))}`);
       parts.push(`<polygon points="${[...up, ...dn].join(' ')}" fill="${color}" fill-opacity="0.16" stroke="none" class="band"/>`);
     }
-    if (pts.length > 1) parts.push(`<polyline points="${pts.map((p) => `${r2(x(p.xv))},${r2(clampY(p.yv!))}`).join(' ')}" fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
-    if (s.markers ?? pts.length <= 20) for (const p of pts) parts.push(`<circle cx="${r2(x(p.xv))}" cy="${r2(clampY(p.yv!))}" r="2.4" fill="${color}"><title>${esc(`${s.label}: ${p.xv} → ${p.yv!.toFixed(3)}${p.b ? ` ± ${p.b.toFixed(3)}` : ''}`)}</title></circle>`);
+    const dash = s.dash ?? (s.dashed ? '5 3' : undefined);
+    if (pts.length > 1) parts.push(`<polyline points="${pts.map((p) => `${r2(x(p.xv))},${r2(clampY(p.yv!))}`).join(' ')}" fill="none" stroke="${color}" stroke-width="1.8"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+    const tip = (p: (typeof pts)[number]) => `${s.label}: ${p.xv} → ${p.yv!.toFixed(3)}${p.b ? ` ± ${p.b.toFixed(3)}` : ''}`;
+    if (s.markers ?? pts.length <= 20) {
+      for (const p of pts) {
+        parts.push(s.marker ? marker(s.marker, x(p.xv), clampY(p.yv!), 2.6, color, tip(p))
+          : `<circle cx="${r2(x(p.xv))}" cy="${r2(clampY(p.yv!))}" r="2.4" fill="${color}"><title>${esc(tip(p))}</title></circle>`);
+      }
+    }
   });
   // Marks last, so their labels stay legible above the curves.
   for (const mk of o.marks ?? []) if (mk.x >= xd0 && mk.x <= xd1) parts.push(verticalMark(mk.x, mk.label, x, f));
-  parts.push(legend(o.series.map((s, i) => ({ label: s.label, color: s.color ?? colorAt(i), dashed: s.dashed })), f, f.height - f.bottom + 40));
+  if (o.legend !== false) parts.push(legend(o.series.map((s, i) => ({ label: s.label, color: s.color ?? colorAt(i), dashed: s.dashed, dash: s.dash, marker: s.marker })), f, f.height - f.bottom + 40));
   parts.push('</svg>');
   return parts.join('');
 }

@@ -64,15 +64,43 @@ export function chartTitle(title: string, f: Frame): string {
   return title ? `<text x="${f.left}" y="14" class="ct">${esc(title)}</text>` : '';
 }
 
+/** Point marker shapes: the second cue (after colour) that tells series apart beyond eight colours. */
+export type MarkerShape = 'circle' | 'square' | 'triangle' | 'diamond';
+
+/** A marker of `shape` centred at (cx, cy) with "radius" r, filled with `color`. */
+export function marker(shape: MarkerShape, cx: number, cy: number, r: number, color: string, title?: string): string {
+  const t = title ? `<title>${esc(title)}</title>` : '';
+  const close = t ? `>${t}</` : '/>';
+  const end = (tag: string) => (t ? `${close}${tag}>` : close);
+  switch (shape) {
+    case 'square': return `<rect x="${r2(cx - r * 0.9)}" y="${r2(cy - r * 0.9)}" width="${r2(r * 1.8)}" height="${r2(r * 1.8)}" fill="${color}"${end('rect')}`;
+    case 'triangle': return `<path d="M${r2(cx)} ${r2(cy - r * 1.15)}L${r2(cx + r * 1.1)} ${r2(cy + r * 0.8)}H${r2(cx - r * 1.1)}Z" fill="${color}"${end('path')}`;
+    case 'diamond': return `<path d="M${r2(cx)} ${r2(cy - r * 1.25)}L${r2(cx + r * 1.05)} ${r2(cy)}L${r2(cx)} ${r2(cy + r * 1.25)}L${r2(cx - r * 1.05)} ${r2(cy)}Z" fill="${color}"${end('path')}`;
+    default: return `<circle cx="${r2(cx)}" cy="${r2(cy)}" r="${r2(r)}" fill="${color}"${end('circle')}`;
+  }
+}
+
+export interface LegendItem {
+  label: string;
+  color: string;
+  dashed?: boolean;
+  /** A stroke-dasharray (overrides `dashed`). */
+  dash?: string;
+  /** A marker drawn on the legend line. */
+  marker?: MarkerShape;
+}
+
 /** Horizontal legend under the plotting area, wrapping. */
-export function legend(items: { label: string; color: string; dashed?: boolean }[], f: Frame, y: number): string {
+export function legend(items: LegendItem[], f: Frame, y: number): string {
   let x = f.left, row = 0;
   const parts: string[] = [];
   for (const it of items) {
     const w = 22 + Math.min(44, it.label.length) * 5.6 + 10;
     if (x + w > f.width - 4 && x > f.left) { x = f.left; row++; }
     const yy = y + row * 14;
-    parts.push(`<line x1="${r2(x)}" y1="${yy - 4}" x2="${r2(x + 16)}" y2="${yy - 4}" stroke="${it.color}" stroke-width="3"${it.dashed ? ' stroke-dasharray="4 3"' : ''}/>`);
+    const dash = it.dash ?? (it.dashed ? '4 3' : undefined);
+    parts.push(`<line x1="${r2(x)}" y1="${yy - 4}" x2="${r2(x + 16)}" y2="${yy - 4}" stroke="${it.color}" stroke-width="${it.marker ? 2 : 3}"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+    if (it.marker) parts.push(marker(it.marker, x + 8, yy - 4, 3, it.color));
     parts.push(`<text x="${r2(x + 20)}" y="${yy}" class="lg">${esc(it.label.length > 44 ? it.label.slice(0, 43) + '…' : it.label)}</text>`);
     x += w;
   }

@@ -47,16 +47,15 @@ Examples:
     const { spec, baseDir } = await loadSpec(specPath);
     const name = stringArg(args, 'name') ?? (spec as { name?: string }).name ?? path.basename(path.dirname(path.resolve(specPath)));
     return withServices(args, async (s) => {
-      const before = s.store.listDatasets({ name }).length;
       const bar = new ProgressBar('reading');
-      const { dataset: ds, files, warnings } = await s.imports.saveDetailed({ name, spec, baseDir }, (f, msg) => bar.update(f, msg));
+      const { dataset: ds, files, warnings, created, cacheRebuilt } = await s.imports.saveDetailed({ name, spec, baseDir }, (f, msg) => bar.update(f, msg));
       bar.done();
-      const created = s.store.listDatasets({ name }).length > before;
       if (boolArg(args, 'json')) {
-        printJson({ ...ds, created, files, warnings });
+        printJson({ ...ds, created, cacheRebuilt, files, warnings });
         return 0;
       }
-      const lines = [`${created ? 'Imported' : 'Already stored (same content)'}: dataset ${ds.id} '${ds.name}' version ${ds.version} — ${ds.nRows} rows, modalities ${ds.modalities.map((m) => `${m.name} (${m.width})`).join(', ')}, ${ds.classes.length} classes`];
+      const status = created ? 'Imported' : cacheRebuilt ? 'Already stored (same content; its parsed data were missing or damaged and have been rebuilt from the files)' : 'Already stored (same content)';
+      const lines = [`${status}: dataset ${ds.id} '${ds.name}' version ${ds.version} — ${ds.nRows} rows, modalities ${ds.modalities.map((m) => `${m.name} (${m.width})`).join(', ')}, ${ds.classes.length} classes`];
       if (files.length) {
         const parts = new Set(files.map((f) => f.part));
         lines.push('Files:', ...files.map((f) => describeFileDecision(f, parts.size > 1)));

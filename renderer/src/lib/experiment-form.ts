@@ -109,6 +109,63 @@ export function defaultForm(): ExperimentForm {
   };
 }
 
+/** The split kinds of a dataset spec that mean "the dataset says which rows are train / validation / test". */
+const PROVIDED_SPLIT_KINDS = ['column', 'files', 'parts'];
+
+function specSplitOf(spec: unknown): { kind?: unknown; train?: unknown; validation?: unknown; heldOutGroup?: unknown } | undefined {
+  const split = (spec as { split?: unknown } | null | undefined)?.split;
+  return split && typeof split === 'object' ? (split as Record<string, unknown>) : undefined;
+}
+
+/** True when the dataset spec carries its own split (a split column, per-file or per-part split). */
+export function hasProvidedSplit(spec: unknown): boolean {
+  const kind = specSplitOf(spec)?.kind;
+  return typeof kind === 'string' && PROVIDED_SPLIT_KINDS.includes(kind);
+}
+
+/**
+ * The form's default split for a dataset: the split its spec declares (METHOD.md §6: "the dataset
+ * spec's split is the default split of every experiment on it") — provided, leave-one-group-out
+ * with its held-out group, or stratified with its fractions — else stratified 0.7 / 0.15.
+ */
+export function splitFromSpec(spec: unknown, groupLevels: readonly string[] = []): ExperimentForm['split'] & { fromSpec: boolean } {
+  const s = specSplitOf(spec);
+  const firstGroup = groupLevels[0] ?? '';
+  const base = { kind: 'stratified' as ExperimentForm['split']['kind'], train: 0.7, validation: 0.15, heldOutGroup: firstGroup, fromSpec: false };
+  if (!s || typeof s.kind !== 'string') return base;
+  if (PROVIDED_SPLIT_KINDS.includes(s.kind)) return { ...base, kind: 'provided', fromSpec: true };
+  if (s.kind === 'leave-one-group-out') {
+    if (!groupLevels.length) return base;
+    const g = typeof s.heldOutGroup === 'string' && groupLevels.includes(s.heldOutGroup) ? s.heldOutGroup : firstGroup;
+    return { ...base, kind: 'leave-one-group-out', heldOutGroup: g, fromSpec: true };
+  }
+  if (s.kind === 'stratified') {
+    const train = typeof s.train === 'number' ? s.train : 0.7;
+    const validation = typeof s.validation === 'number' ? s.validation : 0.15;
+    return { ...base, train, validation, fromSpec: true };
+  }
+  return base;
+}
+
+/** Why a choice is unavailable for this dataset, in words (undefined = available). */
+export function unavailableReasons(spec: unknown, groupLevels: readonly string[] = []): {
+  providedSplit?: string;
+  leaveOneGroupOut?: string;
+  environments?: string;
+  groupDro?: string;
+  worstGroupSelection?: string;
+} {
+  const noGroups = groupLevels.length === 0;
+  const why = 'this dataset has no group column (hospital, source, period…); give one in its spec (“group”) to use it';
+  return {
+    providedSplit: hasProvidedSplit(spec) ? undefined : 'this dataset’s spec gives no split of its own (a split column, or a split per file or part)',
+    leaveOneGroupOut: noGroups ? why : undefined,
+    environments: noGroups ? `needs environments to compare: ${why}` : undefined,
+    groupDro: noGroups ? why : undefined,
+    worstGroupSelection: noGroups ? why : undefined,
+  };
+}
+
 /** "0, 1, 2" or "0-4" → [0,1,2] / [0..4]; invalid parts are reported. */
 export function parseSeeds(text: string): { seeds: number[]; error?: string } {
   const seeds: number[] = [];
@@ -159,8 +216,11 @@ export function identityMatrix(k: number): number[][] {
 }
 
 /** Problems that keep the form from starting (plain words, what to change). */
-export function formIssues(form: ExperimentForm, groupLevels: readonly string[] = []): string[] {
+export function formIssues(form: ExperimentForm, groupLevels: readonly string[] = [], dataset: { providedSplit?: boolean } = {}): string[] {
   const out: string[] = [];
+  if (form.split.kind === 'provided' && dataset.providedSplit === false) out.push('This dataset has no split of its own: choose a stratified random split or leave one group out.');
+  if (form.split.kind === 'leave-one-group-out' && !groupLevels.length && form.datasetId !== null) out.push('This dataset has no groups to hold out: choose a stratified random split.');
+  if (form.rhoRule === 'environments' && !groupLevels.length && form.datasetId !== null) out.push('Radii from environments need a group column: choose manual or statistical radii.');
   if (form.datasetId === null) out.push('Choose a dataset.');
   if (!form.modalities.some((m) => m.include)) out.push('Include at least one modality.');
   if (!form.methods.some((m) => m.include)) out.push('Choose at least one method.');

@@ -1,0 +1,57 @@
+/**
+ * Memory of one training run in a fresh process, as the training process does it (bench/loop.ts
+ * runs it): TF.js and the wasm backend loaded (the baseline), then the dataset cache file read,
+ * decoded and prepared (core/jobs/data-cache.ts, decoded dataset released), then 2 epochs of
+ * mm-dro. RSS is sampled every 10 ms. Prints one JSON line of bytes.
+ * Run: `node --expose-gc --import tsx bench/memory-probe.ts <dataset cache file>`.
+ */
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../core/backend';
+import { WorkerDataCache } from '../core/jobs/data-cache';
+import { parseTrainConfig } from '../core/train/config';
+import { trainModel } from '../core/train/trainer';
+
+const file = process.argv[2];
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+await initBackend('wasm');
+gc();
+const base = process.memoryUsage();
+let peak = base.rss;
+let trainPeak = 0;
+let training = false;
+const timer = setInterval(() => {
+  const r = process.memoryUsage.rss();
+  if (r > peak) peak = r;
+  if (training && r > trainPeak) trainPeak = r;
+}, 10);
+
+const config = parseTrainConfig({ method: 'mm-dro', fusion: 'intermediate', encoder: { kind: 'mlp', width: 128, depth: 0 }, headWidth: 128, epochs: 2, minSteps: 0, patienceSteps: 0, batchSize: 256, backend: 'wasm', seed: 1 });
+const cache = new WorkerDataCache();
+const loaded = cache.dataset(file, () => readFileSync(file));
+const fileBytes = readFileSync(file).byteLength;
+const entry = cache.prepared(loaded, config);
+cache.releaseDataset();
+gc();
+const afterPrepare = process.memoryUsage();
+const data = entry.data;
+let preparedBytes = 0;
+for (const part of [data.train, data.validation, data.test]) for (const x of part.x) preparedBytes += x.byteLength;
+trainPeak = process.memoryUsage.rss();
+training = true;
+const out = await trainModel(data, config);
+training = false;
+const r = process.memoryUsage.rss();
+if (r > trainPeak) trainPeak = r;
+clearInterval(timer);
+const wasmHeap = ((tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.byteLength) ?? 0;
+out.model.dispose();
+peak = Math.max(peak, trainPeak, process.resourceUsage().maxRSS * 1024 - 0);
+console.log(JSON.stringify({
+  baselineRss: base.rss, preparedBytes, fileBytes,
+  trainPeakDelta: trainPeak - base.rss,
+  runPeakDelta: Math.max(peak, process.resourceUsage().maxRSS * 1024) - base.rss,
+  heapAfterPrepare: afterPrepare.heapUsed - base.heapUsed,
+  externalAfterPrepare: afterPrepare.external + afterPrepare.arrayBuffers - base.external - base.arrayBuffers,
+  wasmHeap,
+}));
