@@ -57,7 +57,8 @@ for (let r = 0; r < reps; r++) {
   }
 }
 let maxDiff = 0;
-evs['0'].stress.curves.forEach((c, i) => c.lossMean.forEach((v, j) => { maxDiff = Math.max(maxDiff, Math.abs(v - evs['undefined'].stress.curves[i].lossMean[j]), Math.abs(c.accuracyMean[j] - evs['undefined'].stress.curves[i].accuracyMean[j])); }));
+const num = (v: number | null | undefined) => v ?? NaN;
+evs['0'].stress.curves.forEach((c, i) => c.lossMean.forEach((v, j) => { const o = evs['undefined'].stress.curves[i]; maxDiff = Math.max(maxDiff, Math.abs(num(v) - num(o.lossMean[j])), Math.abs(num(c.accuracyMean[j]) - num(o.accuracyMean[j]))); }));
 console.log(`max |batched − one pass per call| over stress curve means: ${maxDiff.toExponential(2)}`);
 let tot = 0;
 const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);

@@ -5,6 +5,7 @@
  * Runnable alone: `node --import tsx bench/train.ts`.
  */
 import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../core/backend';
 import type { PreparedData, PreparedPart } from '../core/data/dataset';
@@ -39,6 +40,7 @@ export function benchData(): PreparedData {
 const PY = String.raw`
 import sys, time, json
 import torch, torch.nn as nn
+torch.set_num_threads(int(sys.argv[2]))
 torch.manual_seed(0)
 N, K, D, W, B, EPOCHS, MM = 50000, 3, 100, 128, 256, 4, sys.argv[1] == 'mm'
 X = [torch.randn(N, D) for _ in range(K)]
@@ -62,7 +64,9 @@ for ep in range(EPOCHS):
         opt.zero_grad(); loss.backward(); opt.step()
     times.append(time.perf_counter() - t)
 import statistics
-print(json.dumps({'samplesPerSecond': N / statistics.median(times[1:]), 'threads': torch.get_num_threads(), 'version': torch.__version__}))
+import os
+print(json.dumps({'samplesPerSecond': N / statistics.median(times[1:]), 'threads': torch.get_num_threads(), 'interop': torch.get_num_interop_threads(), 'version': torch.__version__,
+  'env': {k: os.environ.get(k) for k in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')}}))
 `;
 
 /** Debian's python3 (where python3-torch lives) first: a pyenv/venv `python3` on PATH may lack torch. */
@@ -74,8 +78,21 @@ function python(): string {
   return 'python3';
 }
 
-function pytorch(mode: 'erm' | 'mm'): { samplesPerSecond: number; threads: number; version: string } | { error: string } {
-  const r = spawnSync(python(), ['-c', PY, mode], { encoding: 'utf8', timeout: 600_000 });
+/**
+ * Pins every thread pool of a process to `threads`: Debian's PyTorch does its matrix products in
+ * OpenBLAS, whose pool follows OPENBLAS_NUM_THREADS (or OMP_NUM_THREADS), not torch.set_num_threads —
+ * unpinned, its "1 thread" run used every core. The same variables go to our side (the wasm backend
+ * is single-threaded under Node whatever they say; a native backend would follow them).
+ */
+export function threadEnv(threads: number): NodeJS.ProcessEnv {
+  const t = String(threads);
+  return { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t };
+}
+
+type TorchResult = { samplesPerSecond: number; threads: number; version: string; env?: Record<string, string | null> };
+
+function pytorch(mode: 'erm' | 'mm', threads: number): TorchResult | { error: string } {
+  const r = spawnSync(python(), ['-c', PY, mode, String(threads)], { encoding: 'utf8', timeout: 600_000, env: threadEnv(threads) });
   if (r.status !== 0) {
     const msg = (r.stderr || r.error?.message || '').trim().split('\n').pop() ?? '';
     return { error: /No module named 'torch'/.test(r.stderr ?? '') ? 'PyTorch not installed (apt-get install python3-torch)' : `python3 failed: ${msg}` };
@@ -98,21 +115,30 @@ async function ours(method: 'erm' | 'mm-dro', data: PreparedData): Promise<{ sps
 }
 
 export async function run(): Promise<BenchSection> {
+  // Our process too: whatever pool a backend has follows the same pinning as the reference.
+  for (const k of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS']) process.env[k] ??= '1';
   await initBackend('wasm');
   const data = benchData();
   const rows: BenchRow[] = [];
   const notes: string[] = [];
+  const all = cpus().length;
+  const threadCounts = all > 1 ? [1, all] : [1];
   for (const [method, mode] of [['erm', 'erm'], ['mm-dro', 'mm']] as const) {
     const o = await ours(method, data);
-    const p = pytorch(mode);
-    const ref = 'error' in p ? undefined : p.samplesPerSecond;
-    if ('error' in p) notes.push(p.error);
-    else if (method === 'erm') notes.push(`PyTorch ${p.version}, ${p.threads} threads; ours: ${o.device}.`);
-    rows.push({
-      name: `train ${method} (intermediate, 3×100 → 128, batch 256)`, ours: Math.round(o.sps), reference: ref && Math.round(ref),
-      unit: 'samples/s', ratio: ref ? o.sps / ref : undefined, target: '≥ 1.0× PyTorch CPU',
-      note: 'median epoch of epochs 2–4 (epoch 1 is warm-up; PyTorch timed the same way) (epoch time includes batch packing and a 1 000-row validation pass)',
-    });
+    for (const threads of threadCounts) {
+      const p = pytorch(mode, threads);
+      const ref = 'error' in p ? undefined : p.samplesPerSecond;
+      if ('error' in p) { if (threads === 1) notes.push(p.error); }
+      else if (method === 'erm') {
+        notes.push(`PyTorch ${p.version} with ${p.threads} thread${p.threads > 1 ? 's' : ''} (torch.set_num_threads, and OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = MKL_NUM_THREADS = ${threads}: Debian's torch multiplies in OpenBLAS, whose own pool follows those variables); ours: ${o.device} in both rows.`);
+      }
+      rows.push({
+        name: `train ${method} (intermediate, 3×100 → 128, batch 256), PyTorch on ${threads === 1 ? '1 thread' : `all ${threads} cores`}`,
+        ours: Math.round(o.sps), reference: ref && Math.round(ref),
+        unit: 'samples/s', ratio: ref ? o.sps / ref : undefined, target: '≥ 1.0× PyTorch CPU',
+        note: `median epoch of epochs 2–4 (epoch 1 is warm-up; PyTorch timed the same way) (epoch time includes batch packing and a 1 000-row validation pass); ours: 1 thread (tfjs-wasm under Node)`,
+      });
+    }
   }
   notes.push(
     'Profile (bench/train-profile.ts: wasm kernel time per op kind per step, ERM, this model; load average 3–8 on 2 shared cores, ' +

@@ -85,7 +85,11 @@ describe('sample report', () => {
 
   it('writes a plain-words summary from the numbers', () => {
     expect(r.summary[0]).toMatch(/^4 runs on tcga-sample: 180 test rows, 3 modalities/);
-    expect(r.summary.some((s) => /modality \(.+\): .*accuracy (falls|stays) from \d\.\d\d to \d\.\d\d at severity 0\.5/.test(s))).toBe(true);
+    // One sentence per run on where it breaks (its largest drop), each naming its run; no two sentences identical.
+    const breaks = r.summary.filter((s) => / breaks most under .+ on \w+: accuracy \d\.\d\d → \d\.\d\d at severity 0\.5/.test(s) || / holds under every single-modality corruption/.test(s));
+    expect(breaks).toHaveLength(r.runs.length);
+    r.runs.forEach((run, i) => expect(breaks[i].startsWith(run.meta.name)).toBe(true));
+    expect(new Set(r.summary).size).toBe(r.summary.length);
     expect(r.summary.some((s) => /^Without the \w+ modality/.test(s))).toBe(true);
   });
 

@@ -583,35 +583,10 @@ export function writeSummary(m: ReportModel): string[] {
     if (parts.length) out.push(`Modality shift sensitivity: ${parts.join('; ')}.`);
   }
 
-  // Where it breaks: per modality, Gaussian noise at the reference severity, for the baseline run.
+  // Where it breaks: each run's largest drop over modality × corruption at the reference severity.
   const s = m.referenceSeverity;
   const base = runs.find((r) => r.meta.id === m.comparison.baselineRunId) ?? runs[0];
-  if (s !== null) {
-    const drops: { mod: string; test: string; from: number; to: number }[] = [];
-    for (const c of base.evaluation.stress.curves) {
-      const i = c.severities.indexOf(s);
-      if (i < 0 || !finite(c.accuracyMean[0]) || !finite(c.accuracyMean[i])) continue;
-      drops.push({ mod: c.modality, test: c.test, from: c.accuracyMean[0]!, to: c.accuracyMean[i]! });
-    }
-    // one sentence per modality: its most damaging corruption; largest drops first, at most 4
-    const perMod = new Map<string, (typeof drops)[number]>();
-    for (const d of drops) { const o = perMod.get(d.mod); if (!o || d.from - d.to > o.from - o.to) perMod.set(d.mod, d); }
-    const sorted = [...perMod.values()].sort((a, b) => (b.from - b.to) - (a.from - a.to)).slice(0, 4);
-    for (const d of sorted) {
-      const label = m.stressLabels[d.test] ?? d.test;
-      let sentence = `${d.mod} modality (${label}): ${runs.length > 1 ? base.meta.name + "'s " : ''}accuracy ${d.from - d.to >= 0.005 ? 'falls' : 'stays'} from ${f2(d.from)} to ${f2(d.to)} at severity ${s}`;
-      if (runs.length > 1) {
-        const others = runs.filter((r) => r !== base).map((r) => {
-          const c = r.evaluation.stress.curves.find((x) => x.test === d.test && x.modality === d.mod);
-          const i = c ? c.severities.indexOf(s) : -1;
-          return { r, v: c && i >= 0 ? c.accuracyMean[i] : null };
-        }).filter((o) => finite(o.v)).sort((a, b) => b.v! - a.v!);
-        if (others.length) sentence += `; ${others[0].r.meta.name} keeps ${f2(others[0].v)}`;
-      }
-      out.push(sentence + '.');
-    }
-  }
-
+  if (s !== null) for (const r of runs) { const line = breakSentence(r, s, m.stressLabels, runs.length > 1); if (line) out.push(line); }
   // Missing modalities: the worst one for the baseline.
   const miss = base.evaluation.stress.points.filter((p) => p.test === 'missing-modality' && finite(p.accuracy));
   if (miss.length) {
@@ -640,7 +615,34 @@ export function writeSummary(m: ReportModel): string[] {
     }
   }
   if (runs.length > 1 && !m.comparison.bootstrap.some((b) => finite(b.lo) && (b.lo! > 0 || b.hi! < 0)) && m.comparison.bootstrap.length) {
-    out.push(`No difference against ${name(m.comparison.baselineRunId)} excludes 0 in the paired bootstrap (95%).`);
+    out.push(`No difference from ${name(m.comparison.baselineRunId)} is real: every paired-bootstrap 95% interval includes 0.`);
   }
   return out;
+}
+
+
+/** A run's accuracy drop per modality × corruption at severity `s` (from the clean point of the same curve). */
+function stressDrops(r: ReportRun, s: number): { mod: string; test: string; from: number; to: number }[] {
+  const drops: { mod: string; test: string; from: number; to: number }[] = [];
+  for (const c of r.evaluation.stress.curves) {
+    const i = c.severities.indexOf(s);
+    if (i < 0 || !finite(c.accuracyMean[0]) || !finite(c.accuracyMean[i])) continue;
+    drops.push({ mod: c.modality, test: c.test, from: c.accuracyMean[0]!, to: c.accuracyMean[i]! });
+  }
+  return drops.sort((a, b) => (b.from - b.to) - (a.from - a.to));
+}
+
+/**
+ * One sentence on where a run breaks: its largest drop and the runner-up, or that nothing moves it.
+ * `named`: prefix the run's name (comparison reports); a single-run report speaks of "the model".
+ */
+function breakSentence(r: ReportRun, s: number, labels: Record<string, string>, named: boolean): string | null {
+  const drops = stressDrops(r, s);
+  if (drops.length === 0) return null;
+  const who = named ? r.meta.name : 'The model';
+  const [top, next] = drops;
+  const what = (d: (typeof drops)[number]) => `${(labels[d.test] ?? d.test).toLowerCase()} on ${d.mod}`;
+  if (top.from - top.to < 0.005) return `${who} holds under every single-modality corruption at severity ${s}: no accuracy drop reaches 0.005.`;
+  const then = next && next.from - next.to >= 0.005 ? `; next comes ${what(next)} (${f2(next.from)} → ${f2(next.to)})` : '; no other corruption costs 0.005 or more';
+  return `${who} breaks most under ${what(top)}: accuracy ${f2(top.from)} → ${f2(top.to)} at severity ${s}${then}.`;
 }
