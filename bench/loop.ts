@@ -63,15 +63,23 @@ async function prebuiltDir(notes: string[]): Promise<string | undefined> {
 
 // ---------------------------------------------------------------- 1. drmm --help
 
-function helpTimes(rows: BenchRow[], notes: string[], n = 9): void {
+async function helpTimes(rows: BenchRow[], notes: string[], n = 9): Promise<void> {
   const modes = { prebuilt: {}, tsx: { DRMM_NO_PREBUILT: '1' } } as const;
   const t: Record<string, { wall: number[]; cpu: number[] }> = { prebuilt: { wall: [], cpu: [] }, tsx: { wall: [], cpu: [] }, node: { wall: [], cpu: [] } };
   let which = '';
   for (let i = 0; i < n; i++) {
     for (const [mode, env] of Object.entries(modes)) {
-      const r = timed(process.execPath, [DRMM, '--help'], { ...env, DRMM_DEBUG_STARTUP: '1' });
+      // The checkout may be edited while this runs (shared machines): rebuild a stale bundle first, as `npm install` / `npm run build` would have.
+      let r = timed(process.execPath, [DRMM, '--help'], { ...env, DRMM_DEBUG_STARTUP: '1' });
+      for (let retry = 0; mode === 'prebuilt' && !r.stderr.includes('drmm: prebuilt') && retry < 3; retry++) {
+        await prebuiltDir(notes);
+        r = timed(process.execPath, [DRMM, '--help'], { ...env, DRMM_DEBUG_STARTUP: '1' });
+      }
       if (r.status !== 0) throw new Error(`drmm --help exited with ${r.status}: ${r.stderr.slice(-300)}`);
-      if (mode === 'prebuilt') which = /drmm: (prebuilt|TypeScript[^\n]*)/.exec(r.stderr)?.[1] ?? '?';
+      if (mode === 'prebuilt') {
+        which = /drmm: (prebuilt|TypeScript[^\n]*)/.exec(r.stderr)?.[1] ?? '?';
+        if (which !== 'prebuilt') continue; // not a prebuilt sample
+      }
       t[mode].wall.push(r.wall); t[mode].cpu.push(r.cpu);
     }
     const b = timed(process.execPath, ['-e', '0']);
@@ -79,7 +87,7 @@ function helpTimes(rows: BenchRow[], notes: string[], n = 9): void {
   }
   const [pw, tw, nw] = [median(t.prebuilt.wall), median(t.tsx.wall), median(t.node.wall)];
   const [pc, tc, nc] = [median(t.prebuilt.cpu), median(t.tsx.cpu), median(t.node.cpu)];
-  if (which !== 'prebuilt') notes.push(`drmm --help did not run the prebuilt CLI (${which}); its figures are the sources'.`);
+  if (t.prebuilt.wall.length < n) notes.push(`drmm --help: ${n - t.prebuilt.wall.length} of ${n} prebuilt samples fell back to the sources (the checkout changed while measuring: ${which}); the median is of the ${t.prebuilt.wall.length} prebuilt ones.`);
   rows.push(
     {
       name: 'drmm --help, wall (prebuilt vs TypeScript through tsx)', ours: r3(pw), reference: r3(tw), unit: 's', ratio: r2(tw / pw),
@@ -137,7 +145,12 @@ async function workerStartup(rows: BenchRow[], bundleDir: string | undefined, n 
 
 // ---------------------------------------------------------------- 3. an mfeat run through the app's queue
 
-interface RunFigures { wallMs: number; firstProgressMs: number; startedMs: number; train: number; evaluate: number; prepare: number; evalRadius: number; references: number; save: number }
+interface RunFigures {
+  wallMs: number; firstProgressMs: number; startedMs: number; finishedMs: number;
+  train: number; evaluate: number; prepare: number; evalRadius: number; references: number; save: number;
+  /** The job's own time (runJob: data + runPreparedExperiment), ms. */
+  jobMs: number; loadMs: number;
+}
 
 async function mfeatRuns(rows: BenchRow[], notes: string[], bundleDir: string | undefined, repeats = 3): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'drmm-bench-loop-'));
@@ -149,26 +162,32 @@ async function mfeatRuns(rows: BenchRow[], notes: string[], bundleDir: string | 
     const q = services.queue;
     /** One run: enqueue → started, first progress, final; its phases from the stored results. */
     const runOnce = async (): Promise<RunFigures> => {
-      let started = NaN, first = NaN;
+      let started = NaN, first = NaN, finished = NaN;
       const t0 = performance.now();
       const { runIds } = services.experiments.start({ datasetId: ds.id, configs: [config] });
       const id = runIds[0];
       const off = q.on((ev: QueueEvent) => {
         if (ev.type === 'started' && ev.runId === id && Number.isNaN(started)) started = performance.now() - t0;
         if (ev.type === 'progress' && ev.runId === id && ev.progress.phase === 'training' && Number.isNaN(first)) first = performance.now() - t0;
+        if (ev.type === 'finished' && ev.run.id === id) finished = performance.now() - t0;
       });
       const fin = await q.waitFor(id);
       const wallMs = performance.now() - t0;
       off();
       if (fin.status !== 'succeeded') throw new Error(`mfeat run ${fin.status}: ${fin.error}`);
       const t = (services.store.getRunResult(id)!.results as { timing: Record<string, number> }).timing;
-      return { wallMs, firstProgressMs: first, startedMs: started, train: t.trainSeconds, evaluate: t.evaluateSeconds, prepare: t.prepareSeconds ?? NaN, evalRadius: t.evalRadiusSeconds ?? NaN, references: t.referencesSeconds ?? NaN, save: t.saveSeconds ?? NaN };
+      const w = fin.timings ?? {};
+      return {
+        wallMs, firstProgressMs: first, startedMs: started, finishedMs: finished,
+        train: t.trainSeconds, evaluate: t.evaluateSeconds, prepare: t.prepareSeconds ?? NaN, evalRadius: t.evalRadiusSeconds ?? NaN, references: t.referencesSeconds ?? NaN, save: t.saveSeconds ?? NaN,
+        jobMs: (w.loadMs ?? NaN) + (w.trainMs ?? NaN), loadMs: w.loadMs ?? NaN,
+      };
     };
     // Warm: a prepared process waits (what the app keeps); cold: a process forked when the run starts.
     const warm: RunFigures[] = [];
     const cold: RunFigures[] = [];
     for (let r = 0; r < repeats; r++) {
-      await q.warmUp(undefined, config as unknown as Record<string, unknown>);
+      await q.warmUp(undefined, config as unknown as Record<string, unknown>, ds.id); // as the app keeps one (keepWarm), its dataset prepared
       warm.push(await runOnce());
       await q.whenIdle();
       cold.push(await runOnce()); // no spare (nothing was pending, keepWarm off): forked on demand
@@ -193,7 +212,8 @@ async function mfeatRuns(rows: BenchRow[], notes: string[], bundleDir: string | 
       {
         name: 'mfeat run: per-run overhead (wall − training − evaluation), warm process', ours: r2(steadyOverhead), reference: 0.5, unit: 's',
         ratio: r2(0.5 / steadyOverhead), target: 'ratio ≥ 1 (≤ 0.5 s)',
-        note: `runs after the first (caches warm): wall ${warm.slice(1).map((x) => (x.wallMs / 1000).toFixed(2)).join(', ')} s; of which data preparation ${mw('prepare', warm.slice(1)).toFixed(2)} s, evaluation radius γ ${mw('evalRadius', warm.slice(1)).toFixed(2)} s, reference rows ${mw('references', warm.slice(1)).toFixed(2)} s, model save ${mw('save', warm.slice(1)).toFixed(2)} s`,
+        note: `runs after the first (caches warm): wall ${warm.slice(1).map((x) => (x.wallMs / 1000).toFixed(2)).join(', ')} s; of which data preparation ${mw('prepare', warm.slice(1)).toFixed(2)} s, evaluation radius γ ${mw('evalRadius', warm.slice(1)).toFixed(2)} s, reference rows ${mw('references', warm.slice(1)).toFixed(2)} s, model save ${mw('save', warm.slice(1)).toFixed(2)} s; ` +
+          `enqueue → started ${mw('startedMs', warm.slice(1)).toFixed(0)} ms, the job in the process ${mw('jobMs', warm.slice(1)).toFixed(0)} ms (of which training + evaluation ${(1000 * (mw('train', warm.slice(1)) + mw('evaluate', warm.slice(1)))).toFixed(0)} ms), results stored (finished event) at ${mw('finishedMs', warm.slice(1)).toFixed(0)} ms, run settled (report stored, process exited) at ${mw('wallMs', warm.slice(1)).toFixed(0)} ms`,
       },
       {
         name: 'mfeat run: per-run overhead, first run of a dataset (cold caches)', ours: r2(overhead(firstRun)), unit: 's',
@@ -297,7 +317,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const s = only ? await (async () => {
     const rows: BenchRow[] = [], notes: string[] = [];
     const dir = await prebuiltDir(notes);
-    if (only === 'help') helpTimes(rows, notes);
+    if (only === 'help') await helpTimes(rows, notes);
     if (only === 'startup') await workerStartup(rows, dir);
     if (only === 'runs') await mfeatRuns(rows, notes, dir);
     if (only === 'memory') await trainingMemory(rows, notes);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DATASET_CACHE_VERSION, decodeDataset, encodeDataset, hashFile } from './cache';
 import type { Dataset, ModalityMatrix } from './dataset';
+import { DrmmError } from '../errors';
 import { prepareData } from './prepare';
 import { readDataset } from './read';
 import { parseSpec } from './spec';
@@ -48,11 +49,70 @@ describe('dataset cache', () => {
     };
     const buf = encodeDataset(ds);
     expect(buf.readUInt32LE(8)).toBe(DATASET_CACHE_VERSION);
-    expect(DATASET_CACHE_VERSION).toBe(3);
+    expect(DATASET_CACHE_VERSION).toBe(4);
     const back = decodeDataset(buf);
     expect(back).toEqual(ds);
     // A modality built in code without kinds stays without (= all numeric).
     expect('blocks' in back.modalities[1]).toBe(false);
+  });
+
+  it('carries a SHA-256 of its bytes: a changed byte (same size), a cut or an appended byte is refused, with what to do', () => {
+    const ds: Dataset = {
+      name: 'c', nRows: 2, modalities: [{ name: 'a', features: ['x'], width: 1, values: Float32Array.from([1, 2]) }],
+      target: { name: 't', classes: ['0', '1'], codes: Int32Array.from([0, 1]) },
+    };
+    const buf = encodeDataset(ds);
+    expect(buf.subarray(buf.length - 32).toString('hex')).toBe(createHash('sha256').update(buf.subarray(0, buf.length - 32)).digest('hex'));
+    const at = buf.indexOf(Buffer.from(Float32Array.from([2]).buffer));
+    const flipped = Buffer.from(buf); flipped[at + 3] ^= 1;
+    for (const bad of [flipped, buf.subarray(0, buf.length - 1), Buffer.concat([buf, Buffer.alloc(1)])]) {
+      let error: unknown;
+      try { decodeDataset(bad); } catch (e) { error = e; }
+      expect(error).toBeInstanceOf(DrmmError);
+      expect((error as DrmmError).message).toMatch(/checksum does not match/);
+      expect((error as DrmmError).hint).toBe('Import the dataset again from its source files (same spec): the import rebuilds its parsed data. Without the files, import its run bundle again.');
+    }
+  });
+
+  it('is canonical: encoding the decoded bytes gives the same bytes (whatever key order or extra fields the blocks had)', () => {
+    const ds: Dataset = {
+      name: 'k', nRows: 1,
+      modalities: [{ name: 'a', features: ['x', 'y=1'], width: 2, values: Float32Array.from([NaN, 1]), blocks: [{ kind: 'numeric', size: 1, start: 0 }, { size: 1, start: 1, kind: 'indicator', extra: true } as never] }],
+      target: { name: 't', classes: ['0', '1'], codes: Int32Array.from([1]) }, ids: ['r'],
+    };
+    const buf = encodeDataset(ds);
+    expect(encodeDataset(decodeDataset(buf)).equals(buf)).toBe(true);
+  });
+
+  it('refuses a header or codes that do not fit the data (a run bundle\'s cache comes from elsewhere), as a DrmmError', () => {
+    const ds: Dataset = {
+      name: 'h', nRows: 2, modalities: [{ name: 'a', features: ['x'], width: 1, values: Float32Array.from([1, 2]) }],
+      target: { name: 't', classes: ['0', '1'], codes: Int32Array.from([0, 7]) },
+    };
+    expect(() => decodeDataset(encodeDataset(ds))).toThrow(/class code of row 2 is 7/);
+    const withHeader = (header: unknown): Buffer => {
+      const json = Buffer.from(JSON.stringify(header));
+      const body = Buffer.alloc((16 + json.length + 7) & ~7);
+      body.write('DRMMDS', 0, 'latin1'); body.writeUInt32LE(4, 8); body.writeUInt32LE(json.length, 12); json.copy(body, 16);
+      return Buffer.concat([body, createHash('sha256').update(body).digest()]);
+    };
+    for (const header of [{ name: 1 }, { name: 'x', nRows: 1e12, modalities: [], target: { name: 't', classes: [] }, providedSplit: false }, { name: 'x', nRows: 1.5, modalities: [], target: { name: 't', classes: [] }, providedSplit: false }, 'text', null]) {
+      let error: unknown;
+      try { decodeDataset(withHeader(header)); } catch (e) { error = e; }
+      expect(error, JSON.stringify(header)).toBeInstanceOf(DrmmError);
+      expect((error as Error).message).toMatch(/^the cached dataset \(parsed data\) is unreadable: bad header field/);
+    }
+  });
+
+  it('still decodes a version-3 cache (no checksum)', () => {
+    const ds: Dataset = {
+      name: 'v3', nRows: 1, modalities: [{ name: 'a', features: ['x'], width: 1, values: Float32Array.from([5]), blocks: [{ start: 0, size: 1, kind: 'numeric' }] }],
+      target: { name: 't', classes: ['0', '1'], codes: Int32Array.from([1]) },
+    };
+    const v4 = encodeDataset(ds);
+    const v3 = Buffer.from(v4.subarray(0, v4.length - 32));
+    v3.writeUInt32LE(3, 8);
+    expect(decodeDataset(v3)).toEqual(ds);
   });
 
   it('refuses blocks that do not tile the features', () => {

@@ -15,7 +15,7 @@ import { EpochRecordSchema, type EpochRecord } from '../report/model';
 import { radiusFrontier } from './frontier';
 import { num3, signed3 } from './report-format';
 import {
-  aggregateStress, breaksOf, frontierSentence, missingMatrix, referenceRows, runDetails, stressLabelOf, writeExperimentSummary,
+  aggregateStress, breaksOf, frontierSentence, missingMatrix, referenceInWords, referenceRows, runDetails, stressLabelOf, writeExperimentSummary,
 } from './report-sections';
 import { configurationStyles, MARKERS } from './report-style';
 import {
@@ -146,19 +146,13 @@ export interface ExperimentRunInput {
 
 const METRIC_WORDS: Record<Comparison['metric'], string> = { accuracy: 'accuracy', robustAccuracy: 'robust accuracy', worstGroupAccuracy: 'worst-group accuracy' };
 
-/** "ERM (intermediate)": the reference of a comparison in words. */
-export function referenceName(c: Pick<Comparison, 'a' | 'against'>): string {
-  const fusion = c.against === 'erm-early' ? 'early' : /^erm:([a-z-]+)/.exec(c.a)?.[1];
-  return fusion ? `ERM (${fusion})` : c.a;
-}
-
 /**
  * One comparison in one sentence: "mm-dro:intermediate vs ERM (intermediate): accuracy −0.002,
  * 95% CI −0.011 to 0.007 over 3 seeds — no real difference." A difference is real when its
  * interval excludes 0 (METHOD.md §5).
  */
 export function comparisonInWords(c: Comparison): string {
-  const head = `${c.b} vs ${referenceName(c)}: ${METRIC_WORDS[c.metric]}`;
+  const head = `${c.b} vs ${referenceInWords(c)}: ${METRIC_WORDS[c.metric]}`;
   if (c.meanDiff === null || c.ci === null) return `${head} — not compared: ${(c.note ?? 'no paired seeds').replace(/\.$/, '')}.`;
   const seeds = `${c.seeds.length} seed${c.seeds.length === 1 ? '' : 's'}`;
   const verdict = c.real ? `a real difference (${c.b} is ${c.meanDiff > 0 ? 'better' : 'worse'})` : 'no real difference';

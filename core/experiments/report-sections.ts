@@ -13,7 +13,7 @@ import type {
 } from './report-model';
 import { num3, signed3 } from './report-format';
 import { MAX_LINES_PER_CHART } from './report-style';
-import type { ConfigurationAggregate, ExperimentReferences, FrontierSeries, MetricSummary } from './schema';
+import type { Comparison, ConfigurationAggregate, ExperimentReferences, FrontierSeries } from './schema';
 
 const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 const meanOrNull = (x: number[]) => (x.length ? mean(x) : null);
@@ -243,14 +243,15 @@ export function frontierSentence(frontier: readonly FrontierSeries[]): string | 
         const diffs = pairs.map(({ a, b }) => a.robustAccuracy.mean! - b.robustAccuracy.mean!);
         const ahead = diffs.filter((d) => d > 0).length;
         const separated = pairs.filter(({ a, b }) => Math.abs(a.robustAccuracy.mean! - b.robustAccuracy.mean!) > (a.robustAccuracy.sd ?? 0) + (b.robustAccuracy.sd ?? 0)).map(({ r }) => r);
-        const where = `at matched radius (${pairs.map(({ r }) => radiusWord(mm, r)).join(', ')})`;
-        const lead = ahead === pairs.length ? `${seriesName(mm)} has the higher robust accuracy at every radius`
-          : ahead === 0 ? `${seriesName(chi)} has the higher robust accuracy at every radius`
-          : `${seriesName(mm)} has the higher robust accuracy at ${ahead} of ${pairs.length} radii`;
-        const bands = separated.length === 0 ? 'the seed bands (± sd) overlap everywhere, so the frontier does not separate the two methods'
-          : separated.length === pairs.length ? 'the seed bands (± sd) do not overlap at any of them'
-          : `the seed bands (± sd) separate only at ${separated.map((r) => radiusWord(mm, r)).join(', ')}`;
-        return `${where.charAt(0).toUpperCase()}${where.slice(1)}, ${lead} (mean difference ${signed(mean(diffs))} against ${seriesName(chi)}); ${bands}.`;
+        const where = `At matched radius (${radiusWord(mm, pairs[0].r)}${pairs.length > 1 ? `${pairs.length > 2 ? ', ' + pairs.slice(1, -1).map(({ r }) => String(r)).join(', ') : ''} and ${pairs[pairs.length - 1].r}` : ''})`;
+        const gap = Math.abs(mean(diffs)).toFixed(3);
+        const lead = ahead === pairs.length ? `${seriesName(mm)} has the higher robust accuracy at every radius, by ${gap} on average`
+          : ahead === 0 ? `${seriesName(chi)} has the higher robust accuracy at every radius, by ${gap} on average`
+          : `${seriesName(mm)} has the higher robust accuracy at ${ahead} of ${pairs.length} radii (mean difference ${signed(mean(diffs))})`;
+        const bands = separated.length === 0 ? 'but the seed bands (± sd) overlap everywhere, so the frontier does not separate the two methods'
+          : separated.length === pairs.length ? 'and the seed bands (± sd) do not overlap at any of them'
+          : `and the seed bands (± sd) separate only at ${separated.map((r) => radiusWord(mm, r)).join(', ')}`;
+        return `${where}, ${lead}; ${bands}.`;
       }
     }
     const parts = ss.map((s) => {
@@ -268,19 +269,111 @@ export function frontierSentence(frontier: readonly FrontierSeries[]): string | 
 
 // ---------------------------------------------------------------- summary
 
-const fmtSummary = (s: MetricSummary | undefined) => (s && finite(s.mean) ? `${f3(s.mean)}${finite(s.sd) ? ` ± ${f3(s.sd)}` : ''}` : 'n/a');
+/** "a", "a and b", "a, b and c". */
+export function listWords(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
 
 function best(configs: readonly ConfigurationAggregate[], key: 'accuracy' | 'robustAccuracy'): ConfigurationAggregate | undefined {
   return configs.filter((c) => finite(c.metrics[key].mean)).sort((a, b) => b.metrics[key].mean! - a.metrics[key].mean!)[0];
 }
 
-/** At most this many real differences are spelled out in the summary (the comparisons section has them all). */
+/** At most this many configuration-vs-ERM pairs with a real difference are spelled out in the summary (the comparisons section has them all). */
 const MAX_REAL_IN_SUMMARY = 6;
+const COMPARED_WORDS = { accuracy: 'accuracy', robustAccuracy: 'robust accuracy', worstGroupAccuracy: 'worst-group accuracy' } as const;
+
+const NUMBER_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
- * The summary: what was run, the best configurations, the references, where each configuration
- * breaks (one sentence each), which differences with ERM are real, and the frontier. Every
- * sentence is distinct; none is repeated.
+ * The subject of a sentence about some configurations: "erm:early", "erm:early and chi2:early",
+ * "Four configurations (a, b, c and d)", or "Every configuration" when the group is all of them.
+ * Configuration labels are never capitalised (they are identifiers).
+ */
+function subject(labels: readonly string[], all: number): { who: string; many: boolean } {
+  if (labels.length === all && all > 1) return { who: 'Every configuration', many: false };
+  if (labels.length > 2) return { who: `${capital(NUMBER_WORDS[labels.length] ?? String(labels.length))} configurations (${listWords(labels)})`, many: true };
+  return { who: listWords(labels), many: labels.length > 1 };
+}
+const range3 = (v: number[]) => { const lo = Math.min(...v), hi = Math.max(...v); return lo.toFixed(3) === hi.toFixed(3) ? f3(lo) : `${f3(lo)} to ${f3(hi)}`; };
+const range2 = (v: number[]) => { const lo = Math.min(...v), hi = Math.max(...v); return lo.toFixed(2) === hi.toFixed(2) ? lo.toFixed(2) : `${lo.toFixed(2)} to ${hi.toFixed(2)}`; };
+
+/**
+ * Where the configurations break, grouped: one sentence per distinct worst break (the
+ * configurations that share it named together), then one per most-exposed modality.
+ */
+export function breakSummary(breaks: readonly BreakRow[]): string[] {
+  const out: string[] = [];
+  const all = breaks.length;
+  const byBreak = new Map<string, BreakRow[]>();
+  for (const b of breaks) {
+    if (!b.worst) continue;
+    const k = b.worst.drop <= 0.005 ? 'none' : `${b.worst.test}\u0000${b.worst.modality}`;
+    byBreak.set(k, [...(byBreak.get(k) ?? []), b]);
+  }
+  for (const [k, group] of byBreak) {
+    const { who, many } = subject(group.map((b) => b.configuration), all);
+    if (k === 'none') { out.push(`${who} barely ${many ? 'break' : 'breaks'}: no single-modality corruption lowers ${many ? 'their' : 'its'} accuracy by more than 0.005.`); continue; }
+    const w = group[0].worst!;
+    if (group.length === 1) {
+      out.push(`${who} breaks most ${breakInWords(w)}: accuracy ${f3(w.clean!)} → ${f3(w.accuracy!)}, a drop of ${f3(w.drop)} (mean over ${plural(w.n, 'seed')}).`);
+    } else {
+      out.push(`${who} ${many ? 'break' : 'breaks'} most ${breakInWords(w)}, with mean drops in accuracy of ${range3(group.map((b) => b.worst!.drop))}.`);
+    }
+  }
+  const byExposure = new Map<string, BreakRow[]>();
+  for (const b of breaks) {
+    if (!b.exposure) continue;
+    const k = b.exposure.exposed ? b.exposure.modality : '';
+    byExposure.set(k, [...(byExposure.get(k) ?? []), b]);
+  }
+  for (const [modality, group] of byExposure) {
+    const { who, many } = subject(group.map((b) => b.configuration), all);
+    const shares = group.map((b) => b.exposure!.share);
+    const whose = who === 'Every configuration' ? "every configuration's loss" : many ? `the losses of ${who.replace(/^[A-Z]/, (c) => c.toLowerCase())}` : `the loss of ${who}`;
+    out.push(modality
+      ? `${capital(whose)} ${many ? 'are' : 'is'} most exposed to a shift in ${modality} (mean share ${range2(shares)}).`
+      : `No single modality's shift moves ${whose} much (largest share ${range2(shares)}, below 0.05).`);
+  }
+  return out;
+}
+
+/** The real differences with ERM, one sentence per configuration and reference, then how many comparisons show none. */
+export function realDifferenceSummary(comparisons: readonly Comparison[]): string[] {
+  const compared = comparisons.filter((c) => c.meanDiff !== null && c.ci !== null);
+  const real = compared.filter((c) => c.real);
+  if (!compared.length) return [];
+  if (!real.length) return [`None of the ${plural(compared.length, 'seed-paired comparison')} with ERM shows a real difference: every 95% interval includes 0.`];
+  const pairs = new Map<string, Comparison[]>();
+  for (const c of real) pairs.set(`${c.b}\u0000${c.a}`, [...(pairs.get(`${c.b}\u0000${c.a}`) ?? []), c]);
+  const out: string[] = [];
+  const what = (c: Comparison) => `${COMPARED_WORDS[c.metric]} (${signed(c.meanDiff!)}, 95% CI ${num3(c.ci![0])} to ${num3(c.ci![1])})`;
+  for (const cs of [...pairs.values()].slice(0, MAX_REAL_IN_SUMMARY)) {
+    const ref = referenceInWords(cs[0]);
+    const better = cs.filter((c) => c.meanDiff! > 0), worse = cs.filter((c) => c.meanDiff! < 0);
+    const parts = [
+      ...(better.length ? [`better than ${ref} on ${listWords(better.map(what))}`] : []),
+      ...(worse.length ? [`${better.length ? 'worse on' : `worse than ${ref} on`} ${listWords(worse.map(what))}`] : []),
+    ];
+    out.push(`Real difference${cs.length > 1 ? 's' : ''}: ${cs[0].b} is ${parts.join(', and ')}.`);
+  }
+  const morePairs = Math.max(0, pairs.size - MAX_REAL_IN_SUMMARY);
+  const rest = compared.length - real.length;
+  const tail = rest ? `the other ${plural(rest, 'comparison')} with ERM show${rest === 1 ? 's' : ''} no real difference (the 95% interval includes 0).` : 'every comparison with ERM shows a real difference.';
+  out.push(capital(`${morePairs ? `${plural(morePairs, 'further configuration', 'further configurations')} with a real difference ${morePairs === 1 ? 'is' : 'are'} listed under Comparisons; ` : ''}${tail}`));
+  return out;
+}
+
+/** "ERM (intermediate)". */
+export function referenceInWords(c: Pick<Comparison, 'a' | 'against'>): string {
+  const fusion = c.against === 'erm-early' ? 'early' : /^erm:([a-z-]+)/.exec(c.a)?.[1];
+  return fusion ? `ERM (${fusion})` : c.a;
+}
+
+/**
+ * The summary: what was run, the best configurations, the references, where the configurations
+ * break and which modality's shift each is most exposed to, which differences with ERM are real,
+ * and the frontier. Every sentence is distinct; none is repeated.
  */
 export function writeExperimentSummary(m: ExperimentReportModel): string[] {
   const out: string[] = [];
@@ -290,12 +383,19 @@ export function writeExperimentSummary(m: ExperimentReportModel): string[] {
   const seeds = [...new Set(m.cells.map((c) => c.seed).filter((s): s is number => s !== null))];
   const ds = `${m.experiment.dataset.name} v${m.experiment.dataset.version}`;
   const scope = `${plural(configs.length, 'configuration')} × ${plural(seeds.length, 'seed')} on ${ds}`;
-  out.push(ok === cells ? `${scope}: all ${plural(cells, 'run')} succeeded.` : `${scope}: ${ok} of ${plural(cells, 'run')} succeeded; the others are left out of every statistic (retry them with drmm experiments retry ${m.experiment.id}).`);
+  const left = cells - ok;
+  out.push(left === 0 ? `${scope}: all ${plural(cells, 'run')} succeeded.`
+    : `${scope}: ${ok} of ${plural(cells, 'run')} succeeded; ${left === 1 ? 'the other is' : `the other ${left} are`} left out of every statistic (retry with drmm experiments retry ${m.experiment.id}).`);
   if (!configs.some((c) => c.seeds.length)) return out;
 
+  const most = Math.max(...configs.map((c) => c.seeds.length));
+  const show = (c: ConfigurationAggregate, k: 'accuracy' | 'robustAccuracy') => {
+    const s = c.metrics[k];
+    return `${f3(s.mean!)}${finite(s.sd) ? ` ± ${f3(s.sd)}` : ''}${c.seeds.length < most ? `, ${plural(c.seeds.length, 'seed')}` : ''}`;
+  };
   const acc = best(configs, 'accuracy'), rob = best(configs, 'robustAccuracy');
-  if (acc && rob && acc === rob) out.push(`${acc.label} has both the highest mean accuracy (${fmtSummary(acc.metrics.accuracy)}) and the highest mean robust accuracy (${fmtSummary(rob.metrics.robustAccuracy)}).`);
-  else if (acc && rob) out.push(`The highest mean accuracy is ${acc.label}'s (${fmtSummary(acc.metrics.accuracy)}); the highest mean robust accuracy is ${rob.label}'s (${fmtSummary(rob.metrics.robustAccuracy)}).`);
+  if (acc && rob && acc === rob) out.push(`${acc.label} has both the highest mean accuracy (${show(acc, 'accuracy')}) and the highest mean robust accuracy (${show(rob, 'robustAccuracy')}).`);
+  else if (acc && rob) out.push(`The highest mean accuracy is ${acc.label}'s (${show(acc, 'accuracy')}); the highest mean robust accuracy is ${rob.label}'s (${show(rob, 'robustAccuracy')}).`);
 
   const refs = m.aggregate.references;
   const scored = configs.filter((c) => finite(c.metrics.accuracy.mean));
@@ -313,22 +413,8 @@ export function writeExperimentSummary(m: ExperimentReportModel): string[] {
   ];
   if (refParts.length) out.push(`On mean accuracy, ${refParts.join(', and ')}.`);
 
-  for (const b of m.breaks) out.push(b.sentence);
-
-  const compared = m.aggregate.comparisons.filter((c) => c.meanDiff !== null && c.ci !== null);
-  const real = compared.filter((c) => c.real);
-  if (compared.length && !real.length) {
-    out.push(`None of the ${plural(compared.length, 'seed-paired comparison')} with ERM shows a real difference: every 95% interval includes 0.`);
-  } else if (real.length) {
-    const words = { accuracy: 'accuracy', robustAccuracy: 'robust accuracy', worstGroupAccuracy: 'worst-group accuracy' } as const;
-    for (const c of real.slice(0, MAX_REAL_IN_SUMMARY)) {
-      const ref = c.against === 'erm-early' ? 'ERM (early)' : `ERM (${/^erm:([a-z-]+)/.exec(c.a)?.[1] ?? c.a})`;
-      out.push(`Real difference: ${c.b} is ${c.meanDiff! > 0 ? 'better' : 'worse'} than ${ref} on ${words[c.metric]} by ${signed(c.meanDiff!)} (95% CI ${num3(c.ci![0])} to ${num3(c.ci![1])}).`);
-    }
-    const more = real.length - Math.min(real.length, MAX_REAL_IN_SUMMARY);
-    const rest = compared.length - real.length;
-    out.push(`${more ? `${plural(more, 'further real difference')} ${more === 1 ? 'is' : 'are'} listed under Comparisons; ` : ''}${rest ? `the other ${plural(rest, 'comparison')} with ERM show${rest === 1 ? 's' : ''} no real difference (the 95% interval includes 0).` : 'every comparison with ERM shows a real difference.'}`.replace(/^./, (ch) => ch.toUpperCase()));
-  }
+  out.push(...breakSummary(m.breaks));
+  out.push(...realDifferenceSummary(m.aggregate.comparisons));
   if (m.frontierSentence) out.push(m.frontierSentence);
   return [...new Set(out)];
 }

@@ -40,8 +40,11 @@ export async function prepare(config?: Record<string, unknown>, data?: PrepareDa
       workerDataCache.setRadiusDir(dirs.evalRadius);
       const loaded = workerDataCache.dataset(data.cacheFile, () => readDatasetCache(data));
       const entry = workerDataCache.prepared(loaded, run);
-      const radius = entry.evalRadius();
-      await computeReferences(entry.data, { bEval: radius.bEval, config: run, datasetIdentity: loaded.identity, cache: folderReferenceCache(dirs.references) });
+      // Seconds of work that only pays when this dataset is the one run next: not for a guess.
+      if (data.precompute !== false) {
+        const radius = entry.evalRadius();
+        await computeReferences(entry.data, { bEval: radius.bEval, config: run, datasetIdentity: loaded.identity, cache: folderReferenceCache(dirs.references) });
+      }
     } catch { /* the run reports it */ }
   }
 }

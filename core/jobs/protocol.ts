@@ -48,7 +48,11 @@ export const PrepareMessageSchema = z.object({
   /** The configuration of the run expected next, when known (the job may warm up with it). */
   config: z.record(z.string(), z.unknown()).optional(),
   /** The dataset of the run expected next, when known: the job may decode and prepare it ahead. */
-  data: z.object({ dataDir: z.string().min(1), datasetId: z.number().int().positive(), cacheFile: z.string().min(1).optional() }).optional(),
+  data: z.object({
+    dataDir: z.string().min(1), datasetId: z.number().int().positive(), cacheFile: z.string().min(1).optional(),
+    /** Also compute what the run needs after training (evaluation radius, reference rows); false for a guess (default true). */
+    precompute: z.boolean().optional(),
+  }).optional(),
 });
 export type PrepareData = NonNullable<z.infer<typeof PrepareMessageSchema>['data']>;
 

@@ -125,6 +125,7 @@ export class JobQueue {
   private readonly unrecorded = new Map<number, RunRow>();
   /** The config last enqueued: a kept-warm process warms up with it (the next run is often alike). */
   private lastConfig: Record<string, unknown> | undefined;
+  private lastDatasetId: number | undefined;
 
   constructor(opts: JobQueueOptions) {
     this.store = opts.store;
@@ -162,6 +163,7 @@ export class JobQueue {
     });
     this.pending.push({ runId: run.id, job: input.job ?? this.defaultJob });
     this.lastConfig = input.config;
+    this.lastDatasetId = input.datasetId;
     this.emit({ type: 'queued', run });
     queueMicrotask(() => this.pump());
     return run;
@@ -304,16 +306,19 @@ export class JobQueue {
     }
     if (this.spare && this.spare.job !== wanted) this.dropSpare();
     if (!this.spare) {
-      // For a waiting run, its dataset too: the process decodes and prepares it (work that run needs) while the current one trains.
+      // For a waiting run, its dataset too: the process decodes and prepares it, and computes what the run needs
+      // after training, while the current one trains. Kept warm for whatever comes next: the last dataset, decoded
+      // and prepared only (a guess; cheap to be wrong about).
       const next = forPending !== undefined ? this.safeGetRun(this.pending[0].runId) : undefined;
-      this.launchSpare(wanted, next ? next.config : this.lastConfig, next ? this.prepareData(next.datasetId) : undefined);
+      const data = next ? this.prepareData(next.datasetId) : this.lastDatasetId !== undefined ? this.prepareData(this.lastDatasetId, false) : undefined;
+      this.launchSpare(wanted, next ? next.config : this.lastConfig, data);
     }
   }
 
   /** Where the spare finds a dataset to prepare ahead (undefined when the store cannot say). */
-  private prepareData(datasetId: number): PrepareData | undefined {
+  private prepareData(datasetId: number, precompute = true): PrepareData | undefined {
     try {
-      return { dataDir: this.store.dataDir, datasetId, cacheFile: this.store.datasetCachePath(datasetId) };
+      return { dataDir: this.store.dataDir, datasetId, cacheFile: this.store.datasetCachePath(datasetId), ...(precompute ? {} : { precompute }) };
     } catch {
       return undefined;
     }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,11 +68,10 @@ describe('datasets', () => {
     expect(v1.dataset.files).toEqual([{ path: 'a.csv', sha256: sha('a'), bytes: 100 }]);
     const run = store.createRun({ datasetId: v1.dataset.id, config: { method: 'erm' } });
 
-    let called = false;
-    const same = store.importDataset({ name: 'clinic', spec, files: [{ path: 'a.csv', sha256: sha('a'), bytes: 100 }], cache: () => { called = true; return Buffer.from('no'); } });
+    const same = store.importDataset({ name: 'clinic', spec, files: [{ path: 'a.csv', sha256: sha('a'), bytes: 100 }], cache: () => Buffer.from('parsed-1') });
     expect(same.created).toBe(false);
+    expect(same.cacheRebuilt).toBe(false);
     expect(same.dataset.id).toBe(v1.dataset.id);
-    expect(called).toBe(false);
 
     const v2 = importClinic(sha('b'), Buffer.from('parsed-2'));
     expect(v2.created).toBe(true);
@@ -84,13 +84,45 @@ describe('datasets', () => {
     expect(store.getDataset(v1.dataset.id).runCount).toBe(1);
   });
 
+  it('same sources but other parsed data (a run bundle\'s, say) ⇒ a new version: an existing one is reused only for the same bytes', () => {
+    const bundled = store.importDataset({ name: 'clinic', spec, files: [{ path: 'a.csv', sha256: sha('a'), bytes: 100 }], cache: Buffer.from('forged'), origin: 'bundle' });
+    const local = importClinic();
+    expect(local.created).toBe(true);
+    expect(local.dataset.version).toBe(2);
+    expect(local.differing.map((d) => d.id)).toEqual([bundled.dataset.id]);
+    expect(local.dataset.contentHash).toBe(bundled.dataset.contentHash);
+    expect(store.loadDatasetCache(local.dataset.id).toString()).toBe('parsed-1');
+    expect(store.loadDatasetCache(bundled.dataset.id).toString()).toBe('forged');
+    // Each import finds its own again.
+    expect(importClinic().dataset.id).toBe(local.dataset.id);
+    expect(store.importDataset({ name: 'clinic', spec, files: [{ path: 'a.csv', sha256: sha('a'), bytes: 100 }], cache: Buffer.from('forged'), origin: 'bundle' }).dataset.id).toBe(bundled.dataset.id);
+  });
+
+  it('a re-import with the cache file missing or changed writes it again (cacheRebuilt)', () => {
+    const { dataset } = importClinic();
+    const file = store.datasetCachePath(dataset.id);
+    unlinkSync(file);
+    const again = importClinic();
+    expect(again).toMatchObject({ created: false, cacheRebuilt: true });
+    expect(store.loadDatasetCache(dataset.id).toString()).toBe('parsed-1');
+    writeFileSync(file, 'parsed-X'); // same size, other bytes
+    expectDrmm(() => store.loadDatasetCache(dataset.id), 'CONFLICT', /'clinic' v1 are damaged: .*checksum/);
+    expect(importClinic()).toMatchObject({ created: false, cacheRebuilt: true });
+    expect(store.loadDatasetCache(dataset.id).toString()).toBe('parsed-1');
+    expect(importClinic()).toMatchObject({ created: false, cacheRebuilt: false });
+  });
+
   it('writes the cache atomically (no temp files left) and reports a missing or damaged cache', () => {
     const { dataset } = importClinic();
-    expect(readdirSync(path.join(dir, 'cache'))).toEqual([`${dataset.contentHash}.bin`]);
+    // Named by the SHA-256 of its bytes: the name is the checksum.
+    expect(readdirSync(path.join(dir, 'cache'))).toEqual([`${createHash('sha256').update('parsed-1').digest('hex')}.bin`]);
     writeFileSync(store.datasetCachePath(dataset.id), 'short');
-    expectDrmm(() => store.loadDatasetCache(dataset.id), 'CONFLICT', /damaged/);
+    const damaged = expectDrmm(() => store.loadDatasetCache(dataset.id), 'CONFLICT', /damaged/);
+    expect(damaged.hint).toMatch(/a\.csv is gone.*import its run bundle again/);
+    const before = store.datasetCachePath(dataset.id);
     expect(store.replaceDatasetCache(dataset.id, Buffer.from('rebuilt!!')).cacheBytes).toBe(9);
     expect(store.loadDatasetCache(dataset.id).toString()).toBe('rebuilt!!');
+    expect(existsSync(before)).toBe(false); // no longer used by any version
     unlinkSync(store.datasetCachePath(dataset.id));
     expectDrmm(() => store.loadDatasetCache(dataset.id), 'NOT_FOUND', /missing/);
   });

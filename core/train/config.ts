@@ -1,8 +1,46 @@
 /**
  * The training configuration: everything that defines a run, validated at the boundary
  * (CLI flags, API payloads, stored runs). Defaults are ones that work (METHOD.md §3).
+ *
+ * Every number has a finite range (`LIMITS`, also in the CLI help): wide enough for any sensible run,
+ * narrow enough that training cannot overflow on the first step (ρ = 1e308, a learning rate of 1e308,
+ * CVaR α = 1e-300 used to fail inside the training process with "non-finite loss at index 0") or run
+ * for ever. What depends on the dataset as well (its modalities, groups, split) is checked by
+ * `checkConfigForDataset` (core/train/check.ts) before a run is queued.
  */
 import { z } from 'zod';
+
+/**
+ * The range of every number of a training configuration, inclusive unless said otherwise:
+ * - `rho` ≤ 100: a χ²/KL/mm-dro radius; typical radii are 0.01–1, the worst case is extreme long before 100.
+ * - `rhoAlpha` in [1e-6, 1): the statistical rule's level (ρ = χ²_{1,1−α}/n stays below 24/n).
+ * - `cvarAlpha` in [1e-4, 1]: CVaR's tail fraction; below 1e-4 it is the single worst row of any batch.
+ * - `learningRate` in [1e-8, 10]; `weightDecay` in [0, 1] (and learningRate × weightDecay < 1, checked per run:
+ *   the decoupled decay multiplies weights by 1 − lr·wd every step).
+ * - `groupStep` in [1e-6, 1], `groupSizeAdjust` in [0, 10]: Group DRO's exponentiated-gradient step and size
+ *   correction (exp(step × loss) must stay finite in float32).
+ * - `epochs`, `warmupEpochs` ≤ 10 000; `minSteps` ≤ 100 000; `patienceSteps` ≤ 1 000 000; `batchSize` in [1, 1 000 000].
+ * - encoder `width` and `headWidth` in [1, 4096], encoder `depth` in [0, 8]; `gammaMatrix` entries in [−1, 1].
+ * - `seed` in [0, 2³² − 1] (the generators use 32 bits: larger seeds would repeat smaller ones).
+ * - split fractions: train in (0, 1), validation in [0, 1), and train + validation < 1 (checked per run).
+ */
+export const LIMITS = {
+  rho: { min: 0, max: 100 },
+  rhoAlpha: { min: 1e-6, max: 1 },
+  cvarAlpha: { min: 1e-4, max: 1 },
+  learningRate: { min: 1e-8, max: 10 },
+  weightDecay: { min: 0, max: 1 },
+  groupStep: { min: 1e-6, max: 1 },
+  groupSizeAdjust: { min: 0, max: 10 },
+  epochs: { min: 1, max: 10_000 },
+  warmupEpochs: { min: 0, max: 10_000 },
+  batchSize: { min: 1, max: 1_000_000 },
+  minSteps: { min: 0, max: 100_000 },
+  patienceSteps: { min: 0, max: 1_000_000 },
+  width: { min: 1, max: 4096 },
+  depth: { min: 0, max: 8 },
+  seed: { min: 0, max: 2 ** 32 - 1 },
+} as const;
 
 export const METHODS = ['erm', 'chi2', 'cvar', 'kl', 'group-dro', 'mm-dro', 'logreg'] as const;
 export type MethodName = (typeof METHODS)[number];
@@ -19,9 +57,9 @@ export type SelectionRule = (typeof SELECTION_RULES)[number];
 export const EncoderSchema = z.object({
   kind: z.enum(['linear', 'mlp']).default('mlp'),
   /** Embedding width (output of the encoder). */
-  width: z.number().int().min(1).max(4096).default(64),
+  width: z.number().int().min(LIMITS.width.min).max(LIMITS.width.max).default(64),
   /** Hidden layers for `mlp` (0 = a single dense layer + activation). */
-  depth: z.number().int().min(0).max(8).default(1),
+  depth: z.number().int().min(LIMITS.depth.min).max(LIMITS.depth.max).default(1),
 });
 export type EncoderConfig = z.infer<typeof EncoderSchema>;
 
@@ -42,40 +80,47 @@ export const TrainConfigSchema = z.object({
   encoder: EncoderSchema.default({ kind: 'mlp', width: 64, depth: 1 }),
   /** Per-modality encoder overrides by modality name. */
   encoders: z.record(z.string(), EncoderSchema).optional(),
-  /** Hidden width of the fusion head MLP (early fusion: the one MLP). */
-  headWidth: z.number().int().min(1).max(4096).default(64),
+  /** Hidden width of the fusion head MLP (early fusion: the one MLP); 1–4096. */
+  headWidth: z.number().int().min(LIMITS.width.min).max(LIMITS.width.max).default(64),
 
   /** DRO form for chi2 / mm-dro training objectives (METHOD.md §3). */
   objectiveForm: z.enum(['closed-form', 'exact']).default('closed-form'),
-  /** Single radius for chi2 / kl, or default per-modality radius for mm-dro. */
-  rho: z.number().min(0).default(0.1),
-  /** Per-modality radii (mm-dro), by modality name; overrides `rho` where given. */
-  rhoByModality: z.record(z.string(), z.number().min(0)).optional(),
+  /** Single radius for chi2 / kl, or default per-modality radius for mm-dro; 0–100. */
+  rho: z.number().min(LIMITS.rho.min).max(LIMITS.rho.max).default(0.1),
+  /** Per-modality radii (mm-dro), by modality name; overrides `rho` where given; each 0–100. */
+  rhoByModality: z.record(z.string(), z.number().min(LIMITS.rho.min).max(LIMITS.rho.max)).optional(),
   rhoRule: z.enum(['manual', 'statistical', 'environments']).default('manual'),
-  /** Confidence level α for the statistical rule ρ = χ²_{1,1−α}/n. */
-  rhoAlpha: z.number().gt(0).lt(1).default(0.05),
+  /** Confidence level α for the statistical rule ρ = χ²_{1,1−α}/n; in [1e-6, 1). */
+  rhoAlpha: z.number().min(LIMITS.rhoAlpha.min).lt(LIMITS.rhoAlpha.max).default(0.05),
   gammaMode: z.enum(['estimated', 'independent', 'coupled', 'manual']).default('estimated'),
   /** K×K matrix (row-major, by included modality order) when gammaMode = manual. */
   gammaMatrix: z.array(z.array(z.number().min(-1).max(1))).optional(),
   /** Re-estimate γ every epoch (true) or keep it fixed after warm-up (false). */
   gammaRefresh: z.boolean().default(false),
-  warmupEpochs: z.number().int().min(0).default(2),
-  cvarAlpha: z.number().gt(0).max(1).default(0.2),
-  groupStep: z.number().positive().default(0.01),
-  groupSizeAdjust: z.number().min(0).default(0),
+  /** Epochs of ERM + auxiliary heads before the robust objective when γ is estimated; 0–10 000. */
+  warmupEpochs: z.number().int().min(LIMITS.warmupEpochs.min).max(LIMITS.warmupEpochs.max).default(2),
+  /** CVaR's tail fraction α; in [1e-4, 1]. */
+  cvarAlpha: z.number().min(LIMITS.cvarAlpha.min).max(LIMITS.cvarAlpha.max).default(0.2),
+  /** Group DRO's exponentiated-gradient step on the group weights; in [1e-6, 1]. */
+  groupStep: z.number().min(LIMITS.groupStep.min).max(LIMITS.groupStep.max).default(0.01),
+  /** Group DRO's size correction C/√n_g added to each group's loss; 0–10. */
+  groupSizeAdjust: z.number().min(LIMITS.groupSizeAdjust.min).max(LIMITS.groupSizeAdjust.max).default(0),
 
-  /** Epochs to train; raised to reach `minSteps` (see below); early stopping may end the run sooner. */
-  epochs: z.number().int().min(1).max(10000).default(30),
-  batchSize: z.number().int().min(1).default(256),
-  learningRate: z.number().positive().default(1e-3),
-  weightDecay: z.number().min(0).default(0),
+  /** Epochs to train (1–10 000); raised to reach `minSteps` (see below); early stopping may end the run sooner. */
+  epochs: z.number().int().min(LIMITS.epochs.min).max(LIMITS.epochs.max).default(30),
+  /** Rows per optimiser step (1–1 000 000; a batch larger than the training split is the full split). */
+  batchSize: z.number().int().min(LIMITS.batchSize.min).max(LIMITS.batchSize.max).default(256),
+  /** Adam's learning rate; in [1e-8, 10]. */
+  learningRate: z.number().min(LIMITS.learningRate.min).max(LIMITS.learningRate.max).default(1e-3),
+  /** Decoupled weight decay; in [0, 1], with learningRate × weightDecay < 1. */
+  weightDecay: z.number().min(LIMITS.weightDecay.min).max(LIMITS.weightDecay.max).default(0),
   selectionRule: z.enum(SELECTION_RULES).default('val-loss'),
   /**
    * Floor on optimiser steps (METHOD.md §6): the run gets max(epochs, ⌈minSteps / steps per epoch⌉)
    * epochs, so small data is not left near its initialisation (245 rows at full batch → 300 epochs).
    * 0 = off; at most 100 000 (≈ minutes per run on small models; a bound, not a target).
    */
-  minSteps: z.number().int().min(0).max(100_000).default(300),
+  minSteps: z.number().int().min(LIMITS.minSteps.min).max(LIMITS.minSteps.max).default(300),
   /**
    * Early stopping (METHOD.md §6): stop once this many optimiser steps have passed since the best
    * epoch of the selection rule, checked at epoch ends (0 = never stop early). Steps, not epochs,
@@ -85,8 +130,9 @@ export const TrainConfigSchema = z.object({
    * The pre-v2 `patience` (in epochs) of stored configs is deliberately not mapped (zod drops it):
    * an epoch is a different number of steps on every dataset, and a stored config re-run under the
    * v2 trainer (duals solved per batch, the step floor) does not reproduce its old numbers anyway.
+   * At most 1 000 000.
    */
-  patienceSteps: z.number().int().min(0).max(1_000_000).default(100),
+  patienceSteps: z.number().int().min(LIMITS.patienceSteps.min).max(LIMITS.patienceSteps.max).default(100),
 
   /**
    * Split: fractions for a stratified random split, the dataset's own split column/files, or
@@ -95,7 +141,8 @@ export const TrainConfigSchema = z.object({
    */
   split: SplitSchema.optional(),
   missingIndicator: z.boolean().default(false),
-  seed: z.number().int().min(0).default(0),
+  /** Seed of the split, the initial weights and the batch order; 0 – 2³² − 1. */
+  seed: z.number().int().min(LIMITS.seed.min).max(LIMITS.seed.max).default(0),
   backend: z.enum(BACKENDS).default('auto'),
 });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;

@@ -204,6 +204,9 @@ export type SystemInfo = z.infer<typeof SystemInfoSchema>;
 
 export const ExportKindSchema = z.enum(['report-html', 'report-pdf', 'report-csv', 'report-json', 'model', 'bundle']);
 export type ExportKind = z.infer<typeof ExportKindSchema>;
+/** What an experiment report exports as (core/experiments/report-*.ts). */
+export const ExperimentReportKindSchema = z.enum(['report-html', 'report-pdf', 'report-csv', 'report-json']);
+export type ExperimentReportKind = z.infer<typeof ExperimentReportKindSchema>;
 
 const Id = z.number().int().positive();
 const RunIds = z.array(Id).min(1).max(20);
@@ -293,11 +296,24 @@ export const CHANNELS = {
   'reports.get': channel(z.object({ runIds: RunIds, bEval: z.number().min(0).optional() }), z.object({ report: z.unknown(), html: z.string() })),
 
   /**
+   * The experiment report (core/experiments/report-model.ts, `ExperimentReportModel`: the aggregate
+   * over seeds, comparisons in words, stress curves over seeds, missing-modality matrix, where each
+   * configuration breaks, radius frontier, per-run appendix) and its HTML, light (the report frame
+   * themes it like the run report).
+   */
+  'reports.experiment': channel(z.object({ id: Id }), z.object({ report: z.unknown(), html: z.string() })),
+
+  /**
    * Export a file. Electron: a native save dialog, then `savedTo`. Browser mode: `downloadUrl`
    * (same origin, token-protected) that the client opens.
    */
   'export.file': channel(
     z.object({ kind: ExportKindSchema, runIds: RunIds }),
+    z.object({ fileName: z.string(), savedTo: z.string().optional(), downloadUrl: z.string().optional(), cancelled: z.boolean().optional() }),
+  ),
+  /** Export an experiment's report (HTML, PDF, CSV or JSON), delivered like `export.file`. */
+  'export.experiment': channel(
+    z.object({ kind: ExperimentReportKindSchema, id: Id }),
     z.object({ fileName: z.string(), savedTo: z.string().optional(), downloadUrl: z.string().optional(), cancelled: z.boolean().optional() }),
   ),
   /** Native open dialog (Electron). Browser mode answers `{ paths: [] , unsupported: true }`; the UI then uploads. */

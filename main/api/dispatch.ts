@@ -13,6 +13,7 @@
 import type { z } from 'zod';
 import { isDrmmError } from '../../core/errors';
 import { CHANNELS, type CallEnvelope, type Channel, type ErrorInfo } from './contract';
+import { describeZodIssues, isZodError } from './zod-errors';
 
 type Schemas<C extends Channel> = (typeof CHANNELS)[C];
 /** The request as a handler receives it: validated, defaults applied. */
@@ -33,21 +34,7 @@ export function isChannel(name: unknown): name is Channel {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(CHANNELS, name);
 }
 
-/** "field 'configs.0.epochs': Too small: expected number to be >=1; field 'name': …" */
-export function describeZodIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .slice(0, 5)
-    .map((i) => {
-      const path = i.path.map(String).join('.');
-      return `${path ? `field '${path}'` : 'the request'}: ${i.message}`;
-    })
-    .join('; ') + (issues.length > 5 ? `; and ${issues.length - 5} more` : '');
-}
-
-/** A ZodError that escaped a service: its issues in plain words ("field 'x': …"), not its JSON dump. */
-export function isZodError(e: unknown): e is { name: 'ZodError'; issues: z.core.$ZodIssue[] } {
-  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'ZodError' && Array.isArray((e as { issues?: unknown }).issues);
-}
+export { describeZodIssues, isZodError } from './zod-errors';
 
 export function errorInfo(e: unknown): ErrorInfo {
   if (isDrmmError(e)) {

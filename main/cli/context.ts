@@ -3,7 +3,7 @@
  * a third host over the same services as Electron and browser mode), and the run-to-completion
  * loop with a progress bar.
  */
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { resolveDataDir } from '../../core/store/data-dir';
 import { ChildProcessLauncher } from '../../core/jobs/launcher';
@@ -59,6 +59,27 @@ export function reportKindFor(format: string | undefined, outFile: string): Expo
   const kind = FORMAT_KINDS[f];
   if (!kind) throw new DrmmError('INVALID_ARGUMENT', `Unknown report format '${f || '(none)'}'.`, { hint: 'Use --format html, pdf, csv or json (or an --out file ending in one of them).' });
   return kind;
+}
+
+/**
+ * Refuses, before any long work, an output file that cannot be written: its folder is missing, it is
+ * a folder, or the system refuses to open it for writing (read-only folder or file, no permission).
+ * Probes by opening it for appending (a file that was not there is removed again).
+ */
+export function checkWritableFile(outFile: string, flag: string): void {
+  const file = path.resolve(outFile);
+  const dir = path.dirname(file);
+  if (!existsSync(dir)) throw new DrmmError('FILE_NOT_FOUND', `The folder ${dir} of ${flag} does not exist.`, { location: { file: outFile }, hint: `Create it, or choose another ${flag} path.` });
+  let existing: ReturnType<typeof statSync> | undefined;
+  try { existing = statSync(file); } catch { existing = undefined; }
+  if (existing?.isDirectory()) throw new DrmmError('INVALID_ARGUMENT', `${flag} ${outFile} is a folder, not a file.`, { location: { file: outFile }, hint: 'Give a file name, e.g. report.html.' });
+  const existed = existing !== undefined;
+  try {
+    closeSync(openSync(file, 'a'));
+    if (!existed) rmSync(file, { force: true });
+  } catch (e) {
+    throw new DrmmError('READ_ONLY', `${flag} ${outFile} cannot be written: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, { location: { file: outFile }, hint: `Choose a file in a folder you can write to, or make it writable, then run again.` });
+  }
 }
 
 /** Writes a report of `runIds` to `outFile` through the export service. */

@@ -6,7 +6,7 @@ import { DrmmError, isDrmmError } from '../../core/errors';
 import { helpText, parseCommandArgs, type CliCommand } from './command';
 import { COMMANDS } from './commands/index';
 import { appVersion } from '../../core/version';
-import { describeZodIssues, isZodError } from '../api/dispatch';
+import { describeZodIssues, isZodError } from '../api/zod-errors';
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

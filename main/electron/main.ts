@@ -58,6 +58,7 @@ async function start(): Promise<void> {
     launcher: new UtilityProcessLauncher(path.join(appRoot, 'dist', 'worker.cjs')),
     host,
     resourcesDir,
+    keepWarm: true, // a prepared training process waits, so that Run shows progress within a second
   });
   registerIpc(ipcMain, services.dispatch);
   forwardEvents(services.onEvent, () => mainWindow?.webContents ?? null);

@@ -35,6 +35,11 @@ export interface AppServicesOptions {
   backendProbe?: BackendProbe;
   /** Job body of the training process (default 'experiment'; tests use 'diagnostic'). Host code only. */
   job?: string;
+  /**
+   * Keep one training process started and prepared while nothing runs, so that a run starts without
+   * start-up cost (JobQueue keepWarm; the interactive hosts set it, the CLI and tests do not). Default false.
+   */
+  keepWarm?: boolean;
   /** Where a listing names a row it had to leave out (default: a `drmm: warning:` line on stderr). */
   warn?: (line: string) => void;
 }
@@ -71,7 +76,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const settings = new SettingsService(dataDir);
   let queue: JobQueue;
   try {
-    queue = new JobQueue({ store, launcher: opts.launcher, concurrency: settings.get().concurrency, ...(opts.job ? { job: opts.job } : {}) });
+    queue = new JobQueue({ store, launcher: opts.launcher, concurrency: settings.get().concurrency, ...(opts.job ? { job: opts.job } : {}), keepWarm: opts.keepWarm ?? false });
   } catch (e) {
     store.close();
     throw e;
@@ -85,7 +90,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const experiments = new ExperimentService(store, queue, warn);
   const experimentRows = new ExperimentStore(store);
   const runs = new RunService(store, queue, warn);
-  const reports = new ReportService(store);
+  const reports = new ReportService(store, experiments);
   const exports = new ExportService(store, reports, opts.host, dataDir);
 
   const handlers: ApiHandlers = {
@@ -124,7 +129,9 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'runs.setNotes': (r) => runs.setNotes(r.id, r.notes),
 
     'reports.get': (r) => reports.get(r.runIds, r.bEval),
+    'reports.experiment': (r) => reports.experiment(r.id),
     'export.file': (r) => exports.exportFile(r.kind, r.runIds),
+    'export.experiment': (r) => exports.exportExperimentFile(r.kind, r.id),
     'dialog.openFiles': (r) => opts.host.openFiles(r),
   };
 

@@ -18,6 +18,7 @@ import { ExperimentStore, type ExperimentRow } from '../../core/store/experiment
 import type { Store } from '../../core/store/store';
 import type { DatasetRow, EpochRecord, RunCell } from '../../core/store/types';
 import type { TrainConfig } from '../../core/train/config';
+import { checkConfigForDataset, datasetFacts } from '../../core/train/check';
 import { appVersion } from '../../core/version';
 import type { EventMessage, ExperimentDetail, ExperimentSummary } from '../api/contract';
 import { aggregateInput, cellStates, cellStatus, experimentStatus, gridCells, type CellState } from './experiment-cells';
@@ -94,6 +95,7 @@ export class ExperimentService {
     const row = this.experiments.get(id);
     const ds = this.store.getDataset(row.datasetId);
     const todo = this.states(row, ds).filter((s) => RETRYABLE.has(s.current?.status ?? 'missing'));
+    checkConfigsFitDataset(ds, todo.map((s) => (s.config ?? s.current?.config) as TrainConfig));
     const runIds = todo.map((s) => this.enqueue(row, { cell: s.cell, config: (s.config ?? s.current?.config) as TrainConfig }, s.current?.name ?? gridRunName(row, s.cell)));
     return { experimentId: id, runIds };
   }
@@ -208,26 +210,25 @@ function bestConfiguration(aggregate: ExperimentAggregate, metric: ExperimentMet
   return best;
 }
 
-/** Refuses configs the dataset cannot train (unknown modalities, Group DRO or leave-one-group-out without groups) before anything is queued. */
+/**
+ * What `create` would refuse for this grid on a dataset with this summary and spec, checked before the
+ * dataset is even stored (`drmm experiment`): the grid resolved against its groups, every cell's config.
+ */
+export function checkGridForDataset(name: string, summary: unknown, spec: unknown, grid: ProductGrid): void {
+  const levels = (summary as { groupLevels?: string[] } | null)?.groupLevels;
+  const ctx: GridContext = levels ? { groupLevels: levels } : {};
+  const cells = expandGrid(resolveGrid(grid, ctx), ctx);
+  const facts = datasetFacts(name, summary, spec);
+  cells.forEach((c, i) => checkConfigForDataset(c.config, facts, { where: cells.length > 1 ? ` (configuration ${i + 1}, ${c.cell.configuration})` : '' }));
+}
+
+/**
+ * Refuses, before anything is queued, every config the dataset cannot train (core/train/check.ts
+ * `checkConfigForDataset`: ranges, modalities, groups, held-out group, split, γ, backend).
+ */
 function checkConfigsFitDataset(ds: DatasetRow, configs: readonly TrainConfig[]): void {
-  const modalities = new Set(((ds.summary as { modalities?: { name: string }[] } | null)?.modalities ?? []).map((m) => m.name));
-  const groupLevels = (ds.summary as { groupLevels?: string[] } | null)?.groupLevels;
-  configs.forEach((c, i) => {
-    const where = configs.length > 1 ? ` (configuration ${i + 1}, ${c.method})` : '';
-    for (const m of [...(c.modalities ?? []), ...Object.keys(c.rhoByModality ?? {}), ...Object.keys(c.encoders ?? {})]) {
-      if (modalities.size > 0 && !modalities.has(m)) {
-        throw new DrmmError('INVALID_CONFIG', `Dataset '${ds.name}' has no modality '${m}'${where}.`, { hint: `Its modalities are: ${[...modalities].join(', ')}.` });
-      }
-    }
-    if (c.modalities && c.modalities.length === 0) {
-      throw new DrmmError('INVALID_CONFIG', `Select at least one modality${where}.`, { hint: 'Tick one or more modalities.' });
-    }
-    if ((c.method === 'group-dro' || c.split?.kind === 'leave-one-group-out') && !groupLevels) {
-      throw new DrmmError('INVALID_CONFIG', `${c.method === 'group-dro' ? 'Group DRO' : 'A leave-one-group-out split'} needs a group column, and dataset '${ds.name}' has none${where}.`, {
-        hint: 'Choose another method or split, or re-import the dataset with a group/environment column.',
-      });
-    }
-  });
+  const facts = datasetFacts(ds.name, ds.summary, ds.spec);
+  configs.forEach((c, i) => checkConfigForDataset(c, facts, { where: configs.length > 1 ? ` (configuration ${i + 1}, ${c.method})` : '' }));
 }
 
 /** The API event(s) for one queue event. */

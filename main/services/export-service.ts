@@ -7,13 +7,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DrmmError } from '../../core/errors';
+import { renderExperimentCsv } from '../../core/experiments/report-csv';
+import { renderExperimentJson } from '../../core/experiments/report-json';
 import { renderCsv } from '../../core/report/csv';
 import { renderJson } from '../../core/report/json';
 import { writeFileAtomic, type Store } from '../../core/store/store';
 import { describeWriteFailure } from '../../core/store/write-errors';
 import { TERMINAL_STATUSES } from '../../core/store/types';
 import { appVersion } from '../../core/version';
-import type { ExportKind } from '../api/contract';
+import type { ExperimentReportKind, ExportKind } from '../api/contract';
 import type { DeliveredFile, ExportedFile, HostAdapter } from './host';
 import type { ReportService } from './report-service';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type RunBundle } from './run-bundle';
@@ -78,6 +80,46 @@ export class ExportService {
       case 'bundle':
         return out(`${label}.drmm-bundle.json`, 'application/json', JSON.stringify(this.bundle(ids)));
     }
+  }
+
+  /**
+   * The report of experiment `experimentId` written to a file (no delivery): HTML that follows the
+   * reader's light/dark theme on screen, a PDF printed from its print rendering (appendix open,
+   * light), the tidy CSV, or the JSON model.
+   */
+  async writeExperiment(kind: ExperimentReportKind, experimentId: number): Promise<ExportedFile> {
+    const dir = this.exportDir();
+    const label = `experiment-${experimentId}`;
+    const out = (fileName: string, mime: string, data: string): ExportedFile => {
+      const file = path.join(dir, fileName);
+      try {
+        writeFileAtomic(file, Buffer.from(data));
+      } catch (e) {
+        throw describeWriteFailure(e, `the export ${fileName}`, this.dataDir);
+      }
+      return { path: file, fileName, mime };
+    };
+    switch (kind) {
+      case 'report-html':
+        return out(`report-${label}.html`, 'text/html; charset=utf-8', this.reports.experiment(experimentId, { theme: 'auto' }).html);
+      case 'report-pdf': {
+        const { html } = this.reports.experiment(experimentId, { theme: 'light', print: true });
+        const fileName = `report-${label}.pdf`;
+        const file = path.join(dir, fileName);
+        await (this.host.renderPdf ?? pdfViaLocalChromium)(html, file);
+        return { path: file, fileName, mime: 'application/pdf' };
+      }
+      case 'report-csv':
+        return out(`metrics-${label}.csv`, 'text/csv; charset=utf-8', renderExperimentCsv(this.reports.experimentModel(experimentId)));
+      case 'report-json':
+        return out(`report-${label}.json`, 'application/json', renderExperimentJson(this.reports.experimentModel(experimentId)));
+    }
+  }
+
+  async exportExperimentFile(kind: ExperimentReportKind, experimentId: number): Promise<{ fileName: string } & DeliveredFile> {
+    const file = await this.writeExperiment(kind, experimentId);
+    const delivered = await this.host.deliverFile(file);
+    return { fileName: file.fileName, ...delivered };
   }
 
   /**

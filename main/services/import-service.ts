@@ -248,8 +248,12 @@ export class ImportService {
   }
 
   /** Reads, checks and stores a dataset once; a bad input throws and stores nothing. */
-  async save(req: { name: string; spec: unknown; baseDir?: string }, onProgress?: (fraction: number, message: string) => void): Promise<DatasetSummary> {
-    return (await this.saveDetailed(req, onProgress)).dataset;
+  async save(
+    req: { name: string; spec: unknown; baseDir?: string },
+    onProgress?: (fraction: number, message: string) => void,
+    opts: { check?: (summary: StoredDatasetSummary, spec: DatasetSpec) => void } = {},
+  ): Promise<DatasetSummary> {
+    return (await this.saveDetailed(req, onProgress, opts)).dataset;
   }
 
   /**

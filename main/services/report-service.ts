@@ -1,11 +1,14 @@
 /**
  * Reports from stored evaluations (no model is reloaded): the report model (core/report/model.ts)
  * and its self-contained HTML (core/report/html.ts). A single run's default report is cached as
- * the run's `report-html` artifact.
+ * the run's `report-html` artifact. The experiment report (core/experiments/report-model.ts): the
+ * experiment's aggregate over seeds with its runs' evaluations and training histories.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DrmmError } from '../../core/errors';
+import { buildExperimentReport, type ExperimentReportModel, type ExperimentRunInput } from '../../core/experiments/report-model';
+import { renderExperimentHtml, type ExperimentReportTheme } from '../../core/experiments/report-html';
 import { buildReport, RunMetaSchema, type ReportModel, type ReportRunInput, type RunMeta } from '../../core/report/model';
 import { RunEvaluationSchema, type RunEvaluation } from '../../core/evaluate/schema';
 import { renderHtml } from '../../core/report/html';
@@ -14,6 +17,7 @@ import { writeFileAtomic, type Store } from '../../core/store/store';
 import { describeWriteFailure } from '../../core/store/write-errors';
 import type { DatasetRow, RunRow } from '../../core/store/types';
 import { appVersion } from '../../core/version';
+import type { ExperimentService } from './experiment-service';
 import { readStored } from './readable-rows';
 
 const isNumArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number');
@@ -55,8 +59,22 @@ export function runMeta(run: RunRow, ds: DatasetRow, results: unknown): RunMeta 
   return meta;
 }
 
+type HistoryRecord = NonNullable<ReportRunInput['history']>[number];
+
 export class ReportService {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly experiments?: ExperimentService) {}
+
+  /** A run's training history as the report charts it (one record per epoch). */
+  private history(id: number): HistoryRecord[] {
+    return this.store.getRunEpochs(id).map((e) => {
+      const rec: Record<string, number | number[] | null> = { epoch: e.epoch };
+      for (const [k, v] of Object.entries({ trainLoss: e.trainLoss, objective: e.objective, valLoss: e.valLoss, valAccuracy: e.valAccuracy, worstGroupAccuracy: e.worstGroupAccuracy })) {
+        if (typeof v === 'number') rec[k] = v;
+      }
+      for (const [k, v] of Object.entries(e.metrics ?? {})) if (typeof v === 'number' || isNumArray(v)) rec[k] ??= v;
+      return rec as HistoryRecord;
+    });
+  }
 
   /** The report model for runs (all must have succeeded), at a shared B_eval. */
   model(runIds: number[], bEval?: number): ReportModel {
@@ -72,14 +90,7 @@ export class ReportService {
       if (!result?.evaluation) {
         throw new DrmmError('NOT_FOUND', `Run #${id} '${run.name}' has no stored evaluation.`, { hint: 'Run it again to evaluate it.' });
       }
-      const history = this.store.getRunEpochs(id).map((e) => {
-        const rec: Record<string, number | number[] | null> = { epoch: e.epoch };
-        for (const [k, v] of Object.entries({ trainLoss: e.trainLoss, objective: e.objective, valLoss: e.valLoss, valAccuracy: e.valAccuracy, worstGroupAccuracy: e.worstGroupAccuracy })) {
-          if (typeof v === 'number') rec[k] = v;
-        }
-        for (const [k, v] of Object.entries(e.metrics ?? {})) if (typeof v === 'number' || isNumArray(v)) rec[k] ??= v;
-        return rec as ReportRunInput['history'] extends (infer T)[] | undefined ? T : never;
-      });
+      const history = this.history(id);
       // Checked here, per run, so a damaged row is named in plain words (buildReport would throw a raw ZodError).
       const hint = `Run it again, or delete run #${id} and import it again from a bundle exported by DRMM Workbench.`;
       inputs.push({
@@ -96,6 +107,46 @@ export class ReportService {
     const html = renderHtml(report);
     if (runIds.length === 1 && bEval === undefined && !this.store.readonly) this.cacheHtml(runIds[0], html);
     return { report, html };
+  }
+
+  /**
+   * The experiment report model: the experiment's aggregate over seeds (ExperimentService.report,
+   * cached there) with the stored evaluations and training histories of the runs behind it, and
+   * the dataset's files by name.
+   */
+  experimentModel(experimentId: number): ExperimentReportModel {
+    if (!this.experiments) throw new Error('ReportService: built without the experiment service, so it has no experiment reports.');
+    const base = this.experiments.report(experimentId);
+    const runs: ExperimentRunInput[] = [];
+    for (const c of base.aggregate.configurations) {
+      c.runIds.forEach((runId, i) => {
+        const result = this.store.getRunResult(runId);
+        const parsed = RunEvaluationSchema.safeParse(result?.evaluation);
+        if (!parsed.success) return; // the aggregate left it out too (and says so in its notes)
+        const selected = (result?.results as { training?: { bestEpoch?: unknown } } | null)?.training?.bestEpoch;
+        runs.push({
+          runId, configuration: c.label, seed: c.seeds[i] ?? null, evaluation: parsed.data, history: this.history(runId),
+          ...(typeof selected === 'number' && Number.isInteger(selected) && selected > 0 ? { bestEpoch: selected } : {}),
+          trainingB: c.trainingB.values[i] ?? null,
+        });
+      });
+    }
+    const ds = this.store.getDataset(base.experiment.dataset.id);
+    return buildExperimentReport({
+      experiment: base.experiment, cells: base.cells, statusCounts: base.statusCounts, aggregate: base.aggregate,
+      appVersion: base.appVersion, generatedAt: base.generatedAt, runs,
+      // File names only, never where they lie on this machine.
+      dataset: { name: ds.name, version: ds.version, files: ds.files.map((f) => ({ file: path.basename(f.path), sha256: f.sha256 })) },
+    });
+  }
+
+  /**
+   * The experiment report and its HTML. `light` (the default) is what the app's report frame
+   * themes itself; exports ask for `auto` (follows the reader's browser), PDFs for `print`.
+   */
+  experiment(experimentId: number, opts: { theme?: ExperimentReportTheme; print?: boolean } = {}): { report: ExperimentReportModel; html: string } {
+    const report = this.experimentModel(experimentId);
+    return { report, html: renderExperimentHtml(report, { theme: opts.theme ?? 'light', print: opts.print }) };
   }
 
   /**

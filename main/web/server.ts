@@ -41,6 +41,8 @@ export interface WebServerOptions {
   rendererDir?: string;
   /** How runs are started; default: child_process.fork of the training worker. */
   launcher?: Launcher;
+  /** Keep a prepared training process waiting while idle (`drmm serve` does; default false). */
+  keepWarm?: boolean;
   /** Where the "running at" line goes; default console.log. */
   log?: (line: string) => void;
   /** Largest accepted upload; default 2 GiB. */
@@ -147,7 +149,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
 
   try {
-    services = await createAppServices({ dataDir, launcher: opts.launcher ?? (await defaultLauncher()), host });
+    services = await createAppServices({ dataDir, launcher: opts.launcher ?? (await defaultLauncher()), host, keepWarm: opts.keepWarm });
   } catch (e) {
     lock.release();
     throw e;

@@ -189,7 +189,7 @@ describe.skipIf(!ready)('the workbench as an analyst meets it', () => {
     const bFormula = await page.locator('[data-testid=glossary-entry][data-term=B] math[display=block]').innerHTML();
     expect(bFormula).toMatch(/<msqrt>/);
     const text = await page.textContent('main');
-    expect(text).not.toMatch(/_\{|Σ_|\\sqrt/);
+    expect(text).not.toMatch(/_\{|Σ_|\\sqrt|ρ_k|γ_ij|B_eval/);
     for (const term of ['rho', 'gamma', 'B', 'Beval', 'objective-form', 'radius-rule', 'warmup', 'robust-accuracy', 'shift-sensitivity', 'min-steps', 'patience']) {
       expect(await page.locator(`[data-testid=glossary-entry][data-term=${term}]`).count(), term).toBe(1);
     }
@@ -276,7 +276,7 @@ describe.skipIf(!ready)('the workbench as an analyst meets it', () => {
     await page.click('[data-testid=monitor-open-report]');
     const inner = await reportFrame();
     const frameBox = (await page.locator('[data-testid=report-frame]').boundingBox())!;
-    const ids = await inner.evaluate(() => [...document.querySelectorAll('nav.toc a')].map((a) => a.getAttribute('href')!.replace(/^.*#/, '')));
+    const ids = await inner.evaluate(() => Array.from(document.querySelectorAll('nav.toc a')).map((a) => a.getAttribute('href')!.replace(/^.*#/, '')));
     const mouseTarget = ids[ids.length - 1]!;
     const keyTarget = ids[Math.floor(ids.length / 2)]!;
     // mouse
@@ -309,6 +309,10 @@ describe.skipIf(!ready)('the workbench as an analyst meets it', () => {
     const fg = await inner.evaluate(() => getComputedStyle(document.body).color);
     expect(fg).toBe('rgb(230, 232, 235)');
     await shoot(app, 'analyst-report-dark');
+    await inner.evaluate(() => document.getElementById('stress')?.scrollIntoView());
+    await shoot(app, 'analyst-report-charts-dark');
+    await inner.evaluate(() => document.getElementById('training')?.scrollIntoView());
+    await shoot(app, 'analyst-report-training-dark');
     // and back to light without reloading
     await setTheme(page, 'light');
     await page.goto(`${app.server.urlWithToken}#/report?runs=${finishedRunId}`);

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { REPO_ROOT, SCREENSHOT_DIR, type App } from './harness';
 
 export const DOCS_SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
-export type ScreenName = 'history' | 'import' | 'setup' | 'monitor' | 'report' | 'settings';
+export type ScreenName = 'history' | 'import' | 'setup' | 'monitor' | 'report' | 'glossary' | 'settings';
 
 export async function waitLoaded(page: Page): Promise<void> {
   await page.waitForSelector('[data-testid=app-shell][data-loaded=true]', { timeout: 30_000 });

@@ -46,7 +46,9 @@ export const MALFORMED: Record<Channel, { payload: unknown; field: string }> = {
   'runs.setTags': { payload: { id: 1, tags: 'a,b' }, field: 'tags' },
   'runs.setNotes': { payload: { id: 1 }, field: 'notes' },
   'reports.get': { payload: { runIds: [] }, field: 'runIds' },
+  'reports.experiment': { payload: { id: 'seven' }, field: 'id' },
   'export.file': { payload: { kind: 'docx', runIds: [1] }, field: 'kind' },
+  'export.experiment': { payload: { kind: 'model', id: 1 }, field: 'kind' },
   'dialog.openFiles': { payload: { multiple: 'no' }, field: 'multiple' },
 };
 

@@ -21,7 +21,7 @@ import { evaluationFor } from './fixtures';
 const RUNS = Number(process.env.DRMM_FUZZ_RUNS ?? 300);
 const REQUEST_TIMEOUT_MS = 15_000;
 /** Channels that change or remove what is stored, or start real work (training, printing): left out so "earlier data is intact" stays a fair check. */
-const MUTATING = new Set(['runs.delete', 'datasets.delete', 'runs.rename', 'runs.setTags', 'runs.setNotes', 'settings.update', 'experiments.start', 'export.file', 'import.trySample']);
+const MUTATING = new Set(['runs.delete', 'datasets.delete', 'runs.rename', 'runs.setTags', 'runs.setNotes', 'settings.update', 'experiments.start', 'export.file', 'export.experiment', 'import.trySample']);
 const SAFE_CHANNELS = CHANNEL_NAMES.filter((c) => !MUTATING.has(c));
 
 interface FuzzRequest {

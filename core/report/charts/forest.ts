@@ -28,8 +28,8 @@ export interface ForestOptions {
 const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 
 export function forestPlot(o: ForestOptions): string {
-  const longest = Math.max(8, ...o.rows.map((r) => Math.min(40, r.label.length)));
-  const left = Math.min(260, 12 + longest * 5.4);
+  const longest = Math.max(8, ...o.rows.map((r) => Math.min(48, r.label.length)));
+  const left = Math.min(290, 12 + longest * 5.3);
   const rowH = 16;
   const width = Math.max(o.width ?? 460, left + 200);
   const f: Frame = { width, height: 22 + 8 + o.rows.length * rowH + 34, left, right: 14, top: 28, bottom: 34 };
@@ -48,7 +48,7 @@ export function forestPlot(o: ForestOptions): string {
   parts.push(`<text x="${r2((f.left + f.width - f.right) / 2)}" y="${y1 + 27}" class="al" text-anchor="middle">${esc(o.xLabel)}</text>`);
   o.rows.forEach((r, i) => {
     const yy = r2(y0 + 8 + i * rowH + rowH / 2 - 4);
-    const label = r.label.length > 40 ? r.label.slice(0, 39) + '…' : r.label;
+    const label = r.label.length > 48 ? r.label.slice(0, 47) + '…' : r.label;
     parts.push(`<text x="${r2(f.left - 6)}" y="${r2(yy + 3)}" class="tk" text-anchor="end">${esc(label)}</text>`);
     if (r.interval) {
       const a = Math.max(d0, r.interval[0]), b = Math.min(d1, r.interval[1]);

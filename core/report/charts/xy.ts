@@ -44,6 +44,9 @@ export interface XYChartOptions {
 
 const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 
+interface Box { x0: number; x1: number; y0: number; y1: number }
+const overlap = (a: Box, b: Box) => Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0)) * Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
+
 export function xyChart(o: XYChartOptions): string {
   const width = widthForTitle(o.width ?? 340, o.title);
   const items: LegendItem[] = o.legend === false ? [] : o.legend ?? o.paths.map((p) => ({ label: p.label, color: p.color ?? '#8a8f98', dash: p.dash }));
@@ -66,18 +69,29 @@ export function xyChart(o: XYChartOptions): string {
       parts.push(`<polyline points="${ok.map((q) => `${r2(x(q.x!))},${r2(y(q.y!))}`).join(' ')}" fill="none" stroke="${p.color ?? '#8a8f98'}" stroke-width="1.4"${p.dash ? ` stroke-dasharray="${p.dash}"` : ''} class="path"/>`);
     }
   }
-  for (const p of o.paths) {
-    for (const q of p.points) {
-      if (!finite(q.x) || !finite(q.y)) continue;
-      const cx = x(q.x), cy = y(q.y);
-      if (finite(q.sdX) && q.sdX > 0) parts.push(`<line x1="${r2(x(q.x - q.sdX))}" y1="${r2(cy)}" x2="${r2(x(q.x + q.sdX))}" y2="${r2(cy)}" stroke="${q.color}" stroke-width="1.2" stroke-opacity="0.55" class="sd"/>`);
-      if (finite(q.sdY) && q.sdY > 0) parts.push(`<line x1="${r2(cx)}" y1="${r2(y(q.y - q.sdY))}" x2="${r2(cx)}" y2="${r2(y(q.y + q.sdY))}" stroke="${q.color}" stroke-width="1.2" stroke-opacity="0.55" class="sd"/>`);
-      parts.push(marker(q.marker ?? 'circle', cx, cy, 3.4, q.color, q.title));
-      if (q.label) {
-        const right = cx + 6 + q.label.length * 4.8 < f.width - f.right;
-        parts.push(`<text x="${r2(right ? cx + 6 : cx - 6)}" y="${r2(cy - 5)}" class="vl" text-anchor="${right ? 'start' : 'end'}">${esc(q.label)}</text>`);
-      }
+  const drawn = o.paths.flatMap((p) => p.points).filter((q) => finite(q.x) && finite(q.y));
+  // Crosses first, markers over them, labels last (placed where they overlap no other label or marker).
+  for (const q of drawn) {
+    const cx = x(q.x!), cy = y(q.y!);
+    if (finite(q.sdX) && q.sdX > 0) parts.push(`<line x1="${r2(x(q.x! - q.sdX))}" y1="${r2(cy)}" x2="${r2(x(q.x! + q.sdX))}" y2="${r2(cy)}" stroke="${q.color}" stroke-width="1" stroke-opacity="0.4" class="sd"/>`);
+    if (finite(q.sdY) && q.sdY > 0) parts.push(`<line x1="${r2(cx)}" y1="${r2(y(q.y! - q.sdY))}" x2="${r2(cx)}" y2="${r2(y(q.y! + q.sdY))}" stroke="${q.color}" stroke-width="1" stroke-opacity="0.4" class="sd"/>`);
+  }
+  for (const q of drawn) parts.push(marker(q.marker ?? 'circle', x(q.x!), y(q.y!), 3.4, q.color, q.title));
+  const boxes: Box[] = drawn.map((q) => ({ x0: x(q.x!) - 4, x1: x(q.x!) + 4, y0: y(q.y!) - 4, y1: y(q.y!) + 4 }));
+  for (const q of drawn) {
+    if (!q.label) continue;
+    const cx = x(q.x!), cy = y(q.y!), w = q.label.length * 4.9 + 2, h = 10;
+    const candidates = [[6, -4], [6, 10], [-6 - w, -4], [-6 - w, 10], [-w / 2, -8], [-w / 2, 16], [8, 3], [-8 - w, 3]];
+    let best: { box: Box; score: number } | undefined;
+    for (const [dx, dy] of candidates) {
+      const box = { x0: cx + dx, x1: cx + dx + w, y0: cy + dy - h + 2, y1: cy + dy + 2 };
+      const outside = box.x0 < f.left || box.x1 > f.width - f.right || box.y0 < f.top - 2 || box.y1 > f.height - f.bottom;
+      const score = boxes.reduce((s, b) => s + overlap(box, b), 0) + (outside ? 1e4 : 0);
+      if (!best || score < best.score) best = { box, score };
+      if (score === 0) break;
     }
+    boxes.push(best!.box);
+    parts.push(`<text x="${r2(best!.box.x0)}" y="${r2(best!.box.y1 - 2)}" class="vl">${esc(q.label)}</text>`);
   }
   if (items.length) parts.push(legend(items, f, f.height - f.bottom + 40));
   parts.push('</svg>');

@@ -3,23 +3,25 @@
  * aggregate over seeds; `drmm experiments` — list, show, retry, clone; and the experiment report
  * (`drmm report --experiment ID`). Same services as the app (services.experiments, services.queue).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadSpec } from '../../../core/data/spec';
 import { splitFromSpec } from '../../../core/data/split';
 import { DrmmError } from '../../../core/errors';
 import { parseMethodList, parseSeeds } from '../../../core/experiments/grid';
 import { comparisonInWords } from '../../../core/experiments/report-model';
-import { renderExperimentHtml } from '../../../core/experiments/report-html';
+import { renderExperimentCsv } from '../../../core/experiments/report-csv';
+import { renderExperimentJson } from '../../../core/experiments/report-json';
 import { EXPERIMENT_METRICS, ProductGridSchema, type ExperimentMetric, type MetricSummary, type ProductGrid } from '../../../core/experiments/schema';
-import type { ExperimentDetail, ExperimentSummary } from '../../api/contract';
+import type { ExperimentDetail, ExperimentReportKind, ExperimentSummary } from '../../api/contract';
 import type { AppServices } from '../../services/app-services';
 import type { Launch } from '../../services/experiment-service';
 import { boolArg, printJson, requiredString, stringArg, textTable as table, type CliCommand, type ParsedArgs } from '../command';
-import { DATA_DIR_OPTION, parseIdList, withServices } from '../context';
+import { checkWritableFile, DATA_DIR_OPTION, parseIdList, withServices } from '../context';
 import { GridProgress } from '../grid-progress';
 import { ProgressBar, formatEta } from '../progress';
 import { TRAINING_OPTIONS, trainingInputFromArgs } from './train';
+import { LIMITS } from '../../../core/train/config';
 
 const GRID_OPTIONS: CliCommand['options'] = {
   seeds: { type: 'string', valueName: 'N|A,B,…', description: 'Seeds: a count N (seeds 0…N−1) or a list (one seed alone: 5,). Default 1.' },
@@ -38,7 +40,7 @@ export const experimentCommand: CliCommand = {
     name: { type: 'string', valueName: 'NAME', description: 'Experiment name (default: dataset, methods and seeds).' },
     ...TRAINING_OPTIONS,
     json: { type: 'boolean', description: 'Print the experiment and its aggregate as one JSON object on stdout.' },
-    report: { type: 'string', valueName: 'FILE', description: 'Also write the experiment report (.json or .html).' },
+    report: { type: 'string', valueName: 'FILE', description: 'Also write the experiment report (.html, .pdf, .csv or .json).' },
     ...DATA_DIR_OPTION,
   },
   details: [
@@ -54,10 +56,17 @@ export const experimentCommand: CliCommand = {
     const { spec, baseDir } = await loadSpec(specPath);
     const grid = gridFromArgs(args, splitFromSpec(spec).split);
     const reportFile = stringArg(args, 'report');
+    if (reportFile) {
+      experimentReportFormat(reportFile, undefined);
+      checkWritableFile(reportFile, '--report');
+    }
+    const { checkGridForDataset } = await import('../../services/experiment-service');
     return withServices(args, async (services) => {
       const datasetName = (spec as { name?: string }).name ?? path.basename(path.dirname(path.resolve(specPath)));
       const reading = new ProgressBar('reading');
-      const dataset = await services.imports.save({ name: datasetName, spec, baseDir }, (f, msg) => reading.update(f, msg));
+      // Every cell is checked against the data before the dataset or any run is stored.
+      const check = (summary: unknown, parsedSpec: unknown) => checkGridForDataset(datasetName, summary, parsedSpec, grid);
+      const dataset = await services.imports.save({ name: datasetName, spec, baseDir }, (f, msg) => reading.update(f, msg), { check });
       reading.done();
       const launch = services.experiments.create({ datasetId: dataset.id, name: stringArg(args, 'name'), grid });
       return finishLaunch(services, args, launch, reportFile);
@@ -75,7 +84,7 @@ export const experimentsCommand: CliCommand = {
     metric: { type: 'string', valueName: 'M', description: `The best configuration by: ${EXPERIMENT_METRICS.join(', ')} (default robustAccuracy).` },
     name: { type: 'string', valueName: 'NAME', description: 'With clone: the new experiment\'s name (default: "<name> (copy)").' },
     ...GRID_OPTIONS,
-    report: { type: 'string', valueName: 'FILE', description: 'With retry or clone: also write the experiment report (.json or .html).' },
+    report: { type: 'string', valueName: 'FILE', description: 'With retry or clone: also write the experiment report (.html, .pdf, .csv or .json).' },
     ...DATA_DIR_OPTION,
   },
   details: 'Examples: drmm experiments show 3 --json; drmm experiments retry 3; drmm experiments clone 3 --seeds 5',
@@ -132,8 +141,8 @@ function gridDimensions(args: ParsedArgs): { radii?: number[]; heldOut?: 'all' |
 
 function parseRadii(value: string): number[] {
   const radii = value.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (radii.length === 0 || radii.some((r) => !Number.isFinite(r) || r < 0)) {
-    throw new DrmmError('INVALID_ARGUMENT', `--radii takes numbers ≥ 0 separated by commas, got '${value}'.`, { hint: 'E.g. --radii 0.05,0.1,0.2,0.5.' });
+  if (radii.length === 0 || radii.some((r) => !Number.isFinite(r) || r < LIMITS.rho.min || r > LIMITS.rho.max)) {
+    throw new DrmmError('INVALID_ARGUMENT', `--radii takes numbers from ${LIMITS.rho.min} to ${LIMITS.rho.max} separated by commas, got '${value}'.`, { hint: 'E.g. --radii 0.05,0.1,0.2,0.5.' });
   }
   return radii;
 }
@@ -148,7 +157,7 @@ function cloneChanges(args: ParsedArgs) {
 async function finishLaunch(services: AppServices, args: ParsedArgs, launch: Launch, reportFile: string | undefined): Promise<number> {
   const code = await followRuns(services, launch);
   printDetail(args, services.experiments.get(launch.experimentId));
-  if (reportFile) process.stderr.write(`Report written to ${writeExperimentReport(services, launch.experimentId, reportFile)}\n`);
+  if (reportFile) process.stderr.write(`Report written to ${await writeExperimentReport(services, launch.experimentId, reportFile)}\n`);
   return code;
 }
 
@@ -231,20 +240,40 @@ function ms(s: MetricSummary | undefined): string {
   return `${s.mean.toFixed(3)}${s.sd !== null ? ` ± ${s.sd.toFixed(3)}` : ''}${s.ci ? ` [${s.ci[0].toFixed(3)}, ${s.ci[1].toFixed(3)}]` : ''}`;
 }
 
-/**
- * The experiment report as JSON (the model) or minimal HTML, to `outFile` or, without one, to
- * stdout. Returns where it went.
- */
-export function writeExperimentReport(services: AppServices, experimentId: number, outFile: string | undefined, format?: string): string {
+const EXPERIMENT_REPORT_KINDS: Record<string, ExperimentReportKind> = { json: 'report-json', html: 'report-html', csv: 'report-csv', pdf: 'report-pdf' };
+
+/** The kind of an experiment report file from --format or the file's extension (json without either; a DrmmError for anything else). */
+export function experimentReportFormat(outFile: string | undefined, format: string | undefined): ExperimentReportKind {
   const f = (format ?? (outFile ? path.extname(outFile).slice(1) : 'json')).toLowerCase();
-  if (f !== 'json' && f !== 'html') {
-    throw new DrmmError('INVALID_ARGUMENT', `An experiment report is written as json or html, not '${f || '(none)'}'.`, { hint: 'Use --format json or html (or an --out file ending in .json or .html).' });
+  const kind = EXPERIMENT_REPORT_KINDS[f];
+  if (!kind) {
+    throw new DrmmError('INVALID_ARGUMENT', `An experiment report is written as html, pdf, csv or json, not '${f || '(none)'}'.`, { hint: 'Use --format html, pdf, csv or json (or an --out file ending in one of them).' });
   }
-  const model = services.experiments.report(experimentId);
-  const text = f === 'json' ? JSON.stringify(model, null, 2) + '\n' : renderExperimentHtml(model);
-  if (!outFile) { process.stdout.write(text); return 'stdout'; }
+  return kind;
+}
+
+/**
+ * The experiment report (core/experiments/report-*.ts) as HTML, PDF, CSV or JSON (the model), to
+ * `outFile` through the export service — or, without one, to stdout (not a PDF). Returns where it went.
+ */
+export async function writeExperimentReport(services: AppServices, experimentId: number, outFile: string | undefined, format?: string): Promise<string> {
+  const kind = experimentReportFormat(outFile, format);
+  if (!outFile) {
+    if (kind === 'report-pdf') throw new DrmmError('INVALID_ARGUMENT', 'A PDF report needs a file to go to.', { hint: 'Add --out FILE.pdf.' });
+    const text = kind === 'report-html' ? services.reports.experiment(experimentId, { theme: 'auto' }).html
+      : kind === 'report-csv' ? renderExperimentCsv(services.reports.experimentModel(experimentId))
+      : renderExperimentJson(services.reports.experimentModel(experimentId));
+    process.stdout.write(text);
+    return 'stdout';
+  }
   const dir = path.dirname(path.resolve(outFile));
   if (!existsSync(dir)) throw new DrmmError('FILE_NOT_FOUND', `The folder ${dir} does not exist.`, { location: { file: outFile }, hint: 'Create it, or choose another --out path.' });
-  writeFileSync(outFile, text);
+  const file = await services.exports.writeExperiment(kind, experimentId);
+  try {
+    copyFileSync(file.path, outFile);
+  } finally {
+    // The export's own copy is only a step on the way to --out.
+    rmSync(path.dirname(file.path), { recursive: true, force: true });
+  }
   return path.resolve(outFile);
 }

@@ -12,7 +12,8 @@ export const serveCommand: CliCommand = {
   },
   async run(args) {
     const { startWebServer } = await import('../../web/server');
-    const server = await startWebServer({ dataDir: dataDirFrom(args), port: intArg(args, 'port', { min: 0, max: 65535 }), host: stringArg(args, 'host') });
+    // keepWarm: a training process waits prepared, so that Run shows progress within a second.
+    const server = await startWebServer({ dataDir: dataDirFrom(args), port: intArg(args, 'port', { min: 0, max: 65535 }), host: stringArg(args, 'host'), keepWarm: true });
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.stderr.write('\nStopping…\n');

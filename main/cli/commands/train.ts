@@ -5,9 +5,11 @@ import { splitFromSpec } from '../../../core/data/split';
 import type { RunResults } from '../../../core/experiment';
 import type { RunReferences } from '../../../core/references';
 import { DrmmError } from '../../../core/errors';
-import { BACKENDS, FUSIONS, METHODS, SELECTION_RULES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../../core/train/config';
+import { BACKENDS, FUSIONS, LIMITS, METHODS, SELECTION_RULES, parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../../core/train/config';
+import { checkConfigForDataset, datasetFacts } from '../../../core/train/check';
 import { boolArg, intArg, numberArg, printJson, requiredString, stringArg, type CliCommand, type OptionSpec, type ParsedArgs } from '../command';
-import { DATA_DIR_OPTION, reportKindFor, withServices, writeReport } from '../context';
+import { checkWritableFile, DATA_DIR_OPTION, reportKindFor, withServices, writeReport } from '../context';
+import { summarizeDataset, type StoredDatasetSummary } from '../../services/dataset-service';
 import { ProgressBar, formatEta } from '../progress';
 
 function oneOf<T extends string>(args: ParsedArgs, flag: string, allowed: readonly T[]): T | undefined {
@@ -21,17 +23,18 @@ function oneOf<T extends string>(args: ParsedArgs, flag: string, allowed: readon
 
 /** `--rho 0.2` (one radius, or each modality's under mm-dro) or `--rho text=0.5,image=0.1`. */
 export function parseRho(value: string): { rho?: number; rhoByModality?: Record<string, number> } {
-  const bad = () => new DrmmError('INVALID_ARGUMENT', `--rho takes a number ≥ 0 or name=value pairs (e.g. clinical=0.2,histo=0.1); got '${value}'.`);
+  const bad = () => new DrmmError('INVALID_ARGUMENT', `--rho takes a number from ${LIMITS.rho.min} to ${LIMITS.rho.max} or name=value pairs (e.g. clinical=0.2,histo=0.1); got '${value}'.`);
+  const inRange = (r: number) => Number.isFinite(r) && r >= LIMITS.rho.min && r <= LIMITS.rho.max;
   if (!value.includes('=')) {
     const r = Number(value);
-    if (!Number.isFinite(r) || r < 0) throw bad();
+    if (value.trim() === '' || !inRange(r)) throw bad();
     return { rho: r };
   }
   const byName: Record<string, number> = {};
   for (const part of value.split(',')) {
     const [name, v] = part.split('=');
     const r = Number(v);
-    if (!name?.trim() || !Number.isFinite(r) || r < 0) throw bad();
+    if (!name?.trim() || v === undefined || v.trim() === '' || !inRange(r)) throw bad();
     byName[name.trim()] = r;
   }
   return { rhoByModality: byName };
@@ -79,20 +82,20 @@ export function trainingInputFromArgs(args: ParsedArgs, specSplit: TrainConfig['
     gammaMode: oneOf(args, 'gamma', ['estimated', 'independent', 'coupled'] as const),
     objectiveForm: oneOf(args, 'objective-form', ['closed-form', 'exact'] as const),
     modalities,
-    seed: intArg(args, 'seed', { min: 0 }),
-    epochs: intArg(args, 'epochs', { min: 1, max: 10000 }),
-    batchSize: intArg(args, 'batch-size', { min: 1 }),
-    learningRate: numberArg(args, 'lr', { min: 0 }),
-    weightDecay: numberArg(args, 'weight-decay', { min: 0 }),
-    cvarAlpha: numberArg(args, 'cvar-alpha', { min: 0, max: 1 }),
+    seed: intArg(args, 'seed', LIMITS.seed),
+    epochs: intArg(args, 'epochs', LIMITS.epochs),
+    batchSize: intArg(args, 'batch-size', LIMITS.batchSize),
+    learningRate: numberArg(args, 'lr', LIMITS.learningRate),
+    weightDecay: numberArg(args, 'weight-decay', LIMITS.weightDecay),
+    cvarAlpha: numberArg(args, 'cvar-alpha', LIMITS.cvarAlpha),
     selectionRule: oneOf(args, 'selection', SELECTION_RULES),
-    patienceSteps: intArg(args, 'patience', { min: 0 }),
-    minSteps: intArg(args, 'min-steps', { min: 0, max: 100_000 }),
+    patienceSteps: intArg(args, 'patience', LIMITS.patienceSteps),
+    minSteps: intArg(args, 'min-steps', LIMITS.minSteps),
     backend,
     split: splitFromArgs(args, specSplit),
   };
   const encoder = oneOf(args, 'encoder', ['linear', 'mlp'] as const);
-  const width = intArg(args, 'width', { min: 1, max: 4096 });
+  const width = intArg(args, 'width', LIMITS.width);
   if (encoder || width) input.encoder = { kind: encoder ?? 'mlp', width: width ?? 64, depth: 1 };
   for (const k of Object.keys(input) as (keyof typeof input)[]) if (input[k] === undefined) delete input[k];
   return input;
@@ -100,22 +103,22 @@ export function trainingInputFromArgs(args: ParsedArgs, specSplit: TrainConfig['
 
 /** The training flags `drmm train` and `drmm experiment` share (not --method, --fusion, --seed, --held-out). */
 export const TRAINING_OPTIONS: Record<string, OptionSpec> = {
-  rho: { type: 'string', valueName: 'R', description: 'Radius: one number, or per modality name=R,… (mm-dro). Default 0.1.' },
+  rho: { type: 'string', valueName: 'R', description: `Radius from ${LIMITS.rho.min} to ${LIMITS.rho.max}: one number, or per modality name=R,… (mm-dro). Default 0.1.` },
   'rho-rule': { type: 'string', valueName: 'RULE', description: 'How ρ_k is chosen: manual (default), statistical, environments.' },
   gamma: { type: 'string', valueName: 'MODE', description: 'γ for mm-dro: estimated (default), independent, coupled.' },
   'objective-form': { type: 'string', valueName: 'FORM', description: 'χ² objective: closed-form (default) or exact.' },
-  'cvar-alpha': { type: 'string', valueName: 'A', description: 'CVaR level α in (0, 1] (default 0.2).' },
+  'cvar-alpha': { type: 'string', valueName: 'A', description: `CVaR level α in [${LIMITS.cvarAlpha.min}, ${LIMITS.cvarAlpha.max}] (default 0.2).` },
   modalities: { type: 'string', valueName: 'NAMES', description: 'Modalities to include, comma-separated (default all).' },
   encoder: { type: 'string', valueName: 'KIND', description: 'Encoder: mlp (default) or linear.' },
-  width: { type: 'string', valueName: 'N', description: 'Embedding width (default 64).' },
-  epochs: { type: 'string', valueName: 'N', description: 'Epochs (default 30; raised to reach --min-steps).' },
-  'min-steps': { type: 'string', valueName: 'N', description: 'At least this many optimiser steps: small data gets more epochs (default 300; 0 = off; max 100000).' },
-  'batch-size': { type: 'string', valueName: 'N', description: 'Batch size (default 256; full batch when smaller).' },
-  lr: { type: 'string', valueName: 'X', description: 'Adam learning rate (default 0.001).' },
-  'weight-decay': { type: 'string', valueName: 'X', description: 'Decoupled weight decay (default 0).' },
-  selection: { type: 'string', valueName: 'RULE', description: 'Model selection: val-loss (default), worst-group-accuracy, robust-objective.' },
-  patience: { type: 'string', valueName: 'N', description: 'Early stopping: optimiser steps without a better epoch before training stops, checked at epoch ends (default 100; 0 = off).' },
-  backend: { type: 'string', valueName: 'B', description: 'auto (default; or $DRMM_BACKEND), tensorflow, wasm, cpu.' },
+  width: { type: 'string', valueName: 'N', description: `Embedding width, ${LIMITS.width.min}–${LIMITS.width.max} (default 64).` },
+  epochs: { type: 'string', valueName: 'N', description: `Epochs, ${LIMITS.epochs.min}–${LIMITS.epochs.max} (default 30; raised to reach --min-steps).` },
+  'min-steps': { type: 'string', valueName: 'N', description: `At least this many optimiser steps: small data gets more epochs (default 300; 0 = off; max ${LIMITS.minSteps.max}).` },
+  'batch-size': { type: 'string', valueName: 'N', description: `Batch size, ${LIMITS.batchSize.min}–${LIMITS.batchSize.max} (default 256; full batch when smaller).` },
+  lr: { type: 'string', valueName: 'X', description: `Adam learning rate in [${LIMITS.learningRate.min}, ${LIMITS.learningRate.max}] (default 0.001).` },
+  'weight-decay': { type: 'string', valueName: 'X', description: `Decoupled weight decay in [${LIMITS.weightDecay.min}, ${LIMITS.weightDecay.max}], with lr × decay < 1 (default 0).` },
+  selection: { type: 'string', valueName: 'RULE', description: 'Model selection: val-loss (default), worst-group-accuracy (needs a group column), robust-objective.' },
+  patience: { type: 'string', valueName: 'N', description: `Early stopping: optimiser steps without a better epoch before training stops, checked at epoch ends (default 100; 0 = off; max ${LIMITS.patienceSteps.max}).` },
+  backend: { type: 'string', valueName: 'B', description: 'auto (default; or $DRMM_BACKEND), tensorflow, wasm, cpu (a backend that cannot load here is refused before training).' },
   split: { type: 'string', valueName: 'KIND', description: 'Split: stratified, provided or leave-one-group-out (default: the spec\'s split).' },
 };
 
@@ -127,11 +130,11 @@ export const trainCommand: CliCommand = {
     spec: { type: 'string', valueName: 'SPEC', description: 'Dataset spec (JSON). Imported into the history unless --no-save.' },
     method: { type: 'string', valueName: 'M', description: `Objective: ${METHODS.join(', ')}.` },
     fusion: { type: 'string', valueName: 'F', description: 'Fusion: early, intermediate (default) or late.' },
-    seed: { type: 'string', valueName: 'N', description: 'Seed for split, initialisation, batches, stress tests (default 0).' },
+    seed: { type: 'string', valueName: 'N', description: `Seed for split, initialisation, batches, stress tests, 0–${LIMITS.seed.max} (default 0).` },
     ...TRAINING_OPTIONS,
     'held-out': { type: 'string', valueName: 'GROUP', description: 'Group (environment) to test on with leave-one-group-out; implies --split leave-one-group-out.' },
     json: { type: 'boolean', description: 'Print the results as one JSON object on stdout.' },
-    report: { type: 'string', valueName: 'FILE', description: 'Also write the run\'s report (.html, .pdf, .csv or .json).' },
+    report: { type: 'string', valueName: 'FILE', description: 'Also write the run\'s report (.html, .pdf, .csv or .json); checked for writing before training starts.' },
     'no-save': { type: 'boolean', description: 'Train in this process and keep nothing in the history.' },
     ...DATA_DIR_OPTION,
   },
@@ -140,6 +143,11 @@ export const trainCommand: CliCommand = {
     '  drmm train --spec resources/samples/dermatology/spec.json --method mm-dro --json',
     '  drmm train --spec /tmp/sim/spec.json --method erm --fusion early --seed 2 --report erm.html',
     '  drmm train --spec resources/samples/heart-disease/spec.json --method erm --held-out va   (leave one environment out)',
+    '',
+    'The configuration is checked against the dataset before anything is stored or trained (exit 2 with the reason):',
+    'every number within its range (above and `core/train/config.ts` LIMITS), modalities that exist and are listed',
+    'once, a group column for group-dro, --held-out, --rho-rule environments and --selection worst-group-accuracy,',
+    'a held-out group the data have, a backend that can load, and a --report file that can be written.',
   ].join('\n'),
   async run(args) {
     const specPath = requiredString(args, 'spec', 'train');
@@ -148,10 +156,14 @@ export const trainCommand: CliCommand = {
     const json = boolArg(args, 'json');
     const reportFile = stringArg(args, 'report');
     const bar = new ProgressBar(`${config.method}/${config.fusion}`);
+    const name = (spec as { name?: string }).name ?? path.basename(path.dirname(path.resolve(specPath)));
+    // Everything that would fail only after training is checked now: the config against the data, the report file.
+    const fits = (summary: StoredDatasetSummary) => checkConfigForDataset(config, datasetFacts(name, summary, spec));
 
     if (boolArg(args, 'no-save')) {
       if (reportFile) throw new DrmmError('INVALID_ARGUMENT', '--report needs the run in the history; drop --no-save.');
       const dataset = await readDataset(spec, baseDir);
+      fits(summarizeDataset(dataset));
       const { runExperiment } = await import('../../../core/experiment'); // TF.js loads here, not for --help
       const out = await runExperiment(dataset, config, {
         onProgress: (p) => bar.update(progressFraction(p.epoch, p.epochs, p.step, p.stepsPerEpoch), `epoch ${p.epoch}/${p.epochs} ${formatEta(p.etaSeconds)}`),
@@ -162,10 +174,11 @@ export const trainCommand: CliCommand = {
       return 0;
     }
 
+    const reportKind = reportFile ? reportKindFor(undefined, reportFile) : undefined;
+    if (reportFile) checkWritableFile(reportFile, '--report');
     return withServices(args, async (services) => {
-      const name = (spec as { name?: string }).name ?? path.basename(path.dirname(path.resolve(specPath)));
       const reading = new ProgressBar('reading');
-      const dataset = await services.imports.save({ name, spec, baseDir }, (f, msg) => reading.update(f, msg));
+      const dataset = await services.imports.save({ name, spec, baseDir }, (f, msg) => reading.update(f, msg), { check: fits });
       reading.done();
       const { runIds } = services.experiments.start({ datasetId: dataset.id, configs: [config] });
       const runId = runIds[0];
@@ -192,7 +205,7 @@ export const trainCommand: CliCommand = {
       const detail = services.store.getRunResult(runId);
       const results = { runId, datasetId: dataset.id, ...(detail?.results as Record<string, unknown>) };
       if (reportFile) {
-        const file = await writeReport(services, [runId], reportKindFor(undefined, reportFile), reportFile);
+        const file = await writeReport(services, [runId], reportKind!, reportFile);
         process.stderr.write(`Report written to ${file}\n`);
       }
       if (json) printJson(results);

@@ -156,11 +156,11 @@ export function unavailableReasons(spec: unknown, groupLevels: readonly string[]
   worstGroupSelection?: string;
 } {
   const noGroups = groupLevels.length === 0;
-  const why = 'this dataset has no group column (hospital, source, period…); give one in its spec (“group”) to use it';
+  const why = 'this dataset has no group column (hospital, source, period…)';
   return {
-    providedSplit: hasProvidedSplit(spec) ? undefined : 'this dataset’s spec gives no split of its own (a split column, or a split per file or part)',
+    providedSplit: hasProvidedSplit(spec) ? undefined : 'this dataset’s spec has no split of its own (a split column, or a split per file)',
     leaveOneGroupOut: noGroups ? why : undefined,
-    environments: noGroups ? `needs environments to compare: ${why}` : undefined,
+    environments: noGroups ? 'needs groups (environments) to compare, and this dataset has no group column' : undefined,
     groupDro: noGroups ? why : undefined,
     worstGroupSelection: noGroups ? why : undefined,
   };

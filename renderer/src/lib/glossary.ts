@@ -72,12 +72,12 @@ export const GLOSSARY: GlossaryEntry[] = [
     short: 'How far the data of modality k alone may shift — a χ² divergence — in the worst case the model trains against. 0 = no robustness; larger = more cautious. Default 0.1.',
     more: [
       'Each modality (feature group) has its own radius. A modality you expect to change between sites or over time (a different scanner, a new lab protocol) deserves a larger radius than a stable one.',
-      'The χ² divergence has no ½ factor: D(Q‖P) = E_P[(dQ/dP − 1)²].',
+      'The χ² divergence here has no ½ factor (the formula below).',
     ],
     formulas: [
-      { math: math(row(sub(mi('D'), sup(mi('χ'), mn(2))), paren(sub(mi('Q'), mi('k')), mo('‖'), sub(mi('P'), mi('k'))), mo('='), sub(E, sub(mi('P'), mi('k'))), bracket(sup(paren(frac(row(mi('d'), sub(mi('Q'), mi('k'))), row(mi('d'), sub(mi('P'), mi('k')))), mo('−'), mn(1)), mn(2))), mo('≤'), rhoK), { block: true }), caption: 'the shifted distribution Q of modality k stays within radius ρ_k of the training distribution P' },
+      { math: math(row(sub(mi('D'), sup(mi('χ'), mn(2))), paren(sub(mi('Q'), mi('k')), mo('‖'), sub(mi('P'), mi('k'))), mo('='), sub(E, sub(mi('P'), mi('k'))), bracket(sup(paren(frac(row(mi('d'), sub(mi('Q'), mi('k'))), row(mi('d'), sub(mi('P'), mi('k')))), mo('−'), mn(1)), mn(2))), mo('≤'), rhoK), { block: true }), caption: 'the shifted distribution Q of modality k stays within radius $rhoK$ of the training distribution P' },
     ],
-    where: 'Experiment → Modalities (ρ_k column), Robustness → Radius rule',
+    where: 'Experiment → Modalities ($rhoK$ column), Robustness → Radius rule',
   },
   {
     id: 'gamma',
@@ -85,10 +85,10 @@ export const GLOSSARY: GlossaryEntry[] = [
     symbol: SYMBOLS.gamma,
     short: 'How strongly two modalities shift together: 0 = independently, 1 = in lockstep. Estimated from the data by default (the correlation of the losses each modality explains).',
     more: [
-      'estimated: a linear head per modality is trained during the warm-up; γ_ij is the Gaussian-copula correlation between the per-sample losses of modality i and modality j. independent: γ = 0. coupled: |γ| = 1. manual: a matrix you give.',
+      'estimated: a linear head per modality is trained during the warm-up; $gamma$ is the Gaussian-copula correlation between the per-sample losses of modality i and modality j. independent: γ = 0. coupled: |γ| = 1. manual: a matrix you give.',
     ],
     formulas: [
-      { math: math(row(gammaIJ, mo('='), text('Pearson'), paren(sub(mi('z'), mi('i')), mo(','), sub(mi('z'), mi('j'))), mo(','), mspace(), sub(mi('z'), row(mi('k'), mo(','), mi('n'))), mo('='), sup(mi('Φ'), row(mo('−'), mn(1))), paren(frac(row(text('rank'), paren(sub(mi('u'), row(mi('k'), mo(','), mi('n'))))), row(mi('N'), mo('+'), mn(1))))), { block: true }), caption: 'u_k,n: the loss of sample n under modality k’s own head; Φ⁻¹: the normal quantile' },
+      { math: math(row(gammaIJ, mo('='), text('Pearson'), paren(sub(mi('z'), mi('i')), mo(','), sub(mi('z'), mi('j'))), mo(','), mspace(), sub(mi('z'), row(mi('k'), mo(','), mi('n'))), mo('='), sup(mi('Φ'), row(mo('−'), mn(1))), paren(frac(row(text('rank'), paren(sub(mi('u'), row(mi('k'), mo(','), mi('n'))))), row(mi('N'), mo('+'), mn(1))))), { block: true }), caption: 'u: the loss of each sample n under modality k’s own head; Φ⁻¹: the normal quantile' },
     ],
     where: 'Experiment → Robustness → Coupling γ',
   },
@@ -98,10 +98,10 @@ export const GLOSSARY: GlossaryEntry[] = [
     symbol: SYMBOLS.B,
     short: 'The one radius that the per-modality radii add up to, once their coupling is counted: the size of the joint shift the model is trained against.',
     more: [
-      'One modality: B = ρ. Independent modalities: B = Σρ_k. Fully coupled: B = (Σ√ρ_k)². The modality-aware robust risk is E[ℓ] + √B · sd(ℓ).',
+      'One modality: $B$ = ρ. Independent modalities: $B$ = the sum of the $rhoK$. Fully coupled: $B$ = (the sum of the √$rhoK$)². The modality-aware robust risk is the mean loss + √$B$ × its standard deviation.',
     ],
     formulas: [
-      { math: math(row(B, mo('='), sum(mi('k')), rhoK, mo('+'), mn(2), sum(row(mi('i'), mo('<'), mi('j'))), abs(gammaIJ), sqrt(rhoI, rhoJ)), { block: true }), caption: 'effective radius from the modality radii ρ_k and the couplings γ_ij' },
+      { math: math(row(B, mo('='), sum(mi('k')), rhoK, mo('+'), mn(2), sum(row(mi('i'), mo('<'), mi('j'))), abs(gammaIJ), sqrt(rhoI, rhoJ)), { block: true }), caption: 'effective radius from the modality radii $rhoK$ and the couplings $gamma$' },
     ],
     where: 'Experiment → Robustness (Effective radius B)',
   },
@@ -109,16 +109,16 @@ export const GLOSSARY: GlossaryEntry[] = [
     id: 'Beval',
     title: 'Evaluation radius',
     symbol: SYMBOLS.Beval,
-    short: 'The one radius every run in a report is measured at, so that methods meet on equal terms. Default: B with ρ_k = 0.1 per modality and the γ estimated on the dataset — a property of the data, not of any method.',
-    more: ['A run’s own training B is shown beside it but never used to score it. You can set B_eval in the Report screen’s header.'],
-    where: 'Report header (B_eval), robust accuracy, distributional robustness',
+    short: 'The one radius every run in a report is measured at, so that methods meet on equal terms. Default: $B$ with $rhoK$ = 0.1 per modality and the γ estimated on the dataset — a property of the data, not of any method.',
+    more: ['A run’s own training $B$ is shown beside it but never used to score it. You can set $Beval$ in the Report screen’s header.'],
+    where: 'Report header ($Beval$), robust accuracy, distributional robustness',
   },
   {
     id: 'objective-form',
     title: 'Closed form vs exact',
-    short: 'Two ways to compute the χ² worst-case loss in training. Closed form: mean loss + √B × its standard deviation (fast, the default). Exact: the true worst case, solved on every batch. They agree unless the radius is large.',
+    short: 'Two ways to compute the χ² worst-case loss in training. Closed form: mean loss + √$B$ × its standard deviation (fast, the default). Exact: the true worst case, solved on every batch. They agree unless the radius is large.',
     more: [
-      'The closed form equals the exact value while the worst-case weights 1 + √B (ℓ − Eℓ)/sd(ℓ) stay non-negative, and is a strict upper bound otherwise (ρ ≤ 0.5 agrees to five digits).',
+      'The closed form equals the exact value while the worst-case weights stay non-negative, and is a strict upper bound otherwise; up to a radius of 0.5 the two agree to five digits.',
     ],
     formulas: [
       { math: math(row(text('closed form:'), mspace(), text('mean'), paren(ell), mo('+'), sqrt(B), mo('·'), text('sd'), paren(ell)), { block: true }) },
@@ -129,10 +129,10 @@ export const GLOSSARY: GlossaryEntry[] = [
   {
     id: 'radius-rule',
     title: 'Radius rules',
-    short: 'How the modality radii ρ_k are chosen: manual (you set each, default 0.1), statistical (from a confidence level α and the training size), or from environments (measured between the groups of the data).',
+    short: 'How the modality radii $rhoK$ are chosen: manual (you set each, default 0.1), statistical (from a confidence level α and the training size), or from environments (measured between the groups of the data).',
     more: [
-      'statistical: ρ = χ²₁,₁₋α / n — the radius a confidence interval of level 1 − α would give with n training rows.',
-      'from environments: needs a group column (hospital, source, period). For each pair of groups a classifier on modality k alone tries to tell them apart; the more it can, the more that modality shifts between groups. ρ_k is the largest such shift over the pairs.',
+      'statistical: the radius a confidence interval of level 1 − α would give with n training rows (formula below).',
+      'from environments: needs a group column (hospital, source, period). For each pair of groups a classifier on modality k alone tries to tell them apart; the more it can, the more that modality shifts between groups. $rhoK$ is the largest such shift over the pairs.',
     ],
     formulas: [
       { math: math(row(text('statistical:'), mspace(), rho, mo('='), frac(subsup(mi('χ'), row(mn(1), mo(','), mn(1), mo('−'), mi('α')), mn(2)), mi('n'))), { block: true }) },
@@ -150,10 +150,10 @@ export const GLOSSARY: GlossaryEntry[] = [
   {
     id: 'robust-accuracy',
     title: 'Robust accuracy',
-    short: 'Accuracy on the worst-case reweighting of the test set: the χ² weights within radius B_eval that maximise the mean log-loss, applied to whether each prediction is right. Equals accuracy at B = 0.',
+    short: 'Accuracy on the worst-case reweighting of the test set: the χ² weights within radius $Beval$ that maximise the mean log-loss, applied to whether each prediction is right. Equals accuracy at $B$ = 0.',
     more: ['It separates two models of equal accuracy whose errors and unsure predictions fall differently: the one whose largest losses are its errors drops most.'],
     formulas: [
-      { math: math(row(text('robust accuracy'), mo('='), text('mean'), paren(sub(sup(mi('w'), mo('*')), mi('i')), mo('·'), mn(1), bracket(sub(mover(mi('y'), mo('^')), mi('i')), mo('='), sub(mi('y'), mi('i'))))), { block: true }), caption: 'w*: the optimal χ² weights of the per-sample log-losses at B_eval' },
+      { math: math(row(text('robust accuracy'), mo('='), text('mean'), paren(sub(sup(mi('w'), mo('*')), mi('i')), mo('·'), mn(1), bracket(sub(mover(mi('y'), mo('^')), mi('i')), mo('='), sub(mi('y'), mi('i'))))), { block: true }), caption: 'w*: the optimal χ² weights of the per-sample log-losses at $Beval$' },
     ],
     where: 'Report, History and Report run lists (Robust acc.)',
   },
@@ -161,7 +161,7 @@ export const GLOSSARY: GlossaryEntry[] = [
     id: 'shift-sensitivity',
     title: 'Modality shift sensitivity',
     short: 'How much the loss would grow if modality k alone shifted (radius ρ = 0.1), and its share: which modality’s shift the model is most exposed to.',
-    more: ['m_k, the part of the loss that modality k explains, is estimated on the test split by cross-fitted ridge regression of the loss on modality k (5 folds).'],
+    more: ['m, the part of the loss that modality k explains, is estimated on the test split by cross-fitted ridge regression of the loss on modality k (5 folds).'],
     formulas: [
       { math: math(row(sub(mi('R'), mi('k')), mo('='), E, bracket(ell), mo('+'), sqrt(rho), mo('·'), text('sd'), paren(sub(mi('m'), mi('k'))), mo(','), mspace(), sub(mi('m'), mi('k')), paren(sup(mi('x'), mi('k'))), mo('='), E, bracket(ell, mo('|'), sup(mi('x'), mi('k'))), mo(','), mspace(), text('share'), mo('='), frac(row(text('sd'), paren(sub(mi('m'), mi('k')))), row(text('sd'), paren(ell)))), { block: true }) },
     ],
@@ -203,9 +203,19 @@ export const METHOD_GLOSSARY: { method: string; label: string; short: string }[]
   { method: 'cvar', label: METHOD_LABELS.cvar!, short: 'The mean loss of the worst α-fraction of samples (CVaR α, default 0.2).' },
   { method: 'kl', label: METHOD_LABELS.kl!, short: 'The worst case over a Kullback–Leibler ball of radius ρ: it up-weights samples exponentially in their loss.' },
   { method: 'group-dro', label: METHOD_LABELS['group-dro']!, short: 'The worst group’s loss (Sagawa et al. 2020): weights over groups follow the groups that do worst. Needs a group column.' },
-  { method: 'mm-dro', label: METHOD_LABELS['mm-dro']!, short: 'Modality-aware DRO (Yang & Ma 2025): one radius ρ_k per modality, coupled by γ into the effective radius B; trains mean loss + √B × sd.' },
+  { method: 'mm-dro', label: METHOD_LABELS['mm-dro']!, short: 'Modality-aware DRO (Yang & Ma 2025): one radius $rhoK$ per modality, coupled by γ into the effective radius $B$; trains the mean loss + √$B$ × its standard deviation.' },
   { method: 'logreg', label: METHOD_LABELS.logreg!, short: 'Logistic regression on all features: the reference every report shows beside the models.' },
 ];
+
+const escapeHtml = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * Glossary prose as HTML: the text escaped, and each symbol token — `$rhoK$`, `$gamma$`, `$B$`,
+ * `$Beval$` — as inline MathML, so that no raw `ρ_k` or `B_eval` reaches the screen.
+ */
+export function richText(t: string): string {
+  return escapeHtml(t).replace(/\$(rhoK|gamma|B|Beval)\$/g, (_, k: keyof typeof SYMBOLS) => SYMBOLS[k]);
+}
 
 export const GLOSSARY_BY_ID: Record<string, GlossaryEntry> = Object.fromEntries(GLOSSARY.map((e) => [e.id, e]));
 
