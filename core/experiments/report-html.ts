@@ -100,12 +100,11 @@ ${darkRules('html.drmm-auto')}}
   section{margin:0 0 16px}
   h2,h3,h4{break-after:avoid}
   figure,tr,.keep,.legend-row,.note,.run,svg{break-inside:avoid}
-  .multiples figure,.pair figure{width:calc(50% - 8px)}
-  .multiples svg,.pair svg{width:100%;height:auto}
+  .pair figure{width:calc(50% - 8px)}
+  .pair svg{width:100%;height:auto}
   details.cfg{border:none;padding:0;margin:4px 0}
   details.cfg>summary{list-style:none;font-size:12px;border-bottom:1px solid var(--line)}
   details.cfg>summary::-webkit-details-marker{display:none}
-  .run svg{max-width:32%}
   .wrap{overflow:visible}
 }
 `;
@@ -160,12 +159,6 @@ function legendRow(m: ExperimentReportModel, labels: readonly string[]): string 
   return `<div class="legend-row">${labels.map((l) => `${named(style(l), l)}`).join('')}</div>`;
 }
 
-/** Whether every configuration's worst-group accuracy equals its accuracy seed by seed (one group in the test split). */
-function worstGroupIsAccuracy(m: ExperimentReportModel): boolean {
-  return m.aggregate.configurations.every((c) => !c.metrics.worstGroupAccuracy
-    || c.metrics.worstGroupAccuracy.values.every((v, i) => v === null || Math.abs(v - (c.metrics.accuracy.values[i] ?? NaN)) < 1e-12));
-}
-
 // ---------------------------------------------------------------- sections
 
 function header(m: ExperimentReportModel): string {
@@ -179,7 +172,7 @@ function header(m: ExperimentReportModel): string {
     `${m.aggregate.configurations.length} configurations × ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${esc(seeds.join(', '))})`,
     ...(grid.radii?.length ? [`training radii ${esc(grid.radii.join(', '))}`] : []),
     ...(first ? [`${first.nTest} test rows`] : []),
-    ...(bEvals.length ? [`B_eval = ${esc(bEvals.join(' / '))}`] : []),
+    ...(bEvals.length ? [`B_eval = ${esc(bEvals.join(' / '))}${bEvals.length > 1 ? ' (per split)' : ''}`] : []),
   ];
   return `<header class="cover"><h1>${esc(e.name)}</h1><p class="sub">Experiment report · experiment ${esc(e.id)}</p>
 <div class="meta">${bits.join(' · ')}</div>
@@ -193,7 +186,7 @@ function summarySection(m: ExperimentReportModel): string {
 
 function configurationsSection(m: ExperimentReportModel): string {
   const style = styleOf(m);
-  const hasWorst = m.rows.some((r) => r.metrics.worstGroupAccuracy);
+  const hasWorst = m.rows.some((r) => r.metrics.worstGroupAccuracy) && !m.worstGroupEqualsAccuracy;
   const metrics: ExperimentMetric[] = ['accuracy', 'robustAccuracy', 'macroF1', 'logLoss', ...(hasWorst ? ['worstGroupAccuracy' as const] : []), 'meanStressAccuracy'];
   const configRows = m.rows.filter((r) => r.kind === 'configuration');
   const bestOf = (k: ExperimentMetric) => {
@@ -206,7 +199,7 @@ function configurationsSection(m: ExperimentReportModel): string {
   const rows = m.rows.map((r) => [label(r), seeds(r), ...metrics.map((k) => summaryCell(r.metrics[k]))]);
   const cellClasses = m.rows.map((r) => ['', '', ...metrics.map((k, i) => (r.kind === 'configuration' && bests[i] !== null && r.metrics[k]?.mean === bests[i] ? 'best' : ''))]);
   const st = m.aggregate.statistics;
-  const wgNote = hasWorst && worstGroupIsAccuracy(m) ? ' The test split holds a single group here, so worst-group accuracy equals accuracy.' : '';
+  const wgNote = m.worstGroupEqualsAccuracy ? ' The test split holds a single group, so worst-group accuracy equals accuracy: it is not shown separately (the JSON and CSV keep it).' : '';
   return section('configurations', `
 <p>One row per configuration: each metric as mean ± sd over its seeds, with the ${Math.round(st.level * 100)}% Student-t interval of the mean in brackets; the best mean of each column in bold. Robust accuracy is accuracy under the worst-case χ² reweighting at B_eval; mean stress accuracy is the mean accuracy over every stress curve and severity. The rows in italics are references on the same splits: always predicting the majority class, and a logistic regression.${wgNote}</p>
 ${table(['Configuration', 'Seeds', ...metrics.map((k) => esc(METRIC_HEAD[k]))], rows, { rowClasses: m.rows.map((r) => (r.kind === 'configuration' ? undefined : 'ref')), cellClasses })}`);
@@ -217,7 +210,7 @@ function comparisonsSection(m: ExperimentReportModel): string {
   if (!m.findings.length) return section('comparisons', '<p class="muted">No configuration has an ERM configuration to compare with in this grid.</p>');
   const st = m.aggregate.statistics;
   const refWord = (c: Comparison) => (c.against === 'erm-early' ? 'ERM (early)' : `ERM (${/^erm:([a-z-]+)/.exec(c.a)?.[1] ?? c.a})`);
-  const metrics = (['accuracy', 'robustAccuracy', 'worstGroupAccuracy'] as const).filter((k) => m.aggregate.comparisons.some((c) => c.metric === k && c.meanDiff !== null));
+  const metrics = (['accuracy', 'robustAccuracy', 'worstGroupAccuracy'] as const).filter((k) => m.aggregate.comparisons.some((c) => c.metric === k && c.meanDiff !== null) && !(k === 'worstGroupAccuracy' && m.worstGroupEqualsAccuracy));
   const plots = metrics.map((k) => {
     const cs = m.aggregate.comparisons.filter((c) => c.metric === k);
     return figure(forestPlot({
@@ -225,8 +218,9 @@ function comparisonsSection(m: ExperimentReportModel): string {
       rows: cs.map((c) => ({ label: `${c.b} vs ${refWord(c)}`, estimate: c.meanDiff, interval: c.ci, real: c.real, color: style(c.b).color, marker: style(c.b).marker })),
     }));
   }).join('');
-  const groups = [...new Set(m.findings.map((f) => f.comparison.b))].map((b) => {
-    const items = m.findings.filter((f) => f.comparison.b === b).map((f) => {
+  const shown = m.findings.filter((f) => !(m.worstGroupEqualsAccuracy && f.comparison.metric === 'worstGroupAccuracy'));
+  const groups = [...new Set(shown.map((f) => f.comparison.b))].map((b) => {
+    const items = shown.filter((f) => f.comparison.b === b).map((f) => {
       const c = f.comparison;
       const cls = c.real ? (c.meanDiff! > 0 ? 'real-better' : 'real-worse') : '';
       return `<li${cls ? ` class="${cls}"` : ''}>${esc(f.text)}</li>`;
@@ -251,7 +245,7 @@ function stressSection(m: ExperimentReportModel): string {
         return { label: s.configuration, x: s.severities, y: s.mean, band: s.sd, color: st.color, ...(st.dash ? { dash: st.dash } : {}), marker: st.marker };
       });
       const part = c.parts > 1 ? ` (${c.part}/${c.parts})` : '';
-      return figure(lineChart({ kind: 'stress-curve', title: `${c.modality}${part}`, xLabel: 'severity s', yLabel: 'accuracy', series, yDomain: b.yRange, xDomain: [0, xMax], width: 250, height: 180, legend: false }));
+      return figure(lineChart({ kind: 'stress-curve', title: `${c.modality}${part}`, xLabel: 'severity s', yLabel: 'accuracy', series, yDomain: b.yRange, xDomain: [0, xMax], width: 232, height: 180, legend: false, bandOpacity: series.length > 3 ? 0.08 : 0.14 }));
     }).join('');
     return `<div class="keep"><h3>${esc(b.label)}</h3>
 <p class="small muted">y axis fitted to the data: ${b.yRange[0].toFixed(2)} to ${b.yRange[1].toFixed(2)}, the same for every modality (not from 0).</p>
@@ -276,7 +270,7 @@ function missingSection(m: ExperimentReportModel): string {
   const style = styleOf(m);
   const matrix = (pick: 'missing' | 'onlyKept', head: (mod: string) => string) => {
     const rows = mm.rows.map((r) => [named(style(r.configuration), r.configuration), f3(r.clean), ...r[pick].map((c) => (finite(c.accuracy)
-      ? `<span style="display:block;${heat(c.drop)}">${f3(c.accuracy)}<span class="ci">${finite(c.drop) ? `drop ${c.drop >= 0 ? '' : '−'}${Math.abs(c.drop).toFixed(3)}${finite(c.dropSd) ? ` ± ${c.dropSd.toFixed(3)}` : ''}` : ''}</span></span>` : '–'))]);
+      ? `<span style="display:block;${heat(c.drop)}">${f3(c.accuracy)}<span class="ci">${finite(c.drop) ? `${c.drop < -0.0005 ? 'gain' : 'drop'} ${Math.abs(c.drop).toFixed(3)}${finite(c.dropSd) ? ` ± ${c.dropSd.toFixed(3)}` : ''}` : ''}</span></span>` : '–'))]);
     return table(['Configuration', 'Clean', ...mm.modalities.map(head)], rows, { cellClasses: mm.rows.map(() => ['', '', ...mm.modalities.map(() => 'heat')]) });
   };
   const hasOnly = mm.rows.some((r) => r.onlyKept.some((c) => finite(c.accuracy)));
@@ -293,14 +287,14 @@ function breaksSection(m: ExperimentReportModel): string {
   const rows = m.breaks.map((b: BreakRow) => [
     named(style(b.configuration), b.configuration),
     b.worst ? esc(breakInWords(b.worst)) : '–',
+    b.exposure ? (b.exposure.exposed ? esc(b.exposure.modality) : `<span class="muted">none (${esc(b.exposure.modality)} highest)</span>`) : '–',
     b.worst ? `${f3(b.worst.clean)} → ${f3(b.worst.accuracy)}` : '–',
     b.worst ? `${f3(b.worst.drop)}${finite(b.worst.dropSd) ? ` ± ${f3(b.worst.dropSd)}` : ''}` : '–',
-    b.exposure ? (b.exposure.exposed ? esc(b.exposure.modality) : `<span class="muted">none (${esc(b.exposure.modality)} highest)</span>`) : '–',
     ...mods.map((mod) => { const s = b.exposure?.shares.find((x) => x.modality === mod); return s && finite(s.share) ? `${fmt(s.share, 2)}${finite(s.sd) ? `<span class="ci">± ${fmt(s.sd, 2)}</span>` : ''}` : '–'; }),
   ]);
   return section('breaks', `
 <p>For each configuration, the single-modality corruption that costs it the most accuracy (a graded corruption at its highest severity, or a missing modality; mean drop over seeds from its own clean accuracy), and the modality whose shift its loss is most exposed to: the modality shift sensitivity share sd(m_k)/sd(ℓ), mean over seeds (METHOD §5; below 0.05 no single modality moves the loss much).</p>
-${table(['Configuration', 'Worst break', 'Clean → corrupted', 'Drop', 'Most exposed modality', ...mods.map((x) => `${esc(x)}<br><span class="muted">share</span>`)], rows, { leftCols: 2 })}`);
+${table(['Configuration', 'Worst break', 'Most exposed modality', 'Clean → corrupted', 'Drop', ...mods.map((x) => `${esc(x)}<br><span class="muted">share</span>`)], rows, { leftCols: 3 })}`);
 }
 
 function frontierSection(m: ExperimentReportModel): string {
@@ -310,7 +304,7 @@ function frontierSection(m: ExperimentReportModel): string {
   const measures: { key: 'robustAccuracy' | 'meanStressAccuracy' | 'worstGroupAccuracy'; label: string }[] = [
     { key: 'robustAccuracy', label: 'robust accuracy' },
     { key: 'meanStressAccuracy', label: 'mean stress accuracy' },
-    ...(m.frontier.some((s) => s.points.some((p) => p.worstGroupAccuracy)) && !worstGroupIsAccuracy(m) ? [{ key: 'worstGroupAccuracy' as const, label: 'worst-group accuracy' }] : []),
+    ...(m.frontier.some((s) => s.points.some((p) => p.worstGroupAccuracy)) && !m.worstGroupEqualsAccuracy ? [{ key: 'worstGroupAccuracy' as const, label: 'worst-group accuracy' }] : []),
   ];
   const name = (s: FrontierSeries) => `${s.method}:${s.fusion ?? ''}${s.heldOut !== undefined ? ` · held out ${s.heldOut}` : ''}`;
   const pointLabel = (s: FrontierSeries, p: FrontierSeries['points'][number]) => (p.isErm ? 'B = 0' : `${s.method === 'cvar' ? 'α' : 'ρ'} = ${p.radius}`);
@@ -353,13 +347,13 @@ function runBlock(r: RunDetail): string {
   const confusion = figure(heatmap({ kind: 'confusion', title: 'Confusion matrix', rowLabels: r.classes, colLabels: r.classes, values: r.confusion, scale: 'sequential', rowTitle: 'true', colTitle: 'predicted', digits: 0, cell: r.classes.length <= 3 ? 34 : undefined }));
   const b = r.bound;
   const bars = [
-    { label: 'clean loss', v: b.meanLoss, c: '#009E73' }, { label: 'χ² worst case', v: b.chi2Exact, c: '#0072B2' },
-    { label: 'all noised', v: b.measuredLossAll, c: '#E69F00' }, { label: 'bound', v: b.bound, c: '#D55E00' },
+    { label: 'clean', v: b.meanLoss }, { label: 'χ² worst', v: b.chi2Exact },
+    { label: 'noised', v: b.measuredLossAll }, { label: 'bound', v: b.bound },
   ].filter((x) => finite(x.v));
   const measured = bars.filter((x) => x.label !== 'bound').map((x) => x.v!);
   const clip = b.bound !== null && measured.length && b.bound > 3 * Math.max(...measured) ? ([0, Math.max(...measured) * 1.6] as [number, number]) : undefined;
   const bound = bars.length ? figure(barChart({
-    kind: 'bound-panel', title: `Bound panel (B_eval ${fmt(b.bEval, 2)})`, categories: bars.map((x) => x.label), width: 230, height: 140, valueLabels: true,
+    kind: 'bound-panel', title: `Loss at B_eval ${fmt(b.bEval, 2)}`, categories: bars.map((x) => x.label), width: 230, height: 140, valueLabels: true,
     ...(clip ? { yDomain: clip } : {}),
     series: [{ label: 'loss', values: bars.map((x) => x.v), color: '#0072B2' }],
   })) : '';
@@ -367,10 +361,46 @@ function runBlock(r: RunDetail): string {
   return `<div class="run"><h4>Run #${esc(r.runId)} <span class="muted small">${esc(facts)}</span></h4><div class="charts">${losses}${confusion}${bound}</div></div>`;
 }
 
+const SEED_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#7f7f7f', '#000000'];
+
+/**
+ * The compact (printed) appendix: one row per configuration, its seeds together — training and
+ * validation loss of every seed in one chart, the confusion matrix summed over seeds, the bound
+ * panel with one bar per seed.
+ */
+function configurationBlock(label: string, runs: readonly RunDetail[], style: Style): string {
+  const withHist = runs.filter((r) => r.history.length);
+  const seedName = (r: RunDetail) => `seed ${r.seed ?? '–'}`;
+  const curve = (r: RunDetail, k: string) => ({ x: r.history.map((e) => e.epoch), y: r.history.map((e) => (typeof e[k] === 'number' ? (e[k] as number) : null)) });
+  const losses = withHist.length ? figure(lineChart({
+    kind: 'training-curve', title: 'Training (—) and validation (- -) loss', xLabel: 'epoch', width: 250, height: 140,
+    series: withHist.flatMap((r, i) => [
+      { label: `${seedName(r)} training`, ...curve(r, 'trainLoss'), color: SEED_COLORS[i % SEED_COLORS.length], markers: false },
+      { label: `${seedName(r)} validation`, ...curve(r, 'valLoss'), color: SEED_COLORS[i % SEED_COLORS.length], dash: '4 3', markers: false },
+    ]).filter((x) => x.y.some((v) => v !== null)),
+  })) : '<p class="small muted">No training history stored.</p>';
+  const classes = runs[0].classes;
+  const sum = classes.map((_, i) => classes.map((__, j) => runs.reduce((t, r) => t + (r.confusion[i]?.[j] ?? 0), 0)));
+  const confusion = figure(heatmap({ kind: 'confusion', title: `Confusion, ${runs.length} seeds summed`, rowLabels: classes, colLabels: classes, values: sum, scale: 'sequential', rowTitle: 'true', colTitle: 'predicted', digits: 0, cell: classes.length <= 3 ? 32 : undefined }));
+  const cats = [['clean', 'meanLoss'], ['χ² worst', 'chi2Exact'], ['noised', 'measuredLossAll'], ['bound', 'bound']] as const;
+  const measured = runs.flatMap((r) => [r.bound.meanLoss, r.bound.chi2Exact, r.bound.measuredLossAll]).filter(finite);
+  const bounds = runs.map((r) => r.bound.bound).filter(finite);
+  // A loose extended bound would flatten the measured bars: leave it off the chart and give its values instead.
+  const offScale = measured.length > 0 && bounds.some((b) => b > 3 * Math.max(...measured));
+  const present = cats.filter(([, k]) => runs.some((r) => finite(r.bound[k])) && !(offScale && k === 'bound'));
+  const bound = present.length ? figure(barChart({
+    kind: 'bound-panel', title: 'Loss: measured, worst case, bound', categories: present.map(([l]) => l), width: 250, height: 140,
+    series: runs.map((r, i) => ({ label: seedName(r), values: present.map(([, k]) => r.bound[k]), color: SEED_COLORS[i % SEED_COLORS.length] })),
+  }), offScale ? `Extended bound ${bounds.map((b) => fmt(b, 2)).join(' / ')} (off this scale).` : undefined) : '';
+  const facts = runs.map((r) => `#${r.runId} (seed ${r.seed ?? '–'}${r.bestEpoch !== undefined ? `, epoch ${r.bestEpoch}` : ''})`).join(', ');
+  const bs = [...new Set(runs.map((r) => (r.trainingB !== null ? fmt(r.trainingB, 3) : null)).filter((x) => x !== null))];
+  return `<div class="run"><h4>${key(style)}${esc(label)} <span class="muted small">runs ${esc(facts)}${bs.length ? ` · training B ${esc(bs.join(' / '))}` : ''}</span></h4><div class="charts">${losses}${confusion}${bound}</div></div>`;
+}
+
 function settingsList(grid: unknown): string {
   const g = (grid ?? {}) as { kind?: string; methods?: { method: string; fusion: string; radii?: number[] }[]; seeds?: number[]; radii?: number[]; heldOut?: unknown; settings?: Record<string, unknown> };
   if (g.kind !== 'product') return '<p class="small muted">A list of configurations (not a product grid).</p>';
-  const val = (v: unknown) => (typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const val = (v: unknown): string => (Array.isArray(v) ? v.map(val).join(', ') : v !== null && typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k} ${val(x)}`).join(', ') : String(v));
   const items: [string, string][] = [
     ['Methods', (g.methods ?? []).map((x) => `${x.method}:${x.fusion}${x.radii ? ` (radii ${x.radii.join(', ')})` : ''}`).join(', ')],
     ['Seeds', (g.seeds ?? []).join(', ')],
@@ -401,13 +431,16 @@ function appendixSection(m: ExperimentReportModel, print: boolean): string {
   const byConfig = m.aggregate.configurations.map((c) => {
     const runs = m.runs.filter((r) => r.configuration === c.label);
     if (!runs.length) return '';
-    return `<details class="cfg"${print ? ' open' : ''}><summary>${key(style(c.label))}${esc(c.label)} <span class="muted small">— ${runs.length} run${runs.length === 1 ? '' : 's'} (${runs.map((r) => `#${r.runId}`).join(', ')})</span></summary>${runs.map(runBlock).join('')}</details>`;
+    if (print) return configurationBlock(c.label, runs, style(c.label));
+    return `<details class="cfg"><summary>${key(style(c.label))}${esc(c.label)} <span class="muted small">— ${runs.length} run${runs.length === 1 ? '' : 's'} (${runs.map((r) => `#${r.runId}`).join(', ')})</span></summary>${runs.map(runBlock).join('')}</details>`;
   }).join('');
   const cells = cellsMatrix(m);
   const st = m.aggregate.statistics;
   const files = m.dataset?.files.length ? table(['File', 'SHA-256'], m.dataset.files.map((f) => [esc(f.file), `<code class="small">${esc(f.sha256)}</code>`])) : '';
   return section('appendix', `
-<p class="small">Each configuration's runs: training curves (the dashed line marks the epoch kept by model selection), the confusion matrix on the test split, and the bound panel (clean loss, χ² worst case at B_eval, loss with every modality noised, and the extended bound r + (1 + √B) Σ L_k ε_k where the model has encoders).</p>
+${print
+    ? '<p class="small">Each configuration\'s runs together: training and validation loss per seed (the epochs kept by model selection are listed with the runs), the confusion matrix on the test split summed over seeds, and the bound panel per seed (clean loss, χ² worst case at B_eval, loss with every modality noised, and the extended bound r + (1 + √B) Σ L_k ε_k where the model has encoders). The HTML report has every run\'s own charts.</p>'
+    : '<p class="small">Each configuration\'s runs (open one to see them): training curves (the dashed line marks the epoch kept by model selection), the confusion matrix on the test split, and the bound panel (clean loss, χ² worst case at B_eval, loss with every modality noised, and the extended bound r + (1 + √B) Σ L_k ε_k where the model has encoders).</p>'}
 ${byConfig}
 <div class="keep"><h3>Grid and settings</h3>${settingsList(m.experiment.grid)}
 <dl class="kv"><dt>Statistics</dt><dd>${Math.round(st.level * 100)}% Student-t intervals over seeds; seed-paired bootstrap with ${st.resamples} resamples, seed ${st.bootstrapSeed}</dd>

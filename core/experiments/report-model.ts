@@ -15,7 +15,7 @@ import { EpochRecordSchema, type EpochRecord } from '../report/model';
 import { radiusFrontier } from './frontier';
 import { num3, signed3 } from './report-format';
 import {
-  aggregateStress, breaksOf, frontierSentence, missingMatrix, referenceInWords, referenceRows, runDetails, stressLabelOf, writeExperimentSummary,
+  aggregateStress, breaksOf, frontierSentence, worstGroupEqualsAccuracy, missingMatrix, referenceInWords, referenceRows, runDetails, stressLabelOf, writeExperimentSummary,
 } from './report-sections';
 import { configurationStyles, MARKERS } from './report-style';
 import {
@@ -123,6 +123,11 @@ export const ExperimentReportModelSchema = z.object({
   frontierSentence: z.string().nullable(),
   /** One sentence per comparison, saying whether the difference is real (its interval excludes 0). */
   findings: z.array(z.object({ comparison: ComparisonSchema, text: z.string() })),
+  /**
+   * Every run's worst-group accuracy equals its accuracy (a test split of one group, e.g. a held-out
+   * environment): the renderings leave the duplicate column, comparisons and frontier chart out.
+   */
+  worstGroupEqualsAccuracy: z.boolean(),
   stressLabels: z.record(z.string(), z.string()),
   stress: z.array(StressBlockSchema),
   missing: MissingMatrixSchema,
@@ -195,6 +200,7 @@ export function buildExperimentReport(input: {
     frontier,
     frontierSentence: frontierSentence(frontier),
     findings,
+    worstGroupEqualsAccuracy: worstGroupEqualsAccuracy(aggregate),
     stressLabels,
     stress: aggregateStress(aggregate.configurations, byConfig),
     missing: missingMatrix(aggregate.configurations, byConfig),

@@ -197,6 +197,15 @@ function breakSentence(label: string, w: BreakRow['worst'], x: BreakRow['exposur
   return `${s}.`;
 }
 
+/** Whether every configuration's worst-group accuracy equals its accuracy seed by seed (false without groups). */
+export function worstGroupEqualsAccuracy(aggregate: Pick<ExperimentReportModel['aggregate'], 'configurations'>): boolean {
+  const withGroups = aggregate.configurations.filter((c) => c.metrics.worstGroupAccuracy && c.metrics.worstGroupAccuracy.n > 0);
+  return withGroups.length > 0 && withGroups.every((c) => c.metrics.worstGroupAccuracy!.values.every((v, i) => {
+    const a = c.metrics.accuracy.values[i];
+    return v === null ? a === null : a !== null && Math.abs(v - a) < 1e-12;
+  }));
+}
+
 // ---------------------------------------------------------------- references
 
 /** The reference rows: majority class and logistic regression over splits — per held-out group when the grid has them. */
@@ -251,7 +260,7 @@ export function frontierSentence(frontier: readonly FrontierSeries[]): string | 
         const bands = separated.length === 0 ? 'but the seed bands (± sd) overlap everywhere, so the frontier does not separate the two methods'
           : separated.length === pairs.length ? 'and the seed bands (± sd) do not overlap at any of them'
           : `and the seed bands (± sd) separate only at ${separated.map((r) => radiusWord(mm, r)).join(', ')}`;
-        return `${where}, ${lead}; ${bands}.`;
+        return `${where}, ${lead}, ${bands}.`;
       }
     }
     const parts = ss.map((s) => {
@@ -414,7 +423,7 @@ export function writeExperimentSummary(m: ExperimentReportModel): string[] {
   if (refParts.length) out.push(`On mean accuracy, ${refParts.join(', and ')}.`);
 
   out.push(...breakSummary(m.breaks));
-  out.push(...realDifferenceSummary(m.aggregate.comparisons));
+  out.push(...realDifferenceSummary(m.worstGroupEqualsAccuracy ? m.aggregate.comparisons.filter((c) => c.metric !== 'worstGroupAccuracy') : m.aggregate.comparisons));
   if (m.frontierSentence) out.push(m.frontierSentence);
   return [...new Set(out)];
 }

@@ -33,6 +33,8 @@ export interface LineChartOptions {
   marks?: { x: number; label: string }[];
   /** Draw the legend under the chart (default true; small multiples share one legend outside). */
   legend?: boolean;
+  /** Opacity of the ± bands (default 0.16; lower when many bands overlap). */
+  bandOpacity?: number;
 }
 
 /** A dashed vertical line at x with its label at the top, on the side with room. */
@@ -63,7 +65,7 @@ export function lineChart(o: LineChartOptions): string {
     if (s.band && pts.some((p) => (p.b ?? 0) > 0)) {
       const up = pts.map((p) => `${r2(x(p.xv))},${r2(clampY(p.yv! + (p.b ?? 0)))}`);
       const dn = pts.slice().reverse().map((p) => `${r2(x(p.xv))},${r2(clampY(p.yv! - (p.b ?? 0)))}`);
-      parts.push(`<polygon points="${[...up, ...dn].join(' ')}" fill="${color}" fill-opacity="0.16" stroke="none" class="band"/>`);
+      parts.push(`<polygon points="${[...up, ...dn].join(' ')}" fill="${color}" fill-opacity="${o.bandOpacity ?? 0.16}" stroke="none" class="band"/>`);
     }
     const dash = s.dash ?? (s.dashed ? '5 3' : undefined);
     if (pts.length > 1) parts.push(`<polyline points="${pts.map((p) => `${r2(x(p.xv))},${r2(clampY(p.yv!))}`).join(' ')}" fill="none" stroke="${color}" stroke-width="1.8"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);

@@ -24,6 +24,8 @@ export interface ClientApi extends AppApi {
   download(url: string, fileName: string): Promise<void>;
   /** Live-connection state of the event stream (browser mode reconnects on its own). */
   onConnection(listener: (connected: boolean) => void): () => void;
+  /** Fire-and-forget call that survives the page going away (browser mode: a keepalive request); errors are dropped. */
+  beacon<C extends Channel>(channel: C, request: ChannelRequest<C>): void;
 }
 
 /** `window.drmm` as the preload exposes it (DrmmBridge of the contract), seen loosely typed here. */
@@ -81,6 +83,9 @@ function electronClient(bridge: PreloadBridge): ClientApi {
     onConnection(listener) {
       listener(true);
       return () => {};
+    },
+    beacon(channel, request) {
+      void Promise.resolve(bridge.call(channel, request)).catch(() => undefined);
     },
   };
 }
@@ -220,6 +225,14 @@ function browserClient(token: string): ClientApi {
       connectionListeners.add(listener);
       listener(connected);
       return () => connectionListeners.delete(listener);
+    },
+    beacon(channel, request) {
+      void fetch(`/api/call/${channel}`, {
+        method: 'POST',
+        keepalive: true,
+        headers: { 'Content-Type': 'application/json', ...authHeaders() },
+        body: JSON.stringify(request ?? {}),
+      }).catch(() => undefined);
     },
   };
 }

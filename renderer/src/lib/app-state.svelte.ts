@@ -4,7 +4,7 @@
  * `run.status` events, subscribed once at start-up.
  */
 import { api } from './api';
-import type { DatasetSummary, EpochRecordDto, EventPayload, RunSummary, Settings, SystemInfo, ErrorInfo } from './api-types';
+import type { DatasetSummary, EpochRecordDto, EventPayload, ExperimentSummary, RunSummary, Settings, SystemInfo, ErrorInfo } from './api-types';
 import { toErrorInfo } from './errors';
 
 export type ScreenName = 'history' | 'import' | 'setup' | 'monitor' | 'report' | 'glossary' | 'settings';
@@ -13,6 +13,8 @@ export interface Route {
   screen: ScreenName;
   /** Report: run ids to show. Setup: preselected dataset. */
   runIds?: number[];
+  /** Report: the experiment whose report to show. */
+  experimentId?: number;
   datasetId?: number;
   /** Glossary: the entry to show. */
   term?: string;
@@ -23,6 +25,22 @@ export interface Toast {
   kind: 'info' | 'success' | 'error';
   title: string;
   detail?: string;
+  /** A button in the toast (e.g. Undo); the toast closes when it is pressed. */
+  action?: { label: string; run: () => void };
+  /** How long it stays, in ms. */
+  ms?: number;
+}
+
+/** The metric experiments are ranked by ("best configuration"). */
+export type BestMetric = 'accuracy' | 'robustAccuracy' | 'macroF1' | 'logLoss' | 'worstGroupAccuracy' | 'meanStressAccuracy';
+
+/** How long a deleted run or dataset can be brought back (the delete is sent to the host after this). */
+export const UNDO_MS = 6000;
+
+interface PendingDelete {
+  runIds: number[];
+  datasetId?: number;
+  timer: ReturnType<typeof setTimeout>;
 }
 
 export type RunProgress = EventPayload<'run.progress'> & { receivedAt: number };
@@ -32,6 +50,9 @@ class AppState {
   system = $state<SystemInfo | null>(null);
   settings = $state<Settings>({ backend: 'auto', concurrency: 1, theme: 'system' });
   runs = $state<RunSummary[]>([]);
+  /** Experiments (newest first) with their best configuration by `bestMetric`. */
+  experiments = $state<ExperimentSummary[]>([]);
+  bestMetric = $state<BestMetric>('robustAccuracy');
   datasets = $state<DatasetSummary[]>([]);
   loaded = $state(false);
   connected = $state(true);
@@ -44,6 +65,15 @@ class AppState {
   trace = $state<Record<number, { x: number; trainLoss: number; robust: number }[]>>({});
   toasts = $state<Toast[]>([]);
   private toastSeq = 0;
+  /**
+   * Deletes waiting out their undo time: the runs (and dataset) are hidden at once and deleted on
+   * the host only when the time is up, so Undo just shows them again (nothing to restore).
+   */
+  private pending = new Map<number, PendingDelete>();
+  private pendingSeq = 0;
+  /** Run and dataset ids hidden while their delete can be undone. */
+  hiddenRuns = $state<number[]>([]);
+  hiddenDatasets = $state<number[]>([]);
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
 
   get activeRuns(): RunSummary[] {
@@ -52,7 +82,7 @@ class AppState {
 
   navigate(route: Route) {
     this.route = route;
-    const hash = `#/${route.screen}${route.runIds?.length ? `?runs=${route.runIds.join(',')}` : route.datasetId ? `?dataset=${route.datasetId}` : route.term ? `?term=${encodeURIComponent(route.term)}` : ''}`;
+    const hash = `#/${route.screen}${route.runIds?.length ? `?runs=${route.runIds.join(',')}` : route.experimentId ? `?experiment=${route.experimentId}` : route.datasetId ? `?dataset=${route.datasetId}` : route.term ? `?term=${encodeURIComponent(route.term)}` : ''}`;
     if (window.location.hash !== hash) history.replaceState(null, '', hash);
   }
 
@@ -65,13 +95,76 @@ class AppState {
     const runIds = (params.get('runs') ?? '').split(',').map(Number).filter((n) => n > 0);
     const datasetId = Number(params.get('dataset')) || undefined;
     const term = params.get('term') ?? undefined;
-    this.route = { screen, runIds: runIds.length ? runIds : undefined, datasetId, term };
+    const experimentId = Number(params.get('experiment')) || undefined;
+    this.route = { screen, runIds: runIds.length ? runIds : undefined, experimentId, datasetId, term };
   }
 
-  toast(kind: Toast['kind'], title: string, detail?: string) {
+  toast(kind: Toast['kind'], title: string, detail?: string, opts: { action?: Toast['action']; ms?: number } = {}): number {
     const id = ++this.toastSeq;
-    this.toasts.push({ id, kind, title, detail });
-    setTimeout(() => this.dismiss(id), kind === 'error' ? 9000 : 4000);
+    const ms = opts.ms ?? (kind === 'error' ? 9000 : 4000);
+    this.toasts.push({ id, kind, title, detail, action: opts.action, ms });
+    setTimeout(() => this.dismiss(id), ms);
+    return id;
+  }
+
+  /**
+   * Deletes runs (or a dataset with its runs) with an undo: they disappear now, a toast offers
+   * Undo for UNDO_MS, and only then is the delete sent to the host. Leaving the page sends the
+   * waiting deletes at once (flushDeletes).
+   */
+  deleteWithUndo(what: { runIds: number[]; datasetId?: number; title: string; detail?: string }) {
+    const key = ++this.pendingSeq;
+    const timer = setTimeout(() => void this.commitDelete(key), UNDO_MS);
+    this.pending.set(key, { runIds: what.runIds, datasetId: what.datasetId, timer });
+    this.hide();
+    this.toast('success', what.title, what.detail ?? 'You can undo this for a few seconds.', {
+      ms: UNDO_MS,
+      action: { label: 'Undo', run: () => this.undoDelete(key) },
+    });
+  }
+
+  private hide() {
+    const all = [...this.pending.values()];
+    this.hiddenRuns = all.flatMap((p) => p.runIds);
+    this.hiddenDatasets = all.flatMap((p) => (p.datasetId !== undefined ? [p.datasetId] : []));
+    const runs = new Set(this.hiddenRuns), datasets = new Set(this.hiddenDatasets);
+    this.runs = this.runs.filter((r) => !runs.has(r.id) && !datasets.has(r.datasetId));
+    this.datasets = this.datasets.filter((d) => !datasets.has(d.id));
+  }
+
+  undoDelete(key: number) {
+    const p = this.pending.get(key);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(key);
+    this.hide();
+    this.toast('info', p.datasetId !== undefined ? 'Dataset restored' : p.runIds.length === 1 ? 'Run restored' : `${p.runIds.length} runs restored`);
+    void this.refresh();
+  }
+
+  private async commitDelete(key: number) {
+    const p = this.pending.get(key);
+    if (!p) return;
+    this.pending.delete(key);
+    try {
+      if (p.datasetId !== undefined) await api.call('datasets.delete', { id: p.datasetId, cascade: true });
+      else for (const id of p.runIds) await api.call('runs.delete', { id });
+    } catch (err) {
+      const e = toErrorInfo(err);
+      this.toast('error', 'Could not delete', `${e.message}${e.hint ? ' — ' + e.hint : ''}`);
+    }
+    this.hide();
+    await this.refresh();
+  }
+
+  /** Sends every waiting delete now (the page is going away: no undo is possible any more). */
+  flushDeletes() {
+    for (const [key, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(key);
+      if (p.datasetId !== undefined) api.beacon('datasets.delete', { id: p.datasetId, cascade: true });
+      else for (const id of p.runIds) api.beacon('runs.delete', { id });
+    }
   }
 
   dismiss(id: number) {
@@ -79,6 +172,7 @@ class AppState {
   }
 
   async start() {
+    window.addEventListener('pagehide', () => this.flushDeletes());
     api.onConnection((c) => {
       const was = this.connected;
       this.connected = c;
@@ -132,9 +226,15 @@ class AppState {
 
   async refresh() {
     try {
-      const [runs, datasets] = await Promise.all([api.call('runs.list', {}), api.call('datasets.list', {})]);
-      this.runs = runs;
-      this.datasets = datasets;
+      const [runs, datasets, experiments] = await Promise.all([
+        api.call('runs.list', {}),
+        api.call('datasets.list', {}),
+        api.call('experiments.list', { metric: this.bestMetric }).catch(() => this.experiments),
+      ]);
+      const hiddenRuns = new Set(this.hiddenRuns), hiddenDatasets = new Set(this.hiddenDatasets);
+      this.runs = runs.filter((r) => !hiddenRuns.has(r.id) && !hiddenDatasets.has(r.datasetId));
+      this.datasets = datasets.filter((d) => !hiddenDatasets.has(d.id));
+      this.experiments = experiments;
     } catch (err) {
       this.toast('error', 'Could not load the history', toErrorInfo(err).message);
     }

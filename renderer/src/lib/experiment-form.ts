@@ -30,7 +30,16 @@ export interface ExperimentForm {
   gammaMode: 'estimated' | 'independent' | 'coupled' | 'manual';
   gammaMatrix: number[][];
   split: { kind: 'stratified' | 'provided' | 'leave-one-group-out'; train: number; validation: number; heldOutGroup: string };
+  /** The groups held out when `split.heldOutGroup` is CHOSEN_GROUPS (leave-one-environment-out over them). */
+  heldOutChosen: string[];
+  /** Seeds as a count (0…N−1) or as a list ("0, 3, 7" or "0-4"). */
+  seedMode: 'count' | 'list';
+  seedCount: number;
   seeds: string;
+  /** Training radii of the grid ("0.05, 0.1, 0.2"; empty = the one radius of the Modalities panel): ρ for χ², KL and mm-dro. */
+  radii: string;
+  /** CVaR's levels α of the grid ("0.1, 0.2"; empty = the one α of Advanced). */
+  cvarLevels: string;
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -53,17 +62,98 @@ export interface ExperimentForm {
 
 /** `split.heldOutGroup` value meaning "each group in turn": one run per group level. */
 export const EACH_GROUP = '*each-group*';
+/** `split.heldOutGroup` value meaning "the groups ticked in `heldOutChosen`, each in turn". */
+export const CHOSEN_GROUPS = '*chosen-groups*';
 
-/** The held-out groups the runs use: every level for EACH_GROUP, the one chosen otherwise, none for other splits. */
+/** The held-out groups the runs use: every level for EACH_GROUP, the ticked ones for CHOSEN_GROUPS, the one chosen otherwise, none for other splits. */
 export function heldOutGroups(form: ExperimentForm, groupLevels: readonly string[] = []): (string | undefined)[] {
   if (form.split.kind !== 'leave-one-group-out') return [undefined];
   if (form.split.heldOutGroup === EACH_GROUP) return [...groupLevels];
+  if (form.split.heldOutGroup === CHOSEN_GROUPS) return groupLevels.filter((g) => (form.heldOutChosen ?? []).includes(g));
   return [form.split.heldOutGroup || undefined];
 }
 
-/** How many runs the form starts: methods × seeds (× groups for "each group in turn"). */
+/** How many runs the form starts: the grid's cells (configurations × seeds; see gridPreview). */
 export function runCount(form: ExperimentForm, groupLevels: readonly string[] = []): number {
-  return form.methods.filter((m) => m.include).length * Math.max(1, parseSeeds(form.seeds).seeds.length) * heldOutGroups(form, groupLevels).length;
+  return gridPreview(form, groupLevels).runs;
+}
+
+/** Methods whose objective has a training radius (or, for CVaR, a level α) a grid can sweep (core/experiments/grid.ts). */
+export const RADIUS_METHODS = ['chi2', 'kl', 'mm-dro', 'cvar'] as const;
+const hasRadius = (m: string) => (RADIUS_METHODS as readonly string[]).includes(m);
+
+/** The seeds of the form: 0…N−1 for a count, else the list. */
+export function formSeeds(form: ExperimentForm): { seeds: number[]; error?: string } {
+  if (form.seedMode === 'count') {
+    const n = form.seedCount;
+    if (!(Number.isInteger(n) && n >= 1 && n <= 100)) return { seeds: [], error: 'The number of seeds must be a whole number from 1 to 100.' };
+    return { seeds: Array.from({ length: n }, (_, i) => i) };
+  }
+  return parseSeeds(form.seeds);
+}
+
+/** "0.05, 0.1 0.2" → [0.05, 0.1, 0.2] (repeats dropped); empty text = no list. */
+export function parseRadii(text: string, what: { name: string; max?: number; positive?: boolean } = { name: 'radius' }): { values: number[]; error?: string } {
+  const values: number[] = [];
+  for (const part of text.split(/[\s,;]+/).filter(Boolean)) {
+    const v = Number(part);
+    if (!Number.isFinite(v) || v < 0) return { values, error: `“${part}” is not a ${what.name}: give numbers such as 0.05, 0.1, 0.2.` };
+    if (what.positive && v <= 0) return { values, error: `A ${what.name} must be above 0 (“${part}”).` };
+    if (what.max !== undefined && v > what.max) return { values, error: `A ${what.name} must be at most ${what.max} (“${part}”).` };
+    if (!values.includes(v)) values.push(v);
+  }
+  if (values.length > 50) return { values, error: `Give at most 50 values of ${what.name}.` };
+  return { values };
+}
+
+/** The radii and CVaR levels of the form's grid (empty lists when not given). */
+export function formRadii(form: ExperimentForm): { radii: number[]; cvarLevels: number[]; errors: string[] } {
+  const r = parseRadii(form.radii ?? '', { name: 'training radius ρ', max: 100 });
+  const c = parseRadii(form.cvarLevels ?? '', { name: 'CVaR level α', max: 1, positive: true });
+  return { radii: r.values, cvarLevels: c.values, errors: [r.error, c.error].filter((e): e is string => !!e) };
+}
+
+/** Per-modality radii all the same (then a grid radius is ρ for every modality, not a scale of them). */
+function uniformRho(form: ExperimentForm): boolean {
+  const rhos = form.modalities.filter((m) => m.include).map((m) => m.rho);
+  return rhos.every((r) => r === rhos[0]);
+}
+
+/** How an mm-dro radius of the grid is read: ρ for every modality, or a scale of the ρ_k of the Modalities panel (ρ×). */
+export function mmDroRadiusKind(form: ExperimentForm): 'rho' | 'rho-scale' {
+  return uniformRho(form) ? 'rho' : 'rho-scale';
+}
+
+/** A configuration's label, as core/experiments/label.ts writes it (the report and History show the same). */
+export function configurationLabel(p: { method: string; fusion: string; radius?: number; radiusKind?: 'rho' | 'rho-scale' | 'alpha'; heldOut?: string }): string {
+  let s = `${p.method}:${p.fusion}`;
+  if (p.radius !== undefined) s += ` ${{ rho: 'ρ=', 'rho-scale': 'ρ×', alpha: 'α=' }[p.radiusKind ?? 'rho']}${p.radius}`;
+  if (p.heldOut !== undefined) s += ` · held out ${p.heldOut}`;
+  return s;
+}
+
+/**
+ * The grid the form describes, before it is sent: its configuration labels (in grid order), seeds,
+ * held-out groups and number of runs — what the Setup screen shows as "4 configurations × 3 seeds = 12 runs".
+ */
+export function gridPreview(form: ExperimentForm, groupLevels: readonly string[] = []): { configurations: string[]; seeds: number[]; heldOut: string[] | undefined; radii: number[]; runs: number } {
+  const { seeds } = formSeeds(form);
+  const { radii, cvarLevels } = formRadii(form);
+  const held = heldOutGroups(form, groupLevels);
+  const heldOut = form.split.kind === 'leave-one-group-out' ? held.filter((g): g is string => g !== undefined) : undefined;
+  const labels: string[] = [];
+  for (const g of heldOut ?? [undefined]) {
+    for (const m of form.methods.filter((x) => x.include)) {
+      const fusion = m.method === 'logreg' ? 'early' : m.fusion;
+      const own = m.method === 'cvar' ? (cvarLevels.length ? cvarLevels : radii.length ? [form.cvarAlpha] : []) : hasRadius(m.method) ? radii : [];
+      const kind = m.method === 'cvar' ? 'alpha' : m.method === 'mm-dro' ? mmDroRadiusKind(form) : 'rho';
+      for (const r of own.length ? own : [undefined]) {
+        const label = configurationLabel({ method: m.method, fusion, ...(r !== undefined ? { radius: r, radiusKind: kind } : {}), ...(g !== undefined ? { heldOut: g } : {}) });
+        if (!labels.includes(label)) labels.push(label);
+      }
+    }
+  }
+  return { configurations: labels, seeds, heldOut, radii, runs: labels.length * seeds.length };
 }
 
 export const DEFAULT_FUSION: Record<string, MethodChoice['fusion']> = {
@@ -90,7 +180,12 @@ export function defaultForm(): ExperimentForm {
     gammaMode: 'estimated',
     gammaMatrix: [],
     split: { kind: 'stratified', train: 0.7, validation: 0.15, heldOutGroup: '' },
+    heldOutChosen: [],
+    seedMode: 'list',
+    seedCount: 3,
     seeds: '0',
+    radii: '',
+    cvarLevels: '',
     epochs: 30,
     batchSize: 256,
     learningRate: DEFAULT_LEARNING_RATE,
@@ -224,8 +319,13 @@ export function formIssues(form: ExperimentForm, groupLevels: readonly string[] 
   if (form.datasetId === null) out.push('Choose a dataset.');
   if (!form.modalities.some((m) => m.include)) out.push('Include at least one modality.');
   if (!form.methods.some((m) => m.include)) out.push('Choose at least one method.');
-  const seeds = parseSeeds(form.seeds);
+  const seeds = formSeeds(form);
   if (seeds.error) out.push(seeds.error);
+  const radii = formRadii(form);
+  out.push(...radii.errors);
+  const sweeps = radii.radii.length > 0 && form.methods.some((m) => m.include && ['chi2', 'kl', 'mm-dro'].includes(m.method));
+  if (sweeps && form.rhoRule !== 'manual') out.push('A list of training radii needs the manual radius rule: choose “manual”, or clear the radii.');
+  if (form.split.kind === 'leave-one-group-out' && form.split.heldOutGroup === CHOSEN_GROUPS && heldOutGroups(form, groupLevels).length === 0 && groupLevels.length) out.push('Tick at least one group to hold out.');
   if (form.split.kind === 'stratified' && form.split.train + form.split.validation >= 1) out.push('Train + validation fractions must leave something for the test split (sum below 1).');
   if (!(form.epochs >= 1)) out.push('Epochs must be at least 1.');
   if (!(form.batchSize >= 1)) out.push('Batch size must be at least 1.');
@@ -242,7 +342,7 @@ export function formIssues(form: ExperimentForm, groupLevels: readonly string[] 
 export function buildConfigs(form: ExperimentForm, groupLevels: readonly string[] = []): TrainConfigInput[] {
   const mods = form.modalities.filter((m) => m.include);
   const allIncluded = mods.length === form.modalities.length;
-  const { seeds } = parseSeeds(form.seeds);
+  const { seeds } = formSeeds(form);
   const rhoByModality = Object.fromEntries(mods.map((m) => [m.name, m.rho]));
   const encoders = Object.fromEntries(mods.map((m) => [m.name, { kind: m.encoder, width: m.encoderWidth, depth: 1 }]));
   const split =
@@ -288,4 +388,143 @@ export function buildConfigs(form: ExperimentForm, groupLevels: readonly string[
     }
   }
   return configs;
+}
+
+
+/** The request of `experiments.create` (a product grid, main/api/contract.ts GridRequestSchema). */
+export interface GridRequest {
+  methods: { method: string; fusion: MethodChoice['fusion']; radii?: number[] }[];
+  seeds: number[];
+  radii?: number[];
+  heldOut?: 'all' | string[];
+  settings: Record<string, unknown>;
+}
+
+/**
+ * The form as ONE experiment: methods (each with its fusion) × held-out groups × training radii ×
+ * seeds over the shared settings (core/experiments/grid.ts expands it into runs, seed-major).
+ * A radius list sweeps ρ for χ², KL and mm-dro (for mm-dro: ρ for every modality when the
+ * Modalities panel gives them all the same ρ, else a scale of those ρ_k); CVaR sweeps its own
+ * levels α (or keeps the one α of Advanced). Optimiser values left at their defaults are not sent,
+ * so that logistic regression keeps its own.
+ */
+export function buildGrid(form: ExperimentForm, groupLevels: readonly string[] = []): GridRequest {
+  const mods = form.modalities.filter((m) => m.include);
+  const allIncluded = mods.length === form.modalities.length;
+  const { seeds } = formSeeds(form);
+  const { radii, cvarLevels } = formRadii(form);
+  const held = heldOutGroups(form, groupLevels).filter((g): g is string => g !== undefined);
+  const logo = form.split.kind === 'leave-one-group-out';
+  const split =
+    form.split.kind === 'stratified'
+      ? { kind: 'stratified' as const, train: form.split.train, validation: form.split.validation }
+      : form.split.kind === 'provided'
+        ? { kind: 'provided' as const, train: 0.7, validation: 0.15 }
+        : { kind: 'stratified' as const, train: 0.7, validation: 0.15 }; // each cell holds out its group (grid.heldOut)
+  const sweepRho = radii.length > 0;
+  const rhoByModality = Object.fromEntries(mods.map((m) => [m.name, m.rho]));
+  const settings: Record<string, unknown> = {
+    modalities: allIncluded ? undefined : mods.map((x) => x.name),
+    encoders: Object.fromEntries(mods.map((m) => [m.name, { kind: m.encoder, width: m.encoderWidth, depth: 1 }])),
+    headWidth: form.headWidth,
+    objectiveForm: form.objectiveForm,
+    rho: mods.length ? mods[0].rho : 0.1,
+    // With a radius grid and one ρ for every modality, mm-dro's grid radius is that ρ (not a scale).
+    rhoByModality: sweepRho && uniformRho(form) ? undefined : rhoByModality,
+    rhoRule: form.rhoRule,
+    rhoAlpha: form.rhoAlpha,
+    gammaMode: form.gammaMode,
+    gammaMatrix: form.gammaMode === 'manual' ? form.gammaMatrix : undefined,
+    gammaRefresh: form.gammaRefresh,
+    warmupEpochs: form.warmupEpochs,
+    cvarAlpha: form.cvarAlpha,
+    groupStep: form.groupStep,
+    epochs: form.epochs,
+    batchSize: form.batchSize,
+    learningRate: form.learningRate === DEFAULT_LEARNING_RATE ? undefined : form.learningRate,
+    weightDecay: form.weightDecay === 0 ? undefined : form.weightDecay,
+    selectionRule: form.selectionRule,
+    patienceSteps: form.patienceSteps,
+    minSteps: form.minSteps,
+    split,
+    missingIndicator: form.missingIndicator,
+    backend: form.backend,
+  };
+  const methods = form.methods.filter((m) => m.include).map((m) => {
+    // CVaR never sweeps the ρ values as α: its own levels, or the one α when only ρ is swept.
+    const own = m.method === 'cvar' ? (cvarLevels.length ? cvarLevels : sweepRho ? [form.cvarAlpha] : undefined) : undefined;
+    return { method: m.method, fusion: m.method === 'logreg' ? 'early' as const : m.fusion, ...(own ? { radii: own } : {}) };
+  });
+  const grid: GridRequest = {
+    methods,
+    seeds,
+    ...(sweepRho ? { radii } : {}),
+    ...(logo ? { heldOut: form.split.heldOutGroup === EACH_GROUP ? ('all' as const) : held } : {}),
+    settings,
+  };
+  return JSON.parse(JSON.stringify(grid)) as GridRequest;
+}
+
+// ---------------------------------------------------------------- how long it takes
+
+/** What a finished run of the dataset tells about speed (from runs.get: results.training, results.timing, config). */
+export interface PastRunTiming {
+  trainSeconds: number;
+  steps: number;
+  batchSize: number;
+  /** Everything around training: preparing, evaluation, references, saving (seconds). */
+  otherSeconds: number;
+}
+
+/** A past run's timing from its stored results and config, when they carry one. */
+export function pastRunTiming(detail: { config?: unknown; results?: unknown }): PastRunTiming | null {
+  const r = detail.results as { training?: { steps?: unknown }; timing?: Record<string, unknown> } | null | undefined;
+  const c = detail.config as { batchSize?: unknown } | null | undefined;
+  const steps = r?.training?.steps, train = r?.timing?.trainSeconds, batch = c?.batchSize;
+  if (typeof steps !== 'number' || !(steps > 0) || typeof train !== 'number' || !(train > 0) || typeof batch !== 'number' || !(batch > 0)) return null;
+  const other = ['evaluateSeconds', 'prepareSeconds', 'evalRadiusSeconds', 'referencesSeconds', 'saveSeconds']
+    .map((k) => r?.timing?.[k]).reduce<number>((s, v) => s + (typeof v === 'number' && Number.isFinite(v) ? v : 0), 0);
+  return { trainSeconds: train, steps, batchSize: batch, otherSeconds: other };
+}
+
+/** Optimiser steps a run plans: epochs × steps per epoch, raised to the step floor (METHOD.md §6; early stopping may end it sooner). */
+export function plannedSteps(nTrain: number, batchSize: number, epochs: number, minSteps: number): number {
+  const perEpoch = Math.max(1, Math.ceil(Math.max(1, nTrain) / Math.max(1, batchSize)));
+  const floorEpochs = minSteps > 0 ? Math.ceil(minSteps / perEpoch) : 0;
+  return perEpoch * Math.max(epochs, floorEpochs);
+}
+
+/** Without past runs: seconds per training sample-step, and the fixed cost of one run (start, evaluation) per data row. */
+export const DEFAULT_SECONDS_PER_SAMPLE = 2e-5;
+const DEFAULT_RUN_SECONDS = 4;
+const DEFAULT_SECONDS_PER_ROW = 4e-4;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+/**
+ * About how long the experiment takes: runs × (steps × batch × seconds per sample + the fixed
+ * cost of a run), `concurrency` runs at a time. The speed comes from the dataset's past runs when
+ * there are any (their training time per sample-step, and the rest of their time), else from the
+ * rows and the steps. `source` says which.
+ */
+export function estimateSeconds(o: {
+  runs: number; nRows: number; nTrain: number; batchSize: number; epochs: number; minSteps: number; concurrency: number; past: readonly PastRunTiming[];
+}): { seconds: number; source: 'past-runs' | 'rows-and-steps' } {
+  const steps = plannedSteps(o.nTrain, o.batchSize, o.epochs, o.minSteps);
+  const samples = steps * Math.min(Math.max(1, o.batchSize), Math.max(1, o.nTrain));
+  const past = o.past.filter((p) => p.steps > 0 && p.trainSeconds > 0);
+  const perSample = past.length ? median(past.map((p) => p.trainSeconds / (p.steps * p.batchSize))) : DEFAULT_SECONDS_PER_SAMPLE;
+  const fixed = past.length ? median(past.map((p) => p.otherSeconds)) + 2 : DEFAULT_RUN_SECONDS + o.nRows * DEFAULT_SECONDS_PER_ROW;
+  const perRun = samples * perSample + fixed;
+  const waves = Math.ceil(Math.max(0, o.runs) / Math.max(1, o.concurrency));
+  return { seconds: waves * perRun, source: past.length ? 'past-runs' : 'rows-and-steps' };
+}
+
+/** "about 40 s", "about 2 min", "about 1 h 20 min". */
+export function fmtAbout(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds <= 0) return 'under a minute';
+  if (seconds < 55) return `about ${Math.max(5, Math.round(seconds / 5) * 5)} s`;
+  const min = Math.round(seconds / 60);
+  if (min < 60) return `about ${Math.max(1, min)} min`;
+  const h = Math.floor(min / 60), m = Math.round((min % 60) / 5) * 5;
+  return `about ${h} h${m ? ` ${m} min` : ''}`;
 }

@@ -189,6 +189,41 @@ export const GLOSSARY: GlossaryEntry[] = [
     where: 'Experiment → Advanced → Patience (steps)',
   },
   {
+    id: 'experiment',
+    title: 'Experiment and configuration',
+    short: 'An experiment is a grid: configurations (method and fusion, with a training radius and a held-out group where given) × seeds, one run per cell. Runs with the same configuration are seeds of it; the report compares configurations over their seeds.',
+    where: 'Experiment → Experiment grid; History; Training',
+  },
+  {
+    id: 'seeds',
+    title: 'Seeds',
+    short: 'Each seed fixes the train / validation / test split, the initial weights and the batch order — never the method. Several seeds give a mean ± interval per configuration, and runs of one seed are compared on the same test rows (seed-paired).',
+    more: ['A count N means the seeds 0, 1, …, N − 1; a list names them (0, 3, 7 or a range 0-4).'],
+    where: 'Experiment → Experiment grid → Seeds',
+  },
+  {
+    id: 'training-radii',
+    title: 'Training radii (a radius grid)',
+    short: 'Several radii ρ to train at, one configuration each, to see how accuracy and robustness trade off as the radius grows (the radius frontier; ERM is the point ρ = 0). Used by χ²-DRO, KL-DRO and modality-aware DRO; needs the manual radius rule.',
+    more: [
+      'For modality-aware DRO a grid radius is $rhoK$ for every modality when the Modalities panel gives them all the same radius; when they differ, the grid values scale them (ρ×0.5 halves each $rhoK$).',
+      'Leave it empty to train each method once, at the radii of the Modalities panel.',
+    ],
+    where: 'Experiment → Experiment grid → Training radii',
+  },
+  {
+    id: 'cvar-alpha',
+    title: 'CVaR level α',
+    short: 'CVaR-DRO trains on the mean loss of the worst α-fraction of samples: α = 1 is plain ERM, smaller α is more cautious. A list of levels gives one configuration each.',
+    where: 'Experiment → Experiment grid → CVaR levels; Advanced → CVaR α',
+  },
+  {
+    id: 'held-out',
+    title: 'Held-out groups (leave one environment out)',
+    short: 'Each chosen group (hospital, source, period…) in turn becomes the whole test set, and the model trains on the others: how well does it carry over to a group it never saw? One configuration per held-out group.',
+    where: 'Experiment → Experiment grid → Held-out groups (split: leave one group out)',
+  },
+  {
     id: 'selected-epoch',
     title: 'Selected epoch',
     short: 'The epoch whose weights the run keeps, by the model-selection rule (lowest validation loss by default). Drawn as a dashed line on the training curves.',

@@ -153,6 +153,7 @@ export function createMockApi(opts: { empty?: boolean } = {}): ClientApi {
       return { runIds: ids };
     },
     'runs.list': () => runs.map((r) => ({ ...r })),
+    'experiments.list': () => [],
     'runs.get': (req) => ({ ...run(req.id), config: {}, device: 'CPU', appVersion: '0.1.0', epochs: epochs[req.id] ?? [], results: null, artifacts: [] }),
     'runs.cancel': (req) => {
       const r = run(req.id);
@@ -192,6 +193,9 @@ export function createMockApi(opts: { empty?: boolean } = {}): ClientApi {
     onConnection(listener) {
       listener(true);
       return () => {};
+    },
+    beacon(channel, request) {
+      void this.call(channel, request).catch(() => undefined);
     },
   };
 }
