@@ -5,7 +5,7 @@
  * mm-dro. RSS is sampled every 10 ms. Prints one JSON line of bytes.
  * Run: `node --expose-gc --import tsx bench/memory-probe.ts <dataset cache file>`.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../core/backend';
 import { WorkerDataCache } from '../core/jobs/data-cache';
@@ -28,16 +28,23 @@ const timer = setInterval(() => {
 
 const config = parseTrainConfig({ method: 'mm-dro', fusion: 'intermediate', encoder: { kind: 'mlp', width: 128, depth: 0 }, headWidth: 128, epochs: 2, minSteps: 0, patienceSteps: 0, batchSize: 256, backend: 'wasm', seed: 1 });
 const cache = new WorkerDataCache();
-const loaded = cache.dataset(file, () => readFileSync(file));
-const fileBytes = readFileSync(file).byteLength;
-const entry = cache.prepared(loaded, config);
-cache.releaseDataset();
+const fileBytes = statSync(file).size;
+// As the training process does (experiment-job.ts): only the prepared data outlive this block.
+const entry = (() => {
+  const loaded = cache.dataset(file, () => readFileSync(file));
+  const e = cache.prepared(loaded, config);
+  cache.releaseDataset();
+  return e;
+})();
+gc();
+await new Promise((r) => setTimeout(r, 300)); // backing stores are freed off the main thread
 gc();
 const afterPrepare = process.memoryUsage();
 const data = entry.data;
 let preparedBytes = 0;
 for (const part of [data.train, data.validation, data.test]) for (const x of part.x) preparedBytes += x.byteLength;
 trainPeak = process.memoryUsage.rss();
+const trainStartRss = trainPeak;
 training = true;
 const out = await trainModel(data, config);
 training = false;
@@ -50,6 +57,7 @@ peak = Math.max(peak, trainPeak, process.resourceUsage().maxRSS * 1024 - 0);
 console.log(JSON.stringify({
   baselineRss: base.rss, preparedBytes, fileBytes,
   trainPeakDelta: trainPeak - base.rss,
+  trainStartDelta: trainStartRss - base.rss,
   runPeakDelta: Math.max(peak, process.resourceUsage().maxRSS * 1024) - base.rss,
   heapAfterPrepare: afterPrepare.heapUsed - base.heapUsed,
   externalAfterPrepare: afterPrepare.external + afterPrepare.arrayBuffers - base.external - base.arrayBuffers,

@@ -142,8 +142,8 @@ export class WorkerDataCache {
     const data = prepareForConfig(loaded.dataset, config);
     const prepareSeconds = (performance.now() - t0) / 1000;
     let radius: EvalRadius | undefined;
-    const dir = this.radiusDir;
-    const entry: PreparedEntry = { key, data, prepareSeconds, evalRadius: () => (radius ??= cachedEvalRadius(dir, loaded.identity, data)) };
+    const dir = this.radiusDir, identity = loaded.identity; // not `loaded`: the entry must not keep the decoded dataset alive
+    const entry: PreparedEntry = { key, data, prepareSeconds, evalRadius: () => (radius ??= cachedEvalRadius(dir, identity, data)) };
     this.entry = entry;
     return entry;
   }

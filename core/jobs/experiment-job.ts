@@ -11,7 +11,7 @@ import { runExperiment, runPreparedExperiment } from '../experiment';
 import type { Dataset } from '../data/dataset';
 import { parseTrainConfig, type TrainConfig } from '../train/config';
 import type { EpochRecord } from '../store/types';
-import { workerDataCache } from './data-cache';
+import { workerDataCache, type PreparedEntry } from './data-cache';
 import { readDatasetCache } from './job-runner';
 import type { JobContext, JobResult } from './job';
 import { ProgressSchema, type PrepareData, type Progress } from './protocol';
@@ -85,11 +85,9 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
   const dirs = cacheDirs(ctx.dataDir);
   // Decoded and prepared once per process: by `prepare` ahead of the run when the queue knew it.
   workerDataCache.setRadiusDir(dirs.evalRadius);
-  const loaded = workerDataCache.dataset(ctx.cacheFile, () => ctx.loadDatasetCache());
-  const entry = workerDataCache.prepared(loaded, config);
-  workerDataCache.releaseDataset(); // training holds the prepared data only
+  const { identity, entry } = preparedFor(ctx, config);
   // The reference logistic regression is shared by every run of this dataset content, split and modalities.
-  const references = { datasetIdentity: loaded.identity, cache: folderReferenceCache(dirs.references) };
+  const references = { datasetIdentity: identity, cache: folderReferenceCache(dirs.references) };
   const loadMs = performance.now() - t0;
   // Report the backend as soon as the trainer has chosen it (first progress), and at the end.
   let envSent = false;
@@ -116,6 +114,17 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
     artifacts: Array.isArray(o.artifacts) ? o.artifacts : [],
     timings: { loadMs, trainMs },
   };
+}
+
+/**
+ * The run's prepared data (and the dataset's identity). The decoded dataset is let go here: nothing
+ * outside this function refers to it, so training holds the prepared data only.
+ */
+function preparedFor(ctx: JobContext, config: TrainConfig): { identity: string; entry: PreparedEntry } {
+  const loaded = workerDataCache.dataset(ctx.cacheFile, () => ctx.loadDatasetCache());
+  const entry = workerDataCache.prepared(loaded, config);
+  workerDataCache.releaseDataset();
+  return { identity: loaded.identity, entry };
 }
 
 const COUNTERS = new Set(['epoch', 'epochs', 'step', 'steps', 'stepsPerEpoch', 'etaSeconds', 'elapsedSeconds']);

@@ -61,7 +61,12 @@ export type HostMessage = z.input<typeof HostMessageSchema>;
 
 // ─────────────────────────── worker → host ───────────────────────────
 
-export const ReadyMessageSchema = z.object({ type: z.literal('ready'), pid: z.number().int() });
+export const ReadyMessageSchema = z.object({
+  type: z.literal('ready'),
+  pid: z.number().int(),
+  /** A lab worker's name (core/distributed): the machine that took the run. Absent for a local process. */
+  host: z.string().max(200).optional(),
+});
 
 /** Answer to `prepare`: the job body is loaded (and its warm-up ran), or why not. */
 export const PreparedMessageSchema = z.object({ type: z.literal('prepared'), job: z.string(), error: z.string().optional() });

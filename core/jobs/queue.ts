@@ -5,6 +5,11 @@
  * run. Cancel asks the process to stop and kills it after a timeout. A process that dies without
  * a final message fails only its run (exit code/signal and the last message are recorded), and
  * the queue goes on.
+ *
+ * A run may also execute elsewhere: enqueued with a `RemoteExecutor` (a lab queue,
+ * core/distributed), it is sent there at once (it waits in that queue, not in this one, and does not
+ * count against `concurrency`), and its handle relays the remote worker's messages in this same
+ * protocol, so that everything is recorded by this class exactly as for a local process.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -59,6 +64,27 @@ interface Spare {
   markPrepared: () => void;
 }
 
+/**
+ * Where a run executes when it is not a training process of this machine: a lab queue
+ * (core/distributed). Its handles speak the protocol of a local process, with these differences:
+ * `ready` (with the worker's `host`) comes when a lab worker takes the run — again if another
+ * worker takes it over after the first stopped answering; there is no start timeout (a run may
+ * wait in the lab queue); `cancel` withdraws a waiting run or tells its worker to stop; `kill` stops
+ * waiting for it; `detach` lets it go on without this host (its results wait in the lab queue).
+ */
+export interface RemoteExecutor {
+  /** Stored with the run (`runs.lab_queue`): the queue's URL without credentials. */
+  readonly label: string;
+  /** How long a cancelled run may take to confirm before the host stops waiting (default 30 s). */
+  readonly cancelTimeoutMs?: number;
+  launch(runId: number): RemoteHandle;
+}
+
+export interface RemoteHandle extends WorkerHandle {
+  /** Stop following the run without ending it (the host is closing); no exit is reported. */
+  detach(): void;
+}
+
 export interface EnqueueInput {
   datasetId: number;
   config: Record<string, unknown>;
@@ -69,11 +95,13 @@ export interface EnqueueInput {
   job?: string;
   /** The experiment and grid cell of the run (default: a one-run experiment of its own). */
   experiment?: CreateRunInput['experiment'];
+  /** Run it on a lab queue instead of this machine (core/distributed). */
+  remote?: RemoteExecutor;
 }
 
 export type QueueEvent =
   | { type: 'queued'; run: RunRow }
-  | { type: 'started'; runId: number; pid: number | undefined }
+  | { type: 'started'; runId: number; pid: number | undefined; /** the lab worker's name (a run on a lab queue) */ host?: string }
   | { type: 'progress'; runId: number; progress: ProgressMessage }
   | { type: 'epoch'; runId: number; record: EpochRecord }
   | { type: 'log'; runId: number; level: LogLevel; message: string }
@@ -99,6 +127,8 @@ interface ActiveRun {
   latestProgress?: ProgressMessage;
   /** Started in a spare process launched ahead. */
   fromSpare: boolean;
+  /** Runs on a lab queue (its handle is a RemoteHandle). */
+  remote?: RemoteExecutor;
 }
 
 export class JobQueue {
@@ -112,7 +142,7 @@ export class JobQueue {
   private readonly startTimeoutMs: number;
   private readonly defaultJob: string;
   private readonly appVersion: string;
-  private readonly pending: { runId: number; job: string }[] = [];
+  private readonly pending: { runId: number; job: string; remote?: RemoteExecutor }[] = [];
   private readonly active = new Map<number, ActiveRun>();
   private readonly listeners = new Set<QueueListener>();
   private readonly waiters = new Map<number, ((run: RunRow) => void)[]>();
@@ -160,8 +190,9 @@ export class JobQueue {
     const run = this.store.createRun({
       datasetId: input.datasetId, config: input.config, name: input.name, tags: input.tags, notes: input.notes,
       appVersion: this.appVersion, status: 'queued', hostPid: process.pid, experiment: input.experiment,
+      ...(input.remote ? { labQueue: input.remote.label } : {}),
     });
-    this.pending.push({ runId: run.id, job: input.job ?? this.defaultJob });
+    this.pending.push({ runId: run.id, job: input.job ?? this.defaultJob, ...(input.remote ? { remote: input.remote } : {}) });
     this.lastConfig = input.config;
     this.lastDatasetId = input.datasetId;
     this.emit({ type: 'queued', run });
@@ -186,7 +217,14 @@ export class JobQueue {
       const done = this.waitFor(runId);
       if (!a.cancelRequested) {
         a.cancelRequested = true;
-        if (a.readyAt === undefined) {
+        if (a.remote) {
+          // Withdrawn from the lab queue when it waits there, else its worker is told to stop; the result says which.
+          a.handle.send({ type: 'cancel', reason });
+          this.timer(a, a.remote.cancelTimeoutMs ?? 30_000, () => {
+            a.cancelledByKill = true;
+            a.handle.kill('SIGKILL');
+          });
+        } else if (a.readyAt === undefined) {
           a.cancelledByKill = true;
           a.handle.kill('SIGKILL');
         } else {
@@ -248,6 +286,25 @@ export class JobQueue {
     return this.spare ? this.spare.prepared : Promise.resolve();
   }
 
+  /**
+   * Follows runs that a lab queue holds for this history (left there by a host that is gone:
+   * `store.adoptLabRuns`): each is sent again only if the lab queue lost it, and its results are
+   * recorded as they come. Returns the runs now followed.
+   */
+  resume(runIds: number[], remote: RemoteExecutor): number[] {
+    const followed: number[] = [];
+    for (const id of runIds) {
+      if (this.active.has(id) || this.pending.some((p) => p.runId === id)) continue;
+      if (this.startRemote(id, this.defaultJob, remote, true)) followed.push(id);
+    }
+    return followed;
+  }
+
+  /** Whether this queue follows the run (queued here, training here, or waiting in / running from a lab queue). */
+  follows(runId: number): boolean {
+    return this.active.has(runId) || this.pending.some((p) => p.runId === runId);
+  }
+
   get runningIds(): number[] {
     return [...this.active.keys()];
   }
@@ -261,6 +318,8 @@ export class JobQueue {
     this.closed = true;
     this.dropSpare();
     for (const p of [...this.pending]) await this.cancel(p.runId, reason);
+    // Runs on a lab queue go on without this host: their results wait there until a host collects them.
+    for (const a of [...this.active.values()]) if (a.remote && !a.finished) this.detach(a);
     await Promise.all([...this.active.keys()].map((id) => this.cancel(id, reason)));
     this.dropSpare();
     this.retryUnrecorded();
@@ -281,7 +340,14 @@ export class JobQueue {
   // ───────────────────────────── internals ────────────────────────────
 
   private pump(): void {
-    while (this.active.size < this.concurrency && this.pending.length > 0) {
+    // Runs for a lab queue are sent at once: they wait in that queue, and train on other machines.
+    for (let i = 0; i < this.pending.length; ) {
+      const p = this.pending[i];
+      if (!p.remote) { i++; continue; }
+      this.pending.splice(i, 1);
+      this.startRemote(p.runId, p.job, p.remote, false);
+    }
+    while (this.localActive() < this.concurrency && this.pending.length > 0) {
       const next = this.pending.shift()!;
       this.startRun(next.runId, next.job);
     }
@@ -298,7 +364,7 @@ export class JobQueue {
     // For a waiting run: start its process now (it loads while the current run trains).
     // Kept warm: only while idle, so that warming never competes with a training run for CPU.
     const forPending = this.prelaunch ? this.pending[0]?.job : undefined;
-    const forIdle = this.keepWarm && this.active.size === 0 ? this.defaultJob : undefined;
+    const forIdle = this.keepWarm && this.localActive() === 0 ? this.defaultJob : undefined;
     const wanted = forPending ?? forIdle;
     if (wanted === undefined) {
       if (!this.keepWarm) this.dropSpare(); // nothing waits for it any more
@@ -373,6 +439,68 @@ export class JobQueue {
     s?.markPrepared();
   }
 
+  /** Training processes of this machine now (runs on a lab queue do not count). */
+  private localActive(): number {
+    let n = 0;
+    for (const a of this.active.values()) if (!a.remote) n++;
+    return n;
+  }
+
+  /** Sends a run to a lab queue (`resume`: one already there, queued or running). Returns whether it is followed now. */
+  private startRemote(runId: number, job: string, remote: RemoteExecutor, resume: boolean): boolean {
+    let run: RunRow;
+    let cacheFile: string;
+    try {
+      run = this.store.getRun(runId);
+      if (!(run.status === 'queued' || (resume && run.status === 'running'))) return false; // deleted, cancelled or finished meanwhile
+      cacheFile = this.store.datasetCachePath(run.datasetId);
+    } catch (e) {
+      this.failWithoutProcess(runId, e);
+      return false;
+    }
+    const start: StartMessage = {
+      type: 'start', runId, dataDir: this.store.dataDir, datasetId: run.datasetId, cacheFile, config: run.config, artifactDir: this.store.runDir(runId), job,
+    };
+    let handle: RemoteHandle;
+    try {
+      handle = remote.launch(runId);
+    } catch (e) {
+      this.failWithoutProcess(runId, e);
+      return false;
+    }
+    const a: ActiveRun = {
+      runId, handle, start, launchedAt: performance.now(), cancelRequested: false, cancelledByKill: false, finished: false,
+      timers: new Set(), lastProgressEmit: -Infinity, fromSpare: false, remote,
+    };
+    this.active.set(runId, a);
+    handle.onMessage((raw) => this.onMessage(a, raw));
+    handle.onExit((exit) => this.onExit(a, exit));
+    handle.send(start);
+    return true;
+  }
+
+  /** A lab worker took the run (again, when another one stopped answering): who runs it, recorded. */
+  private onRemoteReady(a: ActiveRun, pid: number, host: string | undefined): void {
+    const first = a.readyAt === undefined;
+    a.readyAt = performance.now();
+    const run = this.store.getRun(a.runId);
+    if (run.status === 'queued') this.store.markRunning(a.runId, { workerPid: pid, ...(host ? { workerHost: host } : {}) });
+    else this.store.setRunWorker(a.runId, { workerPid: pid, ...(host ? { workerHost: host } : {}) });
+    if (first || run.status === 'queued') this.emit({ type: 'started', runId: a.runId, pid, ...(host ? { host } : {}) });
+    else if (host && host !== run.workerHost) this.emit({ type: 'log', runId: a.runId, level: 'warn', message: `Lab worker ${run.workerHost ?? '?'} stopped answering; ${host} took the run over.` });
+  }
+
+  /** Stops following a run on a lab queue (the host is closing); it goes on there. */
+  private detach(a: ActiveRun): void {
+    for (const t of a.timers) clearTimeout(t);
+    a.timers.clear();
+    if (a.progressTimer) clearTimeout(a.progressTimer);
+    this.active.delete(a.runId);
+    (a.handle as RemoteHandle).detach();
+    const run = this.safeGetRun(a.runId);
+    if (run) this.settle(run);
+  }
+
   private startRun(runId: number, job: string): void {
     let run: RunRow;
     let cacheFile: string;
@@ -441,6 +569,7 @@ export class JobQueue {
     try {
       switch (m.type) {
         case 'ready':
+          if (a.remote) { this.onRemoteReady(a, m.pid, m.host); break; }
           a.readyAt = performance.now();
           if (a.cancelRequested) { a.cancelledByKill = true; a.handle.kill('SIGKILL'); }
           else a.handle.send(a.start);
@@ -511,7 +640,15 @@ export class JobQueue {
     if (!a.finished) {
       const how = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
       const tail = lastLines(a.handle.stderrTail?.() ?? '', 3);
-      if (a.cancelRequested) {
+      if (a.remote) {
+        this.finish(a, {
+          status: a.cancelRequested ? 'cancelled' : 'failed',
+          error: a.cancelRequested
+            ? (a.cancelledByKill ? `Cancelled; its lab worker was told to stop but did not confirm within ${Math.round((a.remote.cancelTimeoutMs ?? 30_000) / 1000)} s.` : 'Cancelled by the user.')
+            : `The lab queue stopped following this run (last message: ${a.lastMessage ?? 'none'}).${tail ? `\n${tail}` : ''}`,
+          lastMessage: a.lastMessage ?? null, timings: this.hostTimings(a),
+        });
+      } else if (a.cancelRequested) {
         this.finish(a, {
           status: 'cancelled',
           error: a.cancelledByKill ? `Cancelled; the training process did not stop within ${this.cancelTimeoutMs} ms and was killed.` : 'Cancelled by the user.',
@@ -524,7 +661,7 @@ export class JobQueue {
           exitCode: exit.code, exitSignal: exit.signal, lastMessage: a.lastMessage ?? null, timings: this.hostTimings(a),
         });
       }
-    } else {
+    } else if (!a.remote) {
       try {
         this.store.db.prepare('UPDATE runs SET exit_code = ?, exit_signal = ? WHERE id = ?').run(exit.code, exit.signal, a.runId);
       } catch { /* informative only */ }
@@ -615,6 +752,12 @@ export class JobQueue {
 
   private hostTimings(a: ActiveRun): Record<string, number> {
     const now = performance.now();
+    if (a.remote) {
+      // From sending the run to the lab queue to its outcome here, and the part it waited there for a worker.
+      const r: Record<string, number> = { labMs: now - a.launchedAt };
+      if (a.readyAt !== undefined) r.labWaitMs = a.readyAt - a.launchedAt;
+      return r;
+    }
     const t: Record<string, number> = { processMs: now - a.launchedAt, prelaunched: a.fromSpare ? 1 : 0 };
     if (a.readyAt !== undefined) t.startupMs = a.readyAt - a.launchedAt;
     return t;

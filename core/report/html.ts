@@ -9,6 +9,8 @@ import { GAMMA_FIT_L2, GAMMA_FIT_STEPS, GAMMA_MAX_ROWS } from '../evaluate/eval-
 import { SMALL_GROUPS_LABEL } from '../evaluate/groups';
 import { barChart, colorAt, esc, fmt, heatmap, lineChart, type LineSeries } from './charts';
 import { isExposed, type ReportModel, type ReportRun } from './model';
+import { FORMULA, glossaryHtml, SYM } from './glossary';
+import { methodLabel } from '../train/config';
 
 export const REPORT_SECTIONS = [
   ['summary', 'Summary'],
@@ -23,6 +25,7 @@ export const REPORT_SECTIONS = [
   ['comparison', 'Comparison of runs'],
   ['calibration', 'Calibration'],
   ['training', 'Training curves'],
+  ['glossary', 'Glossary'],
   ['appendix', 'Reproducibility appendix'],
 ] as const;
 export type ReportSectionId = (typeof REPORT_SECTIONS)[number][0];
@@ -72,6 +75,7 @@ td.pos{color:#006d4e}td.neg{color:#b0341b}
 tr.ref td{color:var(--muted);font-style:italic;background:#fafbfc}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;font-size:12px;margin:6px 0}
 dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}
+dl.glossary dt{font-weight:600;margin-top:8px}dl.glossary dd{margin:2px 0 0 0;font-size:13px}math[display=block]{margin:6px 0}
 `;
 
 /** Single-run report: every section starts a page when printed. */
@@ -115,7 +119,7 @@ const runLabel = (r: ReportRun, i: number) => `${swatch(i)}${esc(r.meta.name)}`;
 function summarySection(m: ReportModel): string {
   const rows = m.comparison.rows.map((c, i) => {
     const x = m.exposure[i];
-    return [runLabel(m.runs[i], i), esc(c.method), esc(c.fusion), fmt3(c.metrics.accuracy), fmt3(c.robustAccuracy), fmt3(c.worstGroupAccuracy), fmt3(c.meanRelativeRobustness),
+    return [runLabel(m.runs[i], i), esc(methodLabel(c.method)), esc(c.fusion), fmt3(c.metrics.accuracy), fmt3(c.robustAccuracy), fmt3(c.worstGroupAccuracy), fmt3(c.meanRelativeRobustness),
       x && isExposed(x) ? `${esc(x.modality)} <span class="muted">(${fmt(x.share, 2)})</span>` : x?.modality ? '<span class="muted">none</span>' : '–'];
   });
   return section('summary', `
@@ -171,8 +175,8 @@ function distributionalSection(m: ReportModel): string {
     ], yDomain: [0, 1], valueLabels: true,
   });
   return section('distributional', `
-<p>Every run is scored at one evaluation radius <b>B_eval = ${fmt3(m.bEval)}</b> (${esc(src)}), so methods meet on equal terms; a run's own training B is shown beside it and not used. χ² divergence without ½ factor (METHOD §2). Losses are per-sample cross-entropy on the test split.</p>
-<p><b>Robust accuracy</b> is the accuracy on the worst-case reweighting of the test set: the χ² weights that maximise the mean log-loss within B_eval (exact dual, METHOD §5), applied to whether each prediction is right. It equals accuracy at B = 0 and drops furthest for a model whose largest losses are its errors, so two models of equal accuracy can differ in it.</p>
+<p>Every run is scored at one evaluation radius <b>B_eval = ${fmt3(m.bEval)}</b> (${esc(src)}), so methods meet on equal terms; a run's own training B is shown beside it and not used. χ² divergence without ½ factor (<a href="#g-chi2">glossary</a>). Losses are per-sample cross-entropy on the test split.</p>
+<p><b>Robust accuracy</b> is the accuracy on the worst-case reweighting of the test set: the χ² weights that maximise the mean log-loss within B_eval (exact dual; <a href="#g-robacc">glossary</a>), applied to whether each prediction is right. It equals accuracy at B = 0 and drops furthest for a model whose largest losses are its errors, so two models of equal accuracy can differ in it.</p>
 ${table(['Run', 'Training B', 'Mean loss', 'SD loss', 'χ² worst case (exact)', 'χ² closed form', 'CVaR 0.1', 'CVaR 0.2', 'Accuracy', 'Robust accuracy'], rows)}
 <div class="charts">${figure(chart)}</div>`);
 }
@@ -201,7 +205,7 @@ function shiftSection(m: ReportModel): string {
     })];
   });
   return section('shift', `
-<p>Which modality's shift is each model most exposed to (METHOD §5)? A shift of modality k alone reweights the test rows by a function of that modality, so its worst case over the χ² ball of radius ρ${rho ? ` = ${rho.rho}` : ''} is R_k = E[ℓ] + √ρ · sd(m_k), where m_k = E[ℓ | x^k] is the loss expected given modality k alone. m_k is estimated by cross-fitted ridge regression of each test row's log-loss on what the model sees of modality k: its embedding where the model has one, else the prepared features (${rho ? rho.folds : 5} seeded folds; penalty by inner cross-validation). The share sd(m_k)/sd(ℓ) is 0 when the loss does not move with the modality and 1 when it is a function of it; sd(m_k) is estimated from the fit's held-out error (the share is the square root of its cross-validated R²), which noise in the fit can lower but never raise.</p>
+<p>Which modality's shift is each model most exposed to (<a href="#g-shift">glossary</a>)? A shift of modality k alone reweights the test rows by a function of that modality, so its worst case over the χ² ball of radius ρ${rho ? ` = ${rho.rho}` : ''} is</p>${FORMULA.shiftRisk}<p>where ${SYM.mK} is the loss expected given modality k alone. It is estimated by cross-fitted ridge regression of each test row's log-loss on what the model sees of modality k: its embedding where the model has one, else the prepared features (${rho ? rho.folds : 5} seeded folds; penalty by inner cross-validation). The share sd(m_k)/sd(ℓ) is 0 when the loss does not move with the modality and 1 when it is a function of it; sd(m_k) is estimated from the fit's held-out error (the share is the square root of its cross-validated R²), which noise in the fit can lower but never raise.</p>
 <div class="charts">${blocks.join('')}</div>
 ${rows.length ? table(['Run', 'Mean loss', ...mods.map((x) => `${esc(x)}<br><span class="muted">share (R_k)</span>`)], rows) : ''}`);
 }
@@ -230,7 +234,7 @@ function boundSection(m: ReportModel): string {
       { label: 'extended bound (with encoder error)', values: bounds, color: '#D55E00' },
     ], width: Math.min(700, 120 + m.runs.length * 110),
   });
-  const rhoRows = m.runs.map((r, i) => [runLabel(r, i), esc(r.meta.method), fmt3(r.meta.B), r.meta.rho ? esc(r.meta.rho.map((v, k) => `${r.evaluation.modalityNames[k] ?? k}: ${fmt(v, 3)}`).join(', ')) : '–', esc(r.meta.rhoDetails?.rule ?? String(r.meta.config.rhoRule ?? '–'))]);
+  const rhoRows = m.runs.map((r, i) => [runLabel(r, i), esc(methodLabel(r.meta.method)), fmt3(r.meta.B), r.meta.rho ? esc(r.meta.rho.map((v, k) => `${r.evaluation.modalityNames[k] ?? k}: ${fmt(v, 3)}`).join(', ')) : '–', esc(r.meta.rhoDetails?.rule ?? String(r.meta.config.rhoRule ?? '–'))]);
   const env = m.runs.filter((r) => r.meta.rhoDetails).map((r) => {
     const d = r.meta.rhoDetails!;
     const lvl = (c: number) => esc(d.environments?.[c] ?? String(c));
@@ -242,9 +246,9 @@ function boundSection(m: ReportModel): string {
     return `<h3>Radius calibration — ${esc(r.meta.name)} (rule: ${esc(d.rule)})</h3>${table(['Modality', 'Environments s → t', 'n_s', 'n_t', 'ρ (pair)', ''], rows, { leftCols: 2 })}`;
   }).join('');
   return section('bound', `
-<p>Modality-aware DRO couples per-modality radii ρ_k through γ: B = Σρ_k + 2Σ_{i&lt;j}|γ_ij|√(ρ_iρ_j). Bars compare, at B_eval = ${fmt3(m.bEval)}, the measured clean loss, the exact χ² worst case, its closed form E[ℓ] + √(B·Var ℓ) (equal while the worst-case weights stay non-negative, above it otherwise), the loss measured with every modality noised, and the extended bound r + (1 + √B) Σ L_k ε_k.</p>
+<p>Modality-aware DRO couples per-modality radii ${SYM.rhoK} through ${SYM.gammaIJ} into one effective radius</p>${FORMULA.effectiveRadius}<p>Bars compare, at ${SYM.bEval} = ${fmt3(m.bEval)}, the measured clean loss, the exact χ² worst case, its closed form (equal while the worst-case weights stay non-negative, above it otherwise; ${'<a href="#g-exact">glossary</a>'}), the loss measured with every modality noised, and the extended bound</p>${FORMULA.extendedBound}<p>The extended bound is a guarantee, not a prediction: it holds for every shift of radius ${SYM.bEval} plus the encoders' error under noise, so it usually lies far above the losses actually measured — a large gap says the guarantee is loose, not that the model fails.</p>
 <div class="charts">${figure(chart)}</div>
-${table(['Run', 'Method', 'Training B', 'Training ρ_k', 'ρ rule'], rhoRows, { leftCols: 2 })}
+${table(['Run', 'Method', 'Training B', 'Training ρ per modality', 'ρ rule'], rhoRows, { leftCols: 2 })}
 ${gammaBlock(m)}
 ${env}`);
 }
@@ -393,7 +397,7 @@ function groupsSection(m: ReportModel): string {
   const pooled = g0.pooled;
   const rule = g0.minGroupSize === undefined
     ? 'Worst-group accuracy is the minimum over every group present (these runs were scored before groups had a minimum size).'
-    : `Worst-group accuracy is the minimum over the groups with at least ${g0.minGroupSize} test rows (max(10, 2% of the test rows), METHOD §5). Smaller groups are pooled into one row, which counts toward the worst group only when the pool itself reaches ${g0.minGroupSize} rows: one or two rows cannot measure a group's accuracy.`;
+    : `Worst-group accuracy is the minimum over the groups with at least ${g0.minGroupSize} test rows (max(10, 2% of the test rows); <a href="#g-worst">glossary</a>). Smaller groups are pooled into one row, which counts toward the worst group only when the pool itself reaches ${g0.minGroupSize} rows: one or two rows cannot measure a group's accuracy.`;
   const pooledNote = pooled
     ? `<p class="small">Pooled as “${esc(SMALL_GROUPS_LABEL)}” (${pooled.n} rows, ${pooled.ranked ? 'ranked' : 'too few to rank'}): ${esc(pooled.levels.join(', '))}.</p>`
     : '';
@@ -420,7 +424,7 @@ function encoderSection(m: ReportModel): string {
     series: m.runs.map((r, i) => ({ label: r.meta.name, color: colorAt(i), values: mods.map((mod) => (r.evaluation.encoder.available ? r.evaluation.encoder.modalities.find((x) => x.modality === mod)?.contribution ?? null : null)) })),
   })) : '';
   return section('encoder', `
-<p>How much each modality's encoder can move the loss under input noise (METHOD §3): L_k is the 95th percentile over test samples of the gradient norm of the loss with respect to embedding k, ε_k the mean shift of embedding k under Gaussian noise. Larger L_k·ε_k: the model is more exposed through that modality.</p>
+<p>How much each modality's encoder can move the loss under input noise (<a href="#g-bound">glossary</a>): L_k is the 95th percentile over test samples of the gradient norm of the loss with respect to embedding k, ε_k the mean shift of embedding k under Gaussian noise. Larger L_k·ε_k: the model is more exposed through that modality.</p>
 <div class="charts">${chart}</div>${blocks}`);
 }
 
@@ -428,7 +432,7 @@ function comparisonSection(m: ReportModel): string {
   const c = m.comparison;
   const base = m.runs.find((r) => r.meta.id === c.baselineRunId)!;
   const names = Object.keys(m.metricLabels);
-  const rows = c.rows.map((row, i) => [runLabel(m.runs[i], i), esc(row.method), esc(row.fusion), fmt3(row.trainingB), ...names.map((k) => fmt3(row.metrics[k])), fmt3(row.worstGroupAccuracy), fmt3(row.robustAccuracy), fmt3(row.chi2Exact), fmt3(row.cvar10), fmt3(row.meanRelativeRobustness), fmt(row.meanEffectiveRobustness, 2)]);
+  const rows = c.rows.map((row, i) => [runLabel(m.runs[i], i), esc(methodLabel(row.method)), esc(row.fusion), fmt3(row.trainingB), ...names.map((k) => fmt3(row.metrics[k])), fmt3(row.worstGroupAccuracy), fmt3(row.robustAccuracy), fmt3(row.chi2Exact), fmt3(row.cvar10), fmt3(row.meanRelativeRobustness), fmt(row.meanEffectiveRobustness, 2)]);
   const refs = referenceRows(m, (x) => ['reference', '', '–', ...names.map((k) => fmt3(x[k])), fmt3(x.worstGroupAccuracy), fmt3(x.robustAccuracy), '–', '–', '–', '–']);
   const allRows = [...rows, ...refs.rows];
   const metricName = { accuracy: 'Accuracy', worstGroupAccuracy: 'Worst-group accuracy', robustAccuracy: 'Robust accuracy' } as const;
@@ -513,7 +517,7 @@ function appendixSection(m: ReportModel): string {
   const runs = m.runs.map((r, i) => {
     const e = r.evaluation;
     return `<h3>${runLabel(r, i)} <span class="muted small">${esc(r.meta.id)}</span></h3>
-<dl class="kv"><dt>Method / fusion</dt><dd>${esc(r.meta.method)} / ${esc(r.meta.fusion)}</dd>
+<dl class="kv"><dt>Method / fusion</dt><dd>${esc(methodLabel(r.meta.method))} / ${esc(r.meta.fusion)}</dd>
 <dt>Training seed</dt><dd>${esc(r.meta.seed)}</dd><dt>Evaluation (stress) seed</dt><dd>${esc(e.seed)} · R = ${e.stress.repeats} · severities ${esc(e.stress.severities.join(', '))}</dd>
 <dt>Split</dt><dd>${esc(e.splitDescription)} · ${e.nTest} test rows</dd>
 ${r.meta.bestEpoch !== undefined ? `<dt>Selected epoch</dt><dd>${r.meta.bestEpoch}</dd>` : ''}
@@ -539,7 +543,7 @@ ${runs}`);
 export function renderHtml(m: ReportModel): string {
   // Block links, one per line, never split across the contents' columns.
   const toc = REPORT_SECTIONS.map(([id, t]) => `<a href="#${id}">${esc(t)}</a>`).join('');
-  const runsLine = m.runs.map((r, i) => `${swatch(i)}${esc(r.meta.name)} <span class="muted">(${esc(r.meta.method)}, ${esc(r.meta.fusion)})</span>`).join(' · ');
+  const runsLine = m.runs.map((r, i) => `${swatch(i)}${esc(r.meta.name)} <span class="muted">(${esc(methodLabel(r.meta.method))}, ${esc(r.meta.fusion)})</span>`).join(' · ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="DRMM Workbench ${esc(m.appVersion)}; report schema v${m.schemaVersion}">
@@ -561,6 +565,7 @@ ${encoderSection(m)}
 ${comparisonSection(m)}
 ${calibrationSection(m)}
 ${trainingSection(m)}
+${section('glossary', `<p>The terms of this report, as the workbench computes them.</p>${glossaryHtml()}`)}
 ${appendixSection(m)}
 </body></html>
 `;

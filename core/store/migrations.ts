@@ -158,6 +158,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'runs on a lab queue (core/distributed): the queue a run was sent to, the machine that ran it',
+    up(db) {
+      // lab_queue: the queue's label (URL without credentials); NULL = a training process of this machine.
+      // worker_host: the name of the lab worker that ran (or runs) it; NULL for local runs.
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN lab_queue TEXT;
+        ALTER TABLE runs ADD COLUMN worker_host TEXT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

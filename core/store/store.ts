@@ -99,6 +99,8 @@ export interface CreateRunInput {
   tags?: string[];
   /** The experiment and grid cell the run belongs to; absent: the run becomes a one-run experiment of its own. */
   experiment?: { id: number; cell: RunCell };
+  /** The lab queue the run is sent to (label, no credentials); absent: a training process of this machine. */
+  labQueue?: string;
 }
 
 export interface ArtifactInput {
@@ -304,6 +306,7 @@ interface RunDb {
   exit_signal: string | null; last_message: string | null; host_pid: number | null; worker_pid: number | null;
   created_at: number; started_at: number | null; finished_at: number | null; timings: string | null; notes: string;
   tags_json: string; results?: string | null; evaluation?: string | null; experiment_id: number | null; cell: string | null;
+  lab_queue?: string | null; worker_host?: string | null;
 }
 interface EpochDb {
   run_id: number; epoch: number; train_loss: number | null; objective: number | null; val_loss: number | null;
@@ -672,11 +675,11 @@ export class Store {
         const experiment = input.experiment ?? insertSingleRunExperiment(this.db, { datasetId: input.datasetId, config: cfg, method, fusion, seed });
         const info = this.db
           .prepare(`INSERT INTO runs (dataset_id, name, method, fusion, config, seed, backend, device, app_version, status,
-                                      created_at, started_at, notes, host_pid, experiment_id, cell)
-                    VALUES (?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+                                      created_at, started_at, notes, host_pid, experiment_id, cell, lab_queue)
+                    VALUES (?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
           .run(input.datasetId, method, fusion, JSON.stringify(cfg), seed, backend, input.device ?? null, input.appVersion ?? null,
             status, now, status === 'running' ? now : null, input.notes ?? '', input.hostPid ?? process.pid,
-            experiment.id, JSON.stringify(experiment.cell));
+            experiment.id, JSON.stringify(experiment.cell), input.labQueue ?? null);
         const runId = Number(info.lastInsertRowid);
         const split = input.config.split as { kind?: string; heldOutGroup?: string } | undefined;
         const heldOut = split?.kind === 'leave-one-group-out' && split.heldOutGroup ? ` · without ${split.heldOutGroup}` : '';
@@ -690,19 +693,50 @@ export class Store {
     });
   }
 
-  /** queued → running. */
-  markRunning(id: number, info: { workerPid?: number; backend?: string; device?: string } = {}): RunRow {
+  /** queued → running (`workerHost`: the lab worker that took it). */
+  markRunning(id: number, info: { workerPid?: number; backend?: string; device?: string; workerHost?: string } = {}): RunRow {
     return this.write(`the start of run #${id}`, () => {
       const res = this.db
         .prepare(`UPDATE runs SET status = 'running', started_at = ?, worker_pid = ?,
-                    backend = COALESCE(?, backend), device = COALESCE(?, device)
+                    backend = COALESCE(?, backend), device = COALESCE(?, device), worker_host = COALESCE(?, worker_host)
                   WHERE id = ? AND status = 'queued'`)
-        .run(Date.now(), info.workerPid ?? null, info.backend ?? null, info.device ?? null, id);
+        .run(Date.now(), info.workerPid ?? null, info.backend ?? null, info.device ?? null, info.workerHost ?? null, id);
       if (res.changes === 0) {
         const run = this.getRun(id);
         throw new DrmmError('CONFLICT', `Run #${id} is ${run.status}, not queued; it cannot start.`);
       }
       return this.getRun(id);
+    });
+  }
+
+  /**
+   * A running lab run taken over by another worker (its first one stopped answering and the cell went
+   * back to the lab queue), or reported by its worker after the host came back: who runs it now.
+   */
+  setRunWorker(id: number, info: { workerPid?: number; workerHost?: string }): void {
+    return this.write(`the worker of run #${id}`, () => {
+      this.db.prepare(`UPDATE runs SET worker_pid = COALESCE(?, worker_pid), worker_host = COALESCE(?, worker_host),
+                         started_at = COALESCE(started_at, ?) WHERE id = ?`)
+        .run(info.workerPid ?? null, info.workerHost ?? null, Date.now(), id);
+    });
+  }
+
+  /**
+   * The runs a lab queue still holds for this history (queued or running, sent to a lab queue) whose
+   * host process is gone (or is this one), made this process's own: a host that comes back collects them.
+   */
+  adoptLabRuns(opts: { currentPid?: number; isAlive?: (pid: number) => boolean; ids?: number[] } = {}): number[] {
+    return this.write('the runs left in a lab queue', () => {
+      const me = opts.currentPid ?? process.pid;
+      const alive = opts.isAlive ?? isProcessAlive;
+      return this.db.transaction(() => {
+        const rows = this.db.prepare(`SELECT id, host_pid FROM runs WHERE status IN ('queued', 'running') AND lab_queue IS NOT NULL ORDER BY id`).all() as { id: number; host_pid: number | null }[];
+        const wanted = opts.ids ? new Set(opts.ids) : undefined;
+        const mine = rows.filter((r) => (!wanted || wanted.has(r.id)) && (r.host_pid === null || r.host_pid === me || !alive(r.host_pid)));
+        const upd = this.db.prepare('UPDATE runs SET host_pid = ? WHERE id = ?');
+        for (const r of mine) upd.run(me, r.id);
+        return mine.map((r) => r.id);
+      }).immediate();
     });
   }
 
@@ -863,7 +897,8 @@ export class Store {
       const me = opts.currentPid ?? process.pid;
       const alive = opts.isAlive ?? isProcessAlive;
       return this.db.transaction(() => {
-        const rows = this.db.prepare(`SELECT id, status, host_pid FROM runs WHERE status IN ('queued', 'running')`).all() as { id: number; status: RunStatus; host_pid: number | null }[];
+        // A run in a lab queue goes on without its host: it is collected when a host connects to the queue again (adoptLabRuns).
+        const rows = this.db.prepare(`SELECT id, status, host_pid FROM runs WHERE status IN ('queued', 'running') AND lab_queue IS NULL`).all() as { id: number; status: RunStatus; host_pid: number | null }[];
         const stale = rows.filter((r) => r.host_pid === null || (r.host_pid !== me && !alive(r.host_pid)));
         const upd = this.db.prepare(`UPDATE runs SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ?`);
         const now = Date.now();
@@ -953,6 +988,7 @@ function toRun(r: RunDb, withResults = false): RunRow {
     workerPid: r.worker_pid, createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
     timings: parse(r.timings), notes: r.notes, tags: parse<string[]>(r.tags_json) ?? [],
     experimentId: r.experiment_id, cell: parse<RunCell | null>(r.cell),
+    labQueue: r.lab_queue ?? null, workerHost: r.worker_host ?? null,
   };
   if (withResults) {
     run.results = parse(r.results ?? null);

@@ -65,6 +65,10 @@ export interface RunRow {
   experimentId: number | null;
   /** The run's cell in its experiment's grid: configuration and seed. */
   cell: RunCell | null;
+  /** The lab queue the run was sent to (its URL without credentials; core/distributed); null: this machine. */
+  labQueue?: string | null;
+  /** The lab worker that ran (or runs) it, by name; null for a run on this machine. */
+  workerHost?: string | null;
   /** Present when listed with `includeResults`. */
   results?: unknown;
   evaluation?: unknown;

@@ -45,6 +45,22 @@ export const LIMITS = {
 export const METHODS = ['erm', 'chi2', 'cvar', 'kl', 'group-dro', 'mm-dro', 'logreg'] as const;
 export type MethodName = (typeof METHODS)[number];
 
+/** The method names a reader sees, the same on every surface (renderer/src/lib/api-types.ts mirrors them; a test checks). */
+export const METHOD_LABELS: Record<MethodName, string> = {
+  erm: 'ERM',
+  chi2: 'χ²-DRO',
+  cvar: 'CVaR-DRO',
+  kl: 'KL-DRO',
+  'group-dro': 'Group DRO',
+  'mm-dro': 'Modality-aware DRO',
+  logreg: 'Logistic regression',
+};
+
+/** A method's label; an unknown name (an old or foreign record) as it is. */
+export function methodLabel(method: string): string {
+  return (METHOD_LABELS as Record<string, string>)[method] ?? method;
+}
+
 export const FUSIONS = ['early', 'intermediate', 'late'] as const;
 export type Fusion = (typeof FUSIONS)[number];
 

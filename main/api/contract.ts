@@ -118,6 +118,8 @@ export const RunSummarySchema = z.object({
   tags: z.array(z.string()),
   notes: z.string(),
   error: z.string().nullable(),
+  /** When the run came from a run bundle: the time of that import (createdAt stays the run's own date). */
+  importedAt: z.string().nullable().optional(),
   /** The experiment the run belongs to and its cell there (configuration label, seed): the UI groups runs by them. */
   experimentId: z.number().nullable().optional(),
   cell: RunCellSchema.nullable().optional(),
@@ -254,7 +256,8 @@ export const CHANNELS = {
     }),
   ),
   'import.save': channel(z.object({ name: z.string().min(1).max(200), spec: z.unknown(), baseDir: z.string().optional() }), DatasetSummarySchema),
-  'import.bundle': channel(z.object({ file: FileRefSchema }), z.object({ runIds: z.array(z.number()) })),
+  /** `runIds`: the runs added; `existing`: runs of the bundle already in the history (the same run imported before, or its original), not added again. */
+  'import.bundle': channel(z.object({ file: FileRefSchema }), z.object({ runIds: z.array(z.number()), existing: z.array(z.number()).optional() })),
 
   'experiments.start': channel(
     z.object({ datasetId: Id, configs: z.array(TrainConfigRequestSchema).min(1).max(100), name: z.string().max(200).optional() }),

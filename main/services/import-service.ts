@@ -361,7 +361,13 @@ export class ImportService {
 
   // ── run bundles
 
-  importBundle(ref: FileRef): { runIds: number[] } {
+  /**
+   * Imports a run bundle. A run keeps its own dates (created, finished); the import time is kept
+   * apart (timings.importedAt → RunSummary.importedAt). A run already in the history — the same run
+   * imported before, or the original it was exported from: same dataset, creation time, method,
+   * seed and config — is not added again; its id is answered in `existing`.
+   */
+  importBundle(ref: FileRef): { runIds: number[]; existing: number[] } {
     this.store.assertWritable();
     const file = this.resolveFile(ref);
     if (statSync(file).size > 2 * 1024 * 1024 * 1024) throw new DrmmError('INVALID_ARGUMENT', 'This file is too large to be a run bundle.', { location: { file } });
@@ -374,6 +380,8 @@ export class ImportService {
     // Everything is checked before the first write: a bundle is stored whole or not at all.
     const { bundle, datasets } = checkRunBundle(json, path.basename(file));
     const runIds: number[] = [];
+    const existing: number[] = [];
+    const importedAt = Date.now();
     // One transaction for the datasets and the runs: a bundle that fails half-way stores nothing
     // (at most an orphan parsed-data cache file, which a later import of that content reuses).
     this.store.db.transaction(() => {
@@ -382,7 +390,17 @@ export class ImportService {
       const datasetIds = bundle.datasets.map((d, i) =>
         this.store.importDataset({ name: d.name, spec: d.spec, files: d.files, cache: encodeDataset(datasets[i].data), summary: datasets[i].summary, origin: 'bundle' }).dataset.id,
       );
+      const findSame = this.store.db.prepare('SELECT id FROM runs WHERE dataset_id = ? AND created_at = ? AND method = ? AND seed IS ? AND config = ? ORDER BY id LIMIT 1');
       for (const run of bundle.runs) {
+        const createdAt = Date.parse(run.createdAt);
+        const finishedAt = run.finishedAt === null ? null : Date.parse(run.finishedAt);
+        const same = Number.isFinite(createdAt)
+          ? (findSame.get(datasetIds[run.datasetIndex], createdAt, run.method, run.seed, JSON.stringify(run.config)) as { id: number } | undefined)
+          : undefined;
+        if (same) {
+          existing.push(same.id);
+          continue;
+        }
         const created = this.store.createRun({
           datasetId: datasetIds[run.datasetIndex],
           config: run.config,
@@ -403,12 +421,17 @@ export class ImportService {
           error: run.error,
           results: run.results,
           evaluation: run.evaluation,
-          timings: run.timings ?? undefined,
+          timings: { ...(run.timings ?? {}), importedAt },
         });
+        // The run's own dates, not the import's (which timings.importedAt keeps).
+        if (Number.isFinite(createdAt)) {
+          this.store.db.prepare('UPDATE runs SET created_at = ?, finished_at = ? WHERE id = ?')
+            .run(createdAt, finishedAt !== null && Number.isFinite(finishedAt) ? finishedAt : createdAt, created.id);
+        }
         runIds.push(created.id);
       }
     })();
     this.discardUploads([file]);
-    return { runIds };
+    return { runIds, existing };
   }
 }

@@ -71,6 +71,7 @@ export function toRunSummary(row: RunRow): RunSummary {
     tags: row.tags,
     notes: row.notes,
     error: row.error,
+    ...(typeof row.timings?.importedAt === 'number' ? { importedAt: iso(row.timings.importedAt) } : {}),
     experimentId: row.experimentId,
     cell: row.cell,
     metrics: row.status === 'succeeded' ? keyMetrics(row.evaluation) : null,

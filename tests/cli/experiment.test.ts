@@ -3,7 +3,7 @@
  * `drmm experiment` runs erm:early and mm-dro:intermediate × 2 seeds through the job queue while
  * the test kills one training process (that cell fails, the others do not), and prints the JSON
  * contract; `drmm experiments`, `experiments show`, `experiments retry` (only the failed cell runs
- * again) and `drmm report --experiment ID --format json|html` read the stored experiment back.
+ * again) and `drmm report --experiment ID --format json|html|csv|pdf` read the stored experiment back.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../../core/report/pdf';
 
 const root = path.resolve(__dirname, '../..');
 const DRMM = path.join(root, 'bin/drmm.js');
@@ -124,19 +125,35 @@ describe('drmm experiment → experiments → retry → report', () => {
     expect(drmm('runs', '--json').stdout).toContain('"status": "failed"'); // the failed attempt stays in the history
   }, 600_000);
 
-  it('writes the experiment report as JSON (the model) and as HTML', () => {
+  it('writes the experiment report as JSON (the model), HTML, CSV and PDF', () => {
     const r = drmm('report', '--experiment', String(experimentId), '--format', 'json');
     expect(r.code, r.stderr).toBe(0);
     const model = JSON.parse(r.stdout);
-    expect(model).toMatchObject({ kind: 'experiment-report', version: 1, experiment: { id: experimentId }, statusCounts: { succeeded: 4 } });
+    expect(model).toMatchObject({ kind: 'experiment-report', version: 2, experiment: { id: experimentId }, statusCounts: { succeeded: 4 } });
     expect(model.aggregate.configurations.map((c: any) => c.label)).toEqual(['erm:early', 'mm-dro:intermediate']);
+    expect(model.rows.map((x: any) => x.label)).toEqual(['erm:early', 'mm-dro:intermediate', 'Majority class', 'Logistic regression']);
+    expect(model.runs.map((x: any) => x.runId).sort()).toEqual([1, 3, 4, 5]);
     expect(model.findings.length).toBe(model.aggregate.comparisons.length);
-    expect(model.findings[0].text).toMatch(/^mm-dro:intermediate vs erm:early, accuracy: [+−]\d\.\d{3} \(95% interval .* 2 seeds\) — (a real difference|not a real difference)/);
+    expect(model.findings[0].text).toMatch(/^mm-dro:intermediate vs ERM \(early\): accuracy [+−]?\d\.\d{3}, 95% CI .* over 2 seeds — (a real difference|no real difference)/);
     const html = path.join(work, 'experiment.html');
     expect(drmm('report', '--experiment', String(experimentId), '--out', html).code).toBe(0);
-    expect(readFileSync(html, 'utf8')).toContain('<td>mm-dro:intermediate</td>');
+    const text = readFileSync(html, 'utf8');
+    expect(text).toContain('mm-dro:intermediate</span>');
+    expect(text).not.toMatch(/<script/i);
+    const csv = path.join(work, 'experiment.csv');
+    expect(drmm('report', '--experiment', String(experimentId), '--out', csv).code).toBe(0);
+    const rows = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(rows[0]).toMatch(/^section,configuration,/);
+    expect(new Set(rows.slice(1).map((l) => l.split(',')[0]))).toEqual(new Set(['configurations', 'seeds', 'references', 'comparisons', 'stress', 'missing', 'breaks', 'runs']));
+    if (findChromium()) {
+      const pdf = path.join(work, 'experiment.pdf');
+      const p = drmm('report', '--experiment', String(experimentId), '--format', 'pdf', '--out', pdf);
+      expect(p.code, p.stderr).toBe(0);
+      expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
+    }
+    expect(drmm('report', '--experiment', String(experimentId), '--format', 'pdf').code).toBe(2); // a PDF needs --out
     expect(drmm('report', '--experiment', '99', '--format', 'json').code).toBe(2);
-  });
+  }, 300_000);
 
   it('says what is wrong with bad grid flags (exit 2)', () => {
     const bad = drmm('experiment', '--spec', spec, '--methods', 'sgd:early');

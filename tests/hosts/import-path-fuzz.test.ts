@@ -101,7 +101,7 @@ const fileBytes: fc.Arbitrary<FileBytes> = fc.oneof(
     weight: 9,
     arbitrary: fc.record({
       t: table, delimiter: fc.constantFrom(',', '\t', ';', '|'),
-      o: fc.record({ quoteAll: fc.boolean(), crlf: fc.boolean(), bom: fc.boolean(), header: fc.boolean(), trailingNewline: fc.boolean(), quoteSometimesMissing: fc.boolean() }),
+      o: fc.record({ quoteAll: fc.boolean(), crlf: fc.boolean(), bom: fc.boolean(), header: fc.integer({ min: 0, max: 9 }).map((k) => k > 0), trailingNewline: fc.boolean(), quoteSometimesMissing: fc.integer({ min: 0, max: 5 }).map((k) => k === 3) }),
     }).map(({ t, delimiter, o }) => ({ ext: delimiter === '\t' ? 'tsv' : 'csv', delimiter, bytes: encodeTable(t, delimiter, o), columns: t.header })),
   },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 2048 }).map((b) => ({ ext: 'csv', delimiter: ',', bytes: Buffer.from(b), columns: [] as string[] })) },
@@ -125,7 +125,8 @@ const rangeList = fc.oneof(
 
 /** Mostly absent, often a sensible value, sometimes a broken one: every knob of a spec, so that most specs still reach the parser. */
 function knob<T, U>(valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<U>): fc.Arbitrary<T | U | undefined> {
-  return fc.oneof({ weight: 24, arbitrary: fc.constant(undefined) }, { weight: 12, arbitrary: valid }, { weight: 1, arbitrary: invalid });
+  // The broken arm sits in the middle: fast-check biases its choice towards the first and the last arm.
+  return fc.oneof({ weight: 24, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: invalid }, { weight: 12, arbitrary: valid });
 }
 const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
@@ -148,9 +149,9 @@ function spec(f: FileBytes): fc.Arbitrary<unknown> {
       header: knob(fc.boolean(), fc.constant('yes')),
       quote: knob(fc.constantFrom('"', 'none'), fc.constantFrom("'", '', 'xx')),
       missing: knob(fc.array(fc.constantFrom('', '?', 'NA', 'x', '0'), { maxLength: 3 }), fc.constant('?')),
-      columns: knob(fc.array(weirdName, { minLength: 1, maxLength: 7 }), fc.constant([])),
+      columns: knob(fc.constant([...f.columns.slice(0, -1).map((_, i) => `c${i}`), 'y']), fc.array(weirdName, { maxLength: 7 })),
     }),
-    target: fc.oneof({ weight: f.columns.includes('y') ? 16 : 0, arbitrary: fc.constant('y') }, { weight: 8, arbitrary: col }, { weight: 1, arbitrary: fc.record({ column: col, binarize: fc.record({ above: fc.double({ noNaN: true }) }) }) }, { weight: 1, arbitrary: fc.constantFrom(3, '', null) }),
+    target: fc.oneof({ weight: f.columns.includes('y') ? 16 : 0, arbitrary: fc.constant('y') }, { weight: 1, arbitrary: fc.constantFrom(3, '', null) }, { weight: 1, arbitrary: fc.record({ column: col, binarize: fc.record({ above: fc.double({ noNaN: true }) }) }) }, { weight: 8, arbitrary: col }),
     group: knob(col, fc.constant(7)),
     id: knob(col, fc.constant({})),
     ignore: knob(fc.oneof(rangeList, fc.array(col, { maxLength: 2 })), fc.constant(5)),
@@ -165,10 +166,49 @@ function spec(f: FileBytes): fc.Arbitrary<unknown> {
     ), fc.record({ kind: fc.constantFrom('stratified', 'bogus'), train: fc.constantFrom(-1, 2, 1e308) })),
     junk: knob(fc.constant(undefined), fc.jsonValue({ maxDepth: 2 })),
   }).map(({ file, junk, ...rest }) => defined({ ...rest, files: [defined({ path: `data.${f.ext}`, ...file })], ...(junk === undefined ? {} : { colums: junk }) }));
-  return fc.oneof({ weight: 20, arbitrary: structured }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) });
+  // Unbiased: fast-check's bias would pick the edge arms of every knob far more often than their weights say,
+  // and a spec broken in several places never reaches the parser (broken specs are still 1 in ~4).
+  return fc.noBias(fc.oneof({ weight: 40, arbitrary: structured }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) }));
 }
 
-const fuzzCase = fileBytes.chain((f) => fc.record({ file: fc.constant(f), spec: spec(f), preview: fc.record({ delimiter: fc.option(fc.constantFrom(',', '\t', ';', 'xx', ''), { nil: undefined }), hasHeader: fc.option(fc.boolean(), { nil: undefined }), maxRows: fc.option(fc.integer({ min: -1, max: 500 }), { nil: undefined }) }, { requiredKeys: [] }) }));
+/**
+ * A table and a spec that fit each other (a header with unusual but distinct names, a class column, a
+ * group column, modalities by names, prefix, pattern or positions), so that half the cases get through
+ * to encoding and the store.
+ */
+const plausibleCase: fc.Arbitrary<{ file: FileBytes; spec: unknown }> = fc.record({
+  names: fc.uniqueArray(weirdName.filter((n) => n.trim() !== '' && !/["\r\n]/.test(n) && n.length < 200), { minLength: 1, maxLength: 5, selector: (n) => n.trim().toLowerCase() }),
+  rows: fc.integer({ min: 4, max: 40 }),
+  values: fc.array(fc.oneof({ weight: 40, arbitrary: fc.double({ noNaN: true, min: -1e3, max: 1e3 }).map((x) => String(Math.round(x * 1000) / 1000)) }, { weight: 1, arbitrary: fc.constantFrom('', 'NA', '?', '1e400', '-0', '0x10') }), { minLength: 200, maxLength: 200 }),
+  delimiter: fc.constantFrom(',', '\t', ';', '|'),
+  grouped: fc.boolean(),
+  selectors: fc.array(fc.constantFrom('columns', 'positions', 'pattern', 'prefix', 'all'), { minLength: 1, maxLength: 3 }),
+  split: fc.option(fc.record({ kind: fc.constant('stratified' as const), train: fc.double({ min: 0.3, max: 0.8, noNaN: true }), validation: fc.double({ min: 0, max: 0.15, noNaN: true }) }), { nil: undefined }),
+  textEncoding: fc.option(fc.record({ method: fc.constantFrom('hashed', 'tfidf'), size: fc.integer({ min: 1, max: 64 }) }), { nil: undefined }),
+}).map(({ names, rows, values, delimiter, grouped, selectors, split, textEncoding }) => {
+  const header = [...names, ...(grouped ? ['grp'] : []), 'y'];
+  const body = Array.from({ length: rows }, (_, i) => [...names.map((_, j) => values[(i * names.length + j) % values.length]), ...(grouped ? [`g${i % 3}`] : []), i % 2 === 0 ? 'x' : i % 3 === 0 ? 'z' : 'y']);
+  const bytes = encodeTable({ header, rows: body }, delimiter, { quoteAll: false, crlf: false, bom: false, header: true, trailingNewline: true, quoteSometimesMissing: false });
+  const escape = (n: string) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // Modality k takes column k (disjoint), by name, position, pattern or prefix; `all` alone takes every feature.
+  const modalities = selectors.slice(0, names.length).map((sel, k) => {
+    const name = `m${k}`;
+    if (sel === 'all' && selectors.length === 1) return { name, pattern: '.' };
+    if (sel === 'positions') return { name, columns: `${k + 1}-${k + 1}` };
+    if (sel === 'pattern') return { name, pattern: `^${escape(names[k])}$` };
+    if (sel === 'prefix' && !names.some((n, j) => j !== k && n.startsWith(names[k]))) return { name, prefix: names[k] };
+    return { name, columns: [names[k]] };
+  });
+  const spec = {
+    name: 'plausible', files: [{ path: `data.${delimiter === '\t' ? 'tsv' : 'csv'}`, delimiter }], target: 'y',
+    ...(grouped ? { group: 'grp' } : {}), modalities, ...(split ? { split } : {}), ...(textEncoding ? { textEncoding } : {}),
+  };
+  return { file: { ext: delimiter === '\t' ? 'tsv' : 'csv', delimiter, bytes, columns: header }, spec };
+});
+
+const chaoticCase = fileBytes.chain((f) => fc.record({ file: fc.constant(f), spec: spec(f) }));
+const previewOptions = fc.record({ delimiter: fc.option(fc.constantFrom(',', '\t', ';', 'xx', ''), { nil: undefined }), hasHeader: fc.option(fc.boolean(), { nil: undefined }), maxRows: fc.option(fc.integer({ min: -1, max: 500 }), { nil: undefined }) }, { requiredKeys: [] });
+const fuzzCase = fc.record({ c: fc.oneof(chaoticCase, plausibleCase), preview: previewOptions }).map(({ c, preview }) => ({ ...c, preview }));
 
 /** Resolves with what the step threw (undefined when nothing), rejects on a hang. */
 async function outcome(step: () => Promise<unknown>): Promise<unknown> {
@@ -216,14 +256,14 @@ describe(`the import path under fuzzing (${RUNS} cases)`, () => {
           expect(data.nRows).toBe(saved.nRows);
         } else {
           stats.refused++;
-          if (process.env.DRMM_FUZZ_DEBUG) reasons.set((e as Error).message.slice(0, 70), (reasons.get((e as Error).message.slice(0, 70)) ?? 0) + 1);
+          if (process.env.DRMM_FUZZ_DEBUG) reasons.set((e as Error).message.replace(/'[^']*'/g, "Q").slice(0, 160), (reasons.get((e as Error).message.replace(/'[^']*'/g, "Q").slice(0, 160)) ?? 0) + 1);
         }
         rmSync(dir, { recursive: true, force: true });
       }),
       { numRuns: RUNS, interruptAfterTimeLimit: 30 * 60_000 },
     );
     // The fuzzer must reach the store, not only the schema check.
-    expect(stats.saved, JSON.stringify(stats)).toBeGreaterThan(stats.cases / 20);
+    expect(stats.saved, JSON.stringify(stats)).toBeGreaterThan(stats.cases / 5);
   }, 40 * 60_000);
 
   it('leaves the database sound and the earlier data intact', () => {

@@ -3,9 +3,9 @@
  * and the B / ρ previews it shows (checked against METHOD.md §3 closed forms).
  */
 import { describe, expect, it } from 'vitest';
-import { METHODS, FUSIONS, SELECTION_RULES, TrainConfigSchema } from '../../core/train/config';
+import { METHODS, METHOD_LABELS, FUSIONS, SELECTION_RULES, TrainConfigSchema } from '../../core/train/config';
 import { DatasetSpecSchema } from '../../core/data/spec';
-import { METHOD_NAMES, FUSION_NAMES, SELECTION_RULE_NAMES } from '../../renderer/src/lib/api-types';
+import { METHOD_NAMES, METHOD_LABELS as UI_METHOD_LABELS, FUSION_NAMES, SELECTION_RULE_NAMES } from '../../renderer/src/lib/api-types';
 import type { FilePreview } from '../../renderer/src/lib/api-types';
 import { assignModality, columnsFromFiles, fromSpec, localIssues, modalitiesByFile, toSpec, visibleRange, type ImportFile, type ImportModel } from '../../renderer/src/lib/import-model';
 import { buildConfigs, defaultForm, EACH_GROUP, effectiveRadius, formIssues, normalQuantile, parseSeeds, runCount, statisticalRadius } from '../../renderer/src/lib/experiment-form';
@@ -94,6 +94,7 @@ describe('import wizard model', () => {
 describe('experiment form', () => {
   it('mirrors the method, fusion and selection names of core/train/config', () => {
     expect([...METHOD_NAMES]).toEqual([...METHODS]);
+    expect(UI_METHOD_LABELS).toEqual(METHOD_LABELS); // one name per method on every surface (the report uses core's)
     expect([...FUSION_NAMES]).toEqual([...FUSIONS]);
     expect([...SELECTION_RULE_NAMES]).toEqual([...SELECTION_RULES]);
   });

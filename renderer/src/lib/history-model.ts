@@ -21,6 +21,9 @@ export type HistoryEntry =
     }
   | { kind: 'run'; run: RunSummary };
 
+/** What the side panel shows: a run or an experiment. */
+export type HistoryFocus = { kind: 'run' | 'experiment'; id: number } | null;
+
 export type HistorySortKey = 'id' | 'name' | 'configuration' | 'seed' | 'dataset' | 'status' | 'accuracy' | 'robust' | 'worst' | 'createdAt';
 
 /** The metric of each metric column, as experiments.list names it. */
