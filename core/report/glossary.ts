@@ -5,7 +5,8 @@
  */
 
 const mi = (x: string) => `<mi>${x}</mi>`;
-const mo = (x: string) => `<mo>${x}</mo>`;
+/** Operators; brackets and bars never stretch (they would grow around sub/superscripts). */
+const mo = (x: string) => (/^[[\]()|]$/.test(x) ? `<mo stretchy="false">${x}</mo>` : `<mo>${x}</mo>`);
 const mn = (x: string) => `<mn>${x}</mn>`;
 const sub = (base: string, s: string) => `<msub>${base}${s}</msub>`;
 const sqrt = (x: string) => `<msqrt>${x}</msqrt>`;
