@@ -4,6 +4,7 @@
  * with back-off for long-lived connections, and a quick probe for "test connection".
  */
 import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { DrmmError } from '../errors';
 import type { LabQueueAddress } from './queue-url';
@@ -53,6 +54,11 @@ export function redisOptions(addr: LabQueueAddress, purpose: ConnectionPurpose):
     opts.enableReadyCheck = true;
   }
   return opts;
+}
+
+/** The same options for BullMQ (which makes its own ioredis connections from them). */
+export function bullConnection(addr: LabQueueAddress, purpose: Exclude<ConnectionPurpose, 'probe'>): ConnectionOptions {
+  return redisOptions(addr, purpose) as unknown as ConnectionOptions;
 }
 
 export function openRedis(addr: LabQueueAddress, purpose: ConnectionPurpose): Redis {

@@ -75,17 +75,19 @@ td.pos{color:#006d4e}td.neg{color:#b0341b}
 tr.ref td{color:var(--muted);font-style:italic;background:#fafbfc}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;font-size:12px;margin:6px 0}
 dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}
+.nowrap{white-space:nowrap}details.raw summary{cursor:pointer;font-size:12px;color:var(--muted)}
 dl.glossary dt{font-weight:600;margin-top:8px}dl.glossary dd{margin:2px 0 0 0;font-size:13px}math[display=block]{margin:6px 0}
 `;
 
-/** Single-run report: every section starts a page when printed. */
+/** Single-run report in print: sections flow on (no mostly-empty pages); the appendix starts a page; raw JSON stays on screen. */
 const CSS = REPORT_BASE_CSS + `@page{size:A4;margin:13mm 12mm}
 @media print{
   body{padding:0;max-width:none;font-size:11.5px}
   nav.toc{columns:2}
-  section{break-before:page;margin:0}
-  section#summary{break-before:auto}
+  section{margin:0 0 8px}
+  section#appendix{break-before:page}
   h2,h3{break-after:avoid}
+  details.raw{display:none}
   figure,table,svg,.note,.keep{break-inside:avoid}
   pre{break-inside:auto}
   .wrap{overflow:visible}
@@ -511,9 +513,28 @@ function trainingSection(m: ReportModel): string {
   return section('training', `${marked ? '<p>The dashed line marks the selected epoch: the one whose weights were kept by model selection on the validation split.</p>' : ''}<div class="charts">${charts}</div>${none.length ? `<p class="muted small">No history stored for ${none.join(', ')}.</p>` : ''}`);
 }
 
+function baseName(file: string): string {
+  const parts = file.split(/[\\/]/);
+  return parts[parts.length - 1] || file;
+}
+
+/** The run's configuration in one readable line: `key = value` pairs, nested objects inline. */
+function configLine(config: Record<string, unknown>): string {
+  return Object.entries(config)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `<span class="nowrap">${esc(k)} = ${esc(typeof v === 'object' ? JSON.stringify(v) : String(v))}</span>`)
+    .join(' · ');
+}
+
+/** Raw JSON for the record: folded on screen, left out of print (the readable lines above carry it). */
+function rawJson(title: string, value: unknown): string {
+  return `<details class="raw"><summary>${esc(title)}</summary><pre>${esc(JSON.stringify(value, null, 2))}</pre></details>`;
+}
+
 function appendixSection(m: ReportModel): string {
   const ds = m.dataset;
-  const hashes = ds.hashes.map((h) => [esc(h.file), `<code>${esc(h.sha256)}</code>`]);
+  // File names only: an absolute path says where the analyst keeps data, which the report need not carry.
+  const hashes = ds.hashes.map((h) => [esc(baseName(h.file)), `<code>${esc(h.sha256)}</code>`]);
   const runs = m.runs.map((r, i) => {
     const e = r.evaluation;
     return `<h3>${runLabel(r, i)} <span class="muted small">${esc(r.meta.id)}</span></h3>
@@ -525,7 +546,8 @@ ${e.shiftSensitivity?.available ? `<dt>Shift sensitivity</dt><dd>${e.shiftSensit
 <dt>Backend / device</dt><dd>${esc(r.meta.backend)}${r.meta.device ? ' / ' + esc(r.meta.device) : ''}</dd>
 <dt>App version</dt><dd>${esc(r.meta.appVersion)}</dd><dt>Created</dt><dd>${esc(r.meta.createdAt)}</dd>
 <dt>Dataset</dt><dd>${esc(r.meta.dataset.name)}${r.meta.dataset.version !== undefined ? ' v' + esc(r.meta.dataset.version) : ''}</dd></dl>
-<pre>${esc(JSON.stringify(r.meta.config, null, 2))}</pre>`;
+<p class="small">${configLine(r.meta.config)}</p>
+${rawJson('Configuration as stored (JSON)', r.meta.config)}`;
   }).join('');
   const boot = m.comparison.bootstrap[0];
   return section('appendix', `
@@ -534,7 +556,7 @@ ${e.shiftSensitivity?.available ? `<dt>Shift sensitivity</dt><dd>${e.shiftSensit
 <dt>Bootstrap</dt><dd>${boot ? `${boot.resamples} resamples, seed ${boot.seed}` : 'not run'}</dd>
 <dt>Dataset</dt><dd>${esc(ds.name)}${ds.version !== undefined ? ' v' + esc(ds.version) : ''}</dd></dl>
 ${table(['File', 'SHA-256'], hashes)}
-<h3>Dataset spec</h3><pre>${esc(JSON.stringify(ds.spec ?? null, null, 2))}</pre>
+${rawJson('Dataset spec (JSON)', ds.spec ?? null)}
 ${runs}`);
 }
 

@@ -68,8 +68,12 @@ describe('HTML report', () => {
     expect(html).not.toContain('<C>');
   });
 
-  it('prints one section per page', () => {
-    expect(html).toMatch(/@media print\{[\s\S]*section\{break-before:page/);
+  it('prints compactly: sections flow on (no forced page per section), only the appendix starts a page, raw JSON stays off paper, file names only', () => {
+    const print = /@media print\{([\s\S]*?)\n\}/.exec(html)![1];
+    expect(print).not.toMatch(/(^|\s)section\{break-before:page/);
+    expect(print).toMatch(/section#appendix\{break-before:page/);
+    expect(print).toMatch(/details\.raw\{display:none/);
+    expect(html).not.toMatch(/<td[^>]*>\/[^<]*\//); // no absolute path in a table cell
   });
 });
 

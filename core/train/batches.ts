@@ -1,8 +1,11 @@
 /**
  * Minibatches of one epoch (METHOD.md §3: batch 256 by default, the full batch when n is smaller).
- * Speed (bench/train.ts): an epoch's batches are packed in JavaScript from a seeded permutation of
- * the training rows and uploaded per step in both layouts (x and xᵀ, for the hand-written dense
- * gradients of model/dense.ts) — on wasm that is ~10 µs against ~800 µs for tf.gather.
+ * Speed (bench/train.ts): each batch is packed in JavaScript from a seeded permutation of the
+ * training rows and uploaded in both layouts (x and xᵀ, for the hand-written dense gradients of
+ * model/dense.ts) — on wasm that is ~10 µs against ~800 µs for tf.gather.
+ * Memory: a batch is packed when its step asks for it, into buffers of one batch reused step after
+ * step (the tensors made from them live inside the step's tf.tidy), so training holds the prepared
+ * data once, not an epoch's copy of it in each layout (bench/loop.ts measures the peak).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { PreparedPart } from '../data/dataset';
@@ -30,9 +33,12 @@ export class EpochBatches {
   readonly size: number;
   /** Batches per epoch = optimiser steps per epoch. */
   readonly count: number;
+  /** One batch (the largest) per network input, in both layouts; per modality on its own (`withRaw`). */
   private readonly x: Float32Array[];
   private readonly xT: Float32Array[];
   private readonly rawX: Float32Array[];
+  /** The epoch's row order (`fill`). */
+  private order: Int32Array = new Int32Array(0);
   private readonly oneHot: Float32Array;
   private readonly groupOneHot: Float32Array | null;
   private readonly nGroups: number;
@@ -51,9 +57,10 @@ export class EpochBatches {
     let count = Math.ceil(n / this.size);
     if (count > 1 && n - (count - 1) * this.size < this.size / 2) count--;
     this.count = count;
-    this.x = layout.inputWidths.map((w) => new Float32Array(n * w));
-    this.xT = layout.inputWidths.map((w) => new Float32Array(n * w));
-    this.rawX = options.withRaw ? widths.map((w) => new Float32Array(n * w)) : [];
+    const rows = Math.max(this.size, n - (count - 1) * this.size); // the last batch may hold the folded remainder
+    this.x = layout.inputWidths.map((w) => new Float32Array(rows * w));
+    this.xT = layout.inputWidths.map((w) => new Float32Array(rows * w));
+    this.rawX = options.withRaw ? widths.map((w) => new Float32Array(rows * w)) : [];
     this.oneHot = new Float32Array(n * nClasses);
     this.nGroups = options.nGroups;
     this.groupOneHot = options.nGroups > 0 ? new Float32Array(n * options.nGroups) : null;
@@ -62,17 +69,10 @@ export class EpochBatches {
   start(b: number): number { return b * this.size; }
   length(b: number): number { return b === this.count - 1 ? this.train.n - b * this.size : this.size; }
 
-  /** Packs the epoch's batches in the row order `order` (a permutation of the training rows). */
+  /** Sets the epoch's row order `order` (a permutation of the training rows); batches are packed from it step by step. */
   fill(order: Int32Array): void {
-    const { train, widths, layout } = this;
-    for (let b = 0; b < this.count; b++) {
-      const s = this.start(b), c = this.length(b);
-      layout.inputGroups.forEach((g, e) => {
-        const w = layout.inputWidths[e];
-        packRows(train.x, widths, g, order, s, c, this.x[e].subarray(s * w, (s + c) * w), this.xT[e].subarray(s * w, (s + c) * w));
-      });
-      if (this.rawX.length) widths.forEach((w, k) => packRows(train.x, widths, [k], order, s, c, this.rawX[k].subarray(s * w, (s + c) * w)));
-    }
+    const { train } = this;
+    this.order = order;
     const C = this.nClasses, G = this.nGroups;
     this.oneHot.fill(0);
     this.groupOneHot?.fill(0);
@@ -83,15 +83,27 @@ export class EpochBatches {
     }
   }
 
-  /** Uploads batch `b` (call inside a tf.tidy). */
+  /**
+   * Packs and uploads batch `b`. Call inside a tf.tidy, and let its tensors go with it: they may
+   * share the packing buffers (a backend may keep the array it is given), which the next batch refills.
+   */
   tensors(b: number): BatchTensors {
+    const { train, widths, layout, order } = this;
     const s = this.start(b), c = this.length(b), C = this.nClasses, G = this.nGroups;
     const rows = (buf: Float32Array, w: number) => buf.subarray(s * w, (s + c) * w);
     return {
-      inputs: this.layout.inputWidths.map((w, e) => ({ x: tf.tensor2d(rows(this.x[e], w), [c, w]), xT: tf.tensor2d(rows(this.xT[e], w), [w, c]) })),
+      inputs: layout.inputWidths.map((w, e) => {
+        const x = this.x[e].subarray(0, c * w), xT = this.xT[e].subarray(0, c * w);
+        packRows(train.x, widths, layout.inputGroups[e], order, s, c, x, xT);
+        return { x: tf.tensor2d(x, [c, w]), xT: tf.tensor2d(xT, [w, c]) };
+      }),
       oneHot: tf.tensor2d(rows(this.oneHot, C), [c, C]),
       ...(this.groupOneHot ? { groupOneHot: tf.tensor2d(rows(this.groupOneHot, G), [c, G]) } : {}),
-      raw: (k) => tf.tensor2d(rows(this.rawX[k], this.widths[k]), [c, this.widths[k]]),
+      raw: (k) => {
+        const x = this.rawX[k].subarray(0, c * widths[k]);
+        packRows(train.x, widths, [k], order, s, c, x);
+        return tf.tensor2d(x, [c, widths[k]]);
+      },
     };
   }
 }

@@ -70,6 +70,10 @@ export function checkConfigForDataset(input: unknown, ds: DatasetFacts, opts: { 
       range ? `Use a value ${range}.` : 'Fix the setting; `drmm train --help` lists each one with its range.');
   }
   const c = parsed.data;
+  // What no configuration can train.
+  if (ds.nRows === 0) throw bad(`Dataset '${ds.name}' has no rows`, 'Import data with rows.');
+  if (ds.classes && ds.classes.length < 2) throw bad(`Dataset '${ds.name}' has ${ds.classes.length} class${ds.classes.length === 1 ? '' : 'es'}; training needs at least 2`, 'Import data whose target has two or more classes.');
+  if (ds.modalities.length === 0 || ds.modalities.every((m) => m.width === 0)) throw bad(`Dataset '${ds.name}' has no features`, 'Import data with at least one feature column.');
   const known = new Set(ds.modalities.map((m) => m.name));
   const list = [...known].join(', ');
   const groups = ds.groupLevels && ds.groupLevels.length > 0 ? ds.groupLevels : undefined;

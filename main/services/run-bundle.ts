@@ -128,10 +128,31 @@ function checkBundleDataset(d: BundleDataset, why: (m: string) => Error): { data
   } catch (e) {
     throw why(`its parsed data cannot be read (${messageOf(e)})`);
   }
+  const odd = datasetProblem(data);
+  if (odd) throw why(`its parsed data are no dataset an import makes (${odd})`);
   const summary: StoredDatasetSummary = { ...summarizeDataset(data), ...(d.summary?.environmentRadii ? { environmentRadii: d.summary.environmentRadii } : {}) };
   const mismatch = d.summary ? summaryMismatch(d.summary, summary) : undefined;
   if (mismatch) throw why(`its summary does not match its data (${mismatch})`);
   return { data, summary };
+}
+
+/**
+ * What no import of source files produces, so that a bundle's data could only have been crafted: no rows,
+ * fewer than two classes, no features, a name twice (classes, group levels, modalities) or empty.
+ */
+function datasetProblem(data: Dataset): string | undefined {
+  const twice = (names: readonly string[]) => names.find((n, i) => names.indexOf(n) !== i);
+  if (data.nRows < 1) return 'no rows';
+  if (data.target.classes.length < 2) return `${data.target.classes.length} class${data.target.classes.length === 1 ? '' : 'es'}`;
+  const c = twice(data.target.classes);
+  if (c !== undefined) return `class '${c}' twice`;
+  if (data.modalities.length === 0 || data.modalities.every((m) => m.width === 0)) return 'no features';
+  const m = twice(data.modalities.map((x) => x.name));
+  if (m !== undefined) return `modality '${m}' twice`;
+  if (data.modalities.some((x) => x.name.trim() === '')) return 'a modality without a name';
+  const g = data.groups ? twice(data.groups.levels) : undefined;
+  if (g !== undefined) return `group '${g}' twice`;
+  return undefined;
 }
 
 /** The first listing field on which a bundle's summary and the one computed from its data differ. */

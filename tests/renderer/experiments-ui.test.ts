@@ -187,7 +187,7 @@ describe('History: experiments and their runs', () => {
     const failed = q({ statusFilter: 'failed' });
     expect(failed).toHaveLength(1);
     expect(failed[0]!.kind === 'experiment' && failed[0]!.runs.map((r) => r.status)).toEqual(['failed']);
-    expect(q({ filter: 'seed 1' }).flatMap((x) => (x.kind === 'experiment' ? x.runs.map((r) => r.seed) : [x.run.seed]))).toEqual([1, 1]);
+    expect(q({ filter: 'seed 1' }).flatMap((x) => (x.kind === 'experiment' ? x.runs.map((r) => r.seed) : [x.run.seed]))).toEqual([1, 1, 1]);
   });
 
   it('sorts both levels: experiments by their best configuration, runs by their own value', () => {
