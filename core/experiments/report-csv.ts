@@ -9,6 +9,7 @@
  * worst break and the shift-sensitivity shares), frontier (the points with their radius), runs (the
  * per-run numbers of the appendix). Empty cell = not applicable; NA = undefined.
  */
+import { csvCell } from '../report/csv';
 import type { ExperimentReportModel } from './report-model';
 import { EXPERIMENT_METRICS, type ConfigurationAggregate, type MetricSummary } from './schema';
 
@@ -19,12 +20,6 @@ export const EXPERIMENT_CSV_COLUMNS = [
 type Col = (typeof EXPERIMENT_CSV_COLUMNS)[number];
 type Row = Partial<Record<Col, string | number | null>>;
 
-function cell(v: string | number | null | undefined): string {
-  if (v === undefined) return '';
-  if (v === null) return 'NA';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'NA';
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
 
 const summaryCols = (s: MetricSummary): Row => ({ value: s.mean, sd: s.sd, lo: s.ci?.[0] ?? null, hi: s.ci?.[1] ?? null, n: s.n });
 
@@ -87,6 +82,6 @@ export function experimentReportRows(m: ExperimentReportModel): Row[] {
 
 export function renderExperimentCsv(m: ExperimentReportModel): string {
   const lines = [EXPERIMENT_CSV_COLUMNS.join(',')];
-  for (const r of experimentReportRows(m)) lines.push(EXPERIMENT_CSV_COLUMNS.map((c) => cell(r[c])).join(','));
+  for (const r of experimentReportRows(m)) lines.push(EXPERIMENT_CSV_COLUMNS.map((c) => csvCell(r[c])).join(','));
   return lines.join('\n') + '\n';
 }

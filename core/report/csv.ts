@@ -17,7 +17,8 @@ export const CSV_COLUMNS = ['run_id', 'run_name', 'method', 'section', 'metric',
 type Col = (typeof CSV_COLUMNS)[number];
 type Row = Partial<Record<Col, string | number | null>>;
 
-function cell(v: string | number | null | undefined): string {
+/** One CSV field (RFC 4180): empty = not applicable, NA = undefined, quoted when it holds a quote, comma or newline. */
+export function csvCell(v: string | number | null | undefined): string {
   if (v === undefined) return '';
   if (v === null) return 'NA';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'NA';
@@ -108,6 +109,6 @@ export function reportRows(m: ReportModel): Row[] {
 
 export function renderCsv(m: ReportModel): string {
   const lines = [CSV_COLUMNS.join(',')];
-  for (const r of reportRows(m)) lines.push(CSV_COLUMNS.map((c) => cell(r[c])).join(','));
+  for (const r of reportRows(m)) lines.push(CSV_COLUMNS.map((c) => csvCell(r[c])).join(','));
   return lines.join('\n') + '\n';
 }
