@@ -21,6 +21,7 @@ const SECTIONS: { name: string; load: () => Promise<BenchModule> }[] = [
   { name: 'train', load: () => import('./train') },
   { name: 'jobs', load: () => import('./jobs') },
   { name: 'report', load: () => import('./report') },
+  { name: 'loop', load: () => import('./loop') },
 ];
 
 const RESULTS = process.env.DRMM_BENCH_RESULTS ?? fileURLToPath(new URL('./RESULTS.md', import.meta.url));

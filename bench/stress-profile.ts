@@ -17,7 +17,7 @@ const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1
 await initBackend('wasm');
 const { spec, baseDir } = await loadSpec(SPEC);
 const data = prepareForConfig(await readDataset(spec, baseDir), parseTrainConfig({ method: 'erm', backend: 'wasm', seed: 0 }));
-const out = await trainModel(data, parseTrainConfig({ method: 'erm', backend: 'wasm', seed: 0, epochs: 2, minSteps: 0 }));
+const out = await trainModel(data, parseTrainConfig({ method: 'erm', backend: 'wasm', seed: 0, epochs: 2, minSteps: 0, fusion: (process.env.FUSION ?? 'intermediate') as 'early' }));
 const reps = Number(process.argv[2] ?? 3);
 const budget = process.argv[3] ? Number(process.argv[3]) * 2 ** 20 : undefined;
 const { n, x } = data.test;

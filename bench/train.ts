@@ -5,7 +5,7 @@
  * Runnable alone: `node --import tsx bench/train.ts`.
  */
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../core/backend';
 import type { PreparedData, PreparedPart } from '../core/data/dataset';
@@ -156,11 +156,12 @@ export async function run(): Promise<BenchSection> {
       'layers call the fused matMul+bias+ReLU kernel directly (tf.fused.matMul un-fuses it under a gradient tape: 2 extra ops per layer).',
     'Threads: tfjs-backend-wasm 4.22 forces WASM_HAS_MULTITHREAD_SUPPORT to false under Node (IS_NODE; tfjs issue #3830) and ' +
       'loads the threaded binary only through Blob workers, so setThreadsCount has no effect here: training is single-threaded.',
-    'Why the target (≥ 1.0×) is not reached: PyTorch CPU runs this model at ~58–100 k samples/s here (≈ 230–390 steps/s, i.e. ' +
-      '26–45 GFLOP/s with MKL/oneDNN AVX kernels); matching it needs ≤ 2.6–4.4 ms per step, i.e. the 115 MFLOP of matMuls alone at ' +
-      '≥ 26–45 GFLOP/s on one wasm SIMD128 thread (no FMA, 4 lanes), which is above what XNNPACK-wasm reaches (~15–20 GFLOP/s ' +
-      'unloaded) even before the per-call weight re-packing and ~3 ms of engine overhead. Closing the gap needs a native backend ' +
-      '(@tensorflow/tfjs-node: same kernels as TensorFlow CPU, multi-threaded) or wasm threads in Node.',
+    'Why the target (≥ 1.0×) is not reached: matching PyTorch on one thread needs the 115 MFLOP of a step at PyTorch\'s rate on ' +
+      'one wasm SIMD128 thread (no FMA, 4 lanes), above what XNNPACK-wasm reaches (~15–20 GFLOP/s unloaded) even before the per-call ' +
+      'weight re-packing and ~3 ms of engine overhead per step. Closing the gap needs a native engine: docs/engine.md has the measurements ' +
+      'and the plan (one engine interface; a whole training step as one native graph).',
+    `Load: ${loadavg()[0].toFixed(1)} (1-minute average) at the end of this section on ${all} logical CPUs. Under a load well above the core count, ` +
+      'the all-cores PyTorch figure collapses (OpenBLAS worker threads spin-wait for partners that are descheduled), so compare the 1-thread rows.',
   );
   return { title: 'Training throughput', rows, notes };
 }

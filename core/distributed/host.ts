@@ -429,10 +429,12 @@ export class LabRunHandle implements RemoteHandle {
       return;
     }
     const { messages, attempt, host, pid } = opened;
-    if (attempt !== this.attempt && !messages.some((m) => m.type === 'ready')) this.emit({ type: 'ready', pid, host });
+    const known = attempt === this.attempt; // its live events came through: its `ready` is recorded
+    if (!known && !messages.some((m) => m.type === 'ready')) this.emit({ type: 'ready', pid, host });
     this.attempt = attempt;
     for (const m of messages) {
       if (this.done) return;
+      if (m.type === 'ready' && known) continue;
       if (m.type === 'done' || m.type === 'failed' || m.type === 'cancelled') { this.deliverFinal(m); return; }
       this.emit(m);
     }

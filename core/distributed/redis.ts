@@ -82,7 +82,8 @@ export interface ProbeResult {
 /** Connects once, authenticates, checks the server's version and that we may write our keys. */
 export async function probeRedis(addr: LabQueueAddress, opts: { timeoutMs?: number } = {}): Promise<ProbeResult> {
   const r = new Redis({ ...redisOptions(addr, 'probe'), connectTimeout: opts.timeoutMs ?? 5000 });
-  r.on('error', () => undefined);
+  let socketError: unknown; // the cause (ECONNREFUSED, a TLS error) comes as an event; connect() only says the connection closed
+  r.on('error', (e) => { socketError ??= e; });
   const t0 = performance.now();
   try {
     await r.connect();
@@ -107,7 +108,8 @@ export async function probeRedis(addr: LabQueueAddress, opts: { timeoutMs?: numb
       message: `Connected to Redis ${version ?? '?'} at ${addr.host}:${addr.port}${addr.tls ? ' over TLS' : ''} as ${user ?? 'the default user'} (${latencyMs.toFixed(0)} ms).`,
     };
   } catch (e) {
-    return { ok: false, tls: addr.tls, message: `Cannot reach the lab queue at ${addr.host}:${addr.port}: ${describeRedisError(e)}` };
+    const cause = /connection is closed/i.test((e as Error)?.message ?? '') && socketError ? socketError : e;
+    return { ok: false, tls: addr.tls, message: `Cannot reach the lab queue at ${addr.host}:${addr.port}: ${describeRedisError(cause)}` };
   } finally {
     r.disconnect();
   }

@@ -482,7 +482,7 @@ export class JobQueue {
   /** A lab worker took the run (again, when another one stopped answering): who runs it, recorded. */
   private onRemoteReady(a: ActiveRun, pid: number, host: string | undefined): void {
     const first = a.readyAt === undefined;
-    a.readyAt = performance.now();
+    if (first) a.readyAt = performance.now(); // how long it waited in the lab queue for its first worker
     const run = this.store.getRun(a.runId);
     if (run.status === 'queued') this.store.markRunning(a.runId, { workerPid: pid, ...(host ? { workerHost: host } : {}) });
     else this.store.setRunWorker(a.runId, { workerPid: pid, ...(host ? { workerHost: host } : {}) });

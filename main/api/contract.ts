@@ -123,6 +123,9 @@ export const RunSummarySchema = z.object({
   /** The experiment the run belongs to and its cell there (configuration label, seed): the UI groups runs by them. */
   experimentId: z.number().nullable().optional(),
   cell: RunCellSchema.nullable().optional(),
+  /** A run sent to a lab queue (docs/distributed.md): the queue (URL without credentials) and the worker that runs or ran it. */
+  labQueue: z.string().nullable().optional(),
+  workerHost: z.string().nullable().optional(),
   /** Key test metrics once succeeded (a metric undefined on this data is null). */
   metrics: z
     .object({
@@ -185,6 +188,25 @@ export const RunDetailSchema = RunSummarySchema.extend({
   artifacts: z.array(z.object({ kind: z.string(), bytes: z.number(), createdAt: z.string() })),
 });
 export type RunDetail = z.infer<typeof RunDetailSchema>;
+
+/** Where an experiment's cells run: this machine (default) or the lab queue set up in Settings (docs/distributed.md). */
+export const RunOnSchema = z.enum(['local', 'lab']).optional();
+
+/** The lab queue settings as the app shows them: the URL without its password, the key's id, never the key. */
+export const LabInfoSchema = z.object({
+  url: z.string().nullable(),
+  label: z.string().nullable(),
+  keyId: z.string().nullable(),
+  keyFile: z.string(),
+  connected: z.boolean(),
+  waitingRuns: z.number(),
+});
+export type LabInfo = z.infer<typeof LabInfoSchema>;
+
+export const LabTestSchema = z.object({
+  ok: z.boolean(), message: z.string(), serverVersion: z.string().optional(), tls: z.boolean().optional(), user: z.string().optional(), latencyMs: z.number().optional(),
+});
+export type LabTest = z.infer<typeof LabTestSchema>;
 
 export const SettingsSchema = z.object({
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']),
@@ -260,17 +282,19 @@ export const CHANNELS = {
   'import.bundle': channel(z.object({ file: FileRefSchema }), z.object({ runIds: z.array(z.number()), existing: z.array(z.number()).optional() })),
 
   'experiments.start': channel(
-    z.object({ datasetId: Id, configs: z.array(TrainConfigRequestSchema).min(1).max(100), name: z.string().max(200).optional() }),
+    z.object({ datasetId: Id, configs: z.array(TrainConfigRequestSchema).min(1).max(100), name: z.string().max(200).optional(), runOn: RunOnSchema }),
     z.object({ runIds: z.array(z.number()), experimentId: z.number().optional() }),
   ),
   /** Create an experiment — methods × held-out groups × radii × seeds — and queue its runs. */
-  'experiments.create': channel(z.object({ datasetId: Id, name: z.string().min(1).max(200).optional(), grid: GridRequestSchema }), ExperimentLaunch),
+  'experiments.create': channel(z.object({ datasetId: Id, name: z.string().min(1).max(200).optional(), grid: GridRequestSchema, runOn: RunOnSchema }), ExperimentLaunch),
   /** Experiments, newest first, each with its best configuration by `metric` (default robust accuracy). */
   'experiments.list': channel(z.object({ datasetId: Id.optional(), metric: z.enum(EXPERIMENT_METRICS).default('robustAccuracy') }), z.array(ExperimentSummarySchema)),
   /** One experiment with its cells and the aggregate over seeds (seed-paired comparisons, references, frontier). */
   'experiments.get': channel(z.object({ id: Id }), ExperimentDetailSchema),
   /** Queue again the cells whose run failed, was cancelled or interrupted, or is missing; the others are left as they are. */
-  'experiments.retry': channel(z.object({ id: Id }), ExperimentLaunch),
+  'experiments.retry': channel(z.object({ id: Id, runOn: RunOnSchema }), ExperimentLaunch),
+  /** Cancel every queued or running cell this host follows (on a lab queue: withdrawn from it, or its worker told to stop); `elsewhere`: cells another process follows. */
+  'experiments.cancel': channel(z.object({ id: Id }), z.object({ experimentId: z.number(), cancelled: z.array(z.number()), elsewhere: z.array(z.number()) })),
   /** A new experiment with the same dataset and grid (with `changes` applied), queued. */
   'experiments.clone': channel(
     z.object({
@@ -283,9 +307,20 @@ export const CHANNELS = {
         heldOut: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).nullable().optional(),
         settings: TrainSettingsSchema.optional(),
       }).optional(),
+      runOn: RunOnSchema,
     }),
     ExperimentLaunch,
   ),
+
+  /** The lab queue (docs/distributed.md): URL without password, key id, runs waiting there. */
+  'lab.get': channel(z.object({}), LabInfoSchema),
+  /** Save the queue URL (null forgets it), paste a key, or make a new one; the key itself never comes back. */
+  'lab.update': channel(
+    z.object({ url: z.string().max(2000).nullable().optional(), key: z.string().max(200).optional(), generateKey: z.boolean().optional() }),
+    LabInfoSchema,
+  ),
+  /** Connect once (to `url`, else the saved one) and say what the server answered. */
+  'lab.test': channel(z.object({ url: z.string().max(2000).optional() }), LabTestSchema),
 
   'runs.list': channel(z.object({ datasetId: Id.optional(), status: RunStatusSchema.optional() }), z.array(RunSummarySchema)),
   'runs.get': channel(z.object({ id: Id }), RunDetailSchema),

@@ -21,6 +21,7 @@ import { ReportService } from './report-service';
 import { ExportService } from './export-service';
 import { SettingsService } from './settings-service';
 import { SystemService, type BackendProbe } from './system-service';
+import { LabService } from './lab-service';
 import { warnOnStderr } from './readable-rows';
 
 export interface AppServicesOptions {
@@ -42,6 +43,11 @@ export interface AppServicesOptions {
   keepWarm?: boolean;
   /** Where a listing names a row it had to leave out (default: a `drmm: warning:` line on stderr). */
   warn?: (line: string) => void;
+  /**
+   * At start-up, collect in the background the runs a lab queue holds for this history, when a queue
+   * URL is saved (the interactive hosts set it; the CLI collects with `drmm experiments collect`). Default false.
+   */
+  collectLabRuns?: boolean;
 }
 
 export interface AppServices {
@@ -56,6 +62,8 @@ export interface AppServices {
   readonly runs: RunService;
   readonly reports: ReportService;
   readonly exports: ExportService;
+  /** The lab queue: settings, connection test, the connection (docs/distributed.md). */
+  readonly lab: LabService;
   /** One handler per API channel. */
   readonly handlers: ApiHandlers;
   /** The shared dispatcher over `handlers` (validation, error mapping). */
@@ -92,6 +100,10 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
   const runs = new RunService(store, queue, warn);
   const reports = new ReportService(store, experiments);
   const exports = new ExportService(store, reports, opts.host, dataDir);
+  const lab = new LabService(dataDir, store, queue);
+  if (opts.collectLabRuns) lab.collectInBackground();
+  // Where an experiment's cells run: this machine, or the lab queue (connected on first use).
+  const runOn = async (where: 'local' | 'lab' | undefined) => (where === 'lab' ? { remote: await lab.connect() } : {});
 
   const handlers: ApiHandlers = {
     'system.info': () => system.info(),
@@ -113,12 +125,16 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     'import.bundle': (r) => imports.importBundle(r.file),
 
     // Runs are queued only on parsed data that pass their checksum (missing or damaged ones are rebuilt from the source files first).
-    'experiments.start': async (r) => { await imports.ensureDatasetCache(r.datasetId); return experiments.start(r); },
-    'experiments.create': async (r) => { await imports.ensureDatasetCache(r.datasetId); return experiments.create(r); },
+    'experiments.start': async (r) => { await imports.ensureDatasetCache(r.datasetId); return experiments.start(r, await runOn(r.runOn)); },
+    'experiments.create': async (r) => { await imports.ensureDatasetCache(r.datasetId); return experiments.create(r, await runOn(r.runOn)); },
     'experiments.list': (r) => experiments.list(r),
     'experiments.get': (r) => experiments.get(r.id),
-    'experiments.retry': async (r) => { await imports.ensureDatasetCache(experimentRows.get(r.id).datasetId); return experiments.retry(r.id); },
-    'experiments.clone': async (r) => { await imports.ensureDatasetCache(experimentRows.get(r.id).datasetId); return experiments.clone(r); },
+    'experiments.retry': async (r) => { await imports.ensureDatasetCache(experimentRows.get(r.id).datasetId); return experiments.retry(r.id, await runOn(r.runOn)); },
+    'experiments.clone': async (r) => { await imports.ensureDatasetCache(experimentRows.get(r.id).datasetId); return experiments.clone(r, await runOn(r.runOn)); },
+    'experiments.cancel': (r) => experiments.cancel(r.id),
+    'lab.get': () => lab.info(),
+    'lab.update': (r) => lab.update(r),
+    'lab.test': (r) => lab.test(r),
 
     'runs.list': (r) => runs.list(r),
     'runs.get': (r) => runs.get(r.id),
@@ -170,6 +186,7 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     runs,
     reports,
     exports,
+    lab,
     handlers,
     dispatch: createDispatcher(handlers, {
       onInternalError: (channel, e) => console.error(`[drmm] internal error in ${channel}:`, e),
@@ -181,7 +198,8 @@ export async function createAppServices(opts: AppServicesOptions): Promise<AppSe
     close() {
       closing ??= (async () => {
         try {
-          await queue.shutdown();
+          await queue.shutdown(); // runs on a lab queue are left to go on there (their results wait for the next connection)
+          await lab.close();
         } finally {
           offQueue();
           listeners.clear();

@@ -13,7 +13,7 @@ import { HIGHER_IS_BETTER } from '../../core/experiments/run-metrics';
 import {
   ExperimentGridSchema, type ExperimentAggregate, type ExperimentGrid, type ExperimentMetric, type ExperimentInfo, type ProductGrid,
 } from '../../core/experiments/schema';
-import type { JobQueue, QueueEvent } from '../../core/jobs/queue';
+import type { JobQueue, QueueEvent, RemoteExecutor } from '../../core/jobs/queue';
 import { ExperimentStore, type ExperimentRow } from '../../core/store/experiments';
 import type { Store } from '../../core/store/store';
 import type { DatasetRow, EpochRecord, RunCell } from '../../core/store/types';
@@ -33,6 +33,9 @@ export const MAX_CELLS = 500;
 const RETRYABLE = new Set(['failed', 'cancelled', 'interrupted', 'missing']);
 
 export interface Launch { experimentId: number; runIds: number[] }
+
+/** Where an experiment's cells run: this machine (default), or a lab queue (core/distributed: LabQueue). */
+export interface RunOn { remote?: RemoteExecutor }
 
 /** What a clone may change: the grid's dimensions and settings (null removes radii / held-out groups). */
 export interface CloneRequest {
@@ -54,20 +57,21 @@ export class ExperimentService {
   }
 
   /** A list of configs, queued as an experiment of its own (one cell per config). */
-  start(req: { datasetId: number; configs: TrainConfig[]; name?: string }): Launch {
+  start(req: { datasetId: number; configs: TrainConfig[]; name?: string }, on: RunOn = {}): Launch {
     const ds = this.store.getDataset(req.datasetId);
     const single = req.configs.length === 1;
     const name = req.name ?? `${ds.name} · ${[...new Set(req.configs.map((c) => `${c.method}:${c.fusion}`))].join(', ')}`;
     return this.launch(ds, name, { kind: 'list', configs: req.configs }, {
+      ...on,
       runName: (g) => (req.name ? (single ? req.name : `${req.name} · ${g.config.method} · seed ${g.config.seed}${g.cell.heldOut ? ` · without ${g.cell.heldOut}` : ''}`) : undefined),
     });
   }
 
   /** A product grid, resolved against the dataset (held-out groups) and queued cell by cell. */
-  create(req: { datasetId: number; name?: string; grid: ProductGrid }): Launch {
+  create(req: { datasetId: number; name?: string; grid: ProductGrid }, on: RunOn = {}): Launch {
     const ds = this.store.getDataset(req.datasetId);
     const grid = resolveGrid(req.grid, gridContext(ds));
-    return this.launch(ds, req.name ?? defaultName(ds, grid), grid, {});
+    return this.launch(ds, req.name ?? defaultName(ds, grid), grid, on);
   }
 
   list(req: { datasetId?: number; metric?: ExperimentMetric } = {}): ExperimentSummary[] {
@@ -91,17 +95,31 @@ export class ExperimentService {
   }
 
   /** Queues again every cell whose current run failed, was cancelled or interrupted, or is missing; nothing else runs again. */
-  retry(id: number): Launch {
+  retry(id: number, on: RunOn = {}): Launch {
     const row = this.experiments.get(id);
     const ds = this.store.getDataset(row.datasetId);
     const todo = this.states(row, ds).filter((s) => RETRYABLE.has(s.current?.status ?? 'missing'));
     checkConfigsFitDataset(ds, todo.map((s) => (s.config ?? s.current?.config) as TrainConfig));
-    const runIds = todo.map((s) => this.enqueue(row, { cell: s.cell, config: (s.config ?? s.current?.config) as TrainConfig }, s.current?.name ?? gridRunName(row, s.cell)));
+    const runIds = todo.map((s) => this.enqueue(row, { cell: s.cell, config: (s.config ?? s.current?.config) as TrainConfig }, s.current?.name ?? gridRunName(row, s.cell), on.remote));
     return { experimentId: id, runIds };
   }
 
+  /**
+   * Cancels every cell of the experiment that is queued or running here (or waits in / runs from a
+   * lab queue this host follows: withdrawn from it, or its worker told to stop). Resolves with the
+   * runs' final rows.
+   */
+  async cancel(id: number, reason = 'The experiment was cancelled.'): Promise<{ experimentId: number; cancelled: number[]; elsewhere: number[] }> {
+    this.experiments.get(id); // NOT_FOUND with a readable message
+    const open = this.experiments.runs(id).filter((r) => r.status === 'queued' || r.status === 'running');
+    // Runs another process follows (the app, another command) are cancelled there; they are named, not touched.
+    const here = open.filter((r) => this.queue.follows(r.id));
+    const rows = await Promise.all(here.map((r) => this.queue.cancel(r.id, reason)));
+    return { experimentId: id, cancelled: rows.filter((r) => r.status === 'cancelled').map((r) => r.id), elsewhere: open.filter((r) => !this.queue.follows(r.id)).map((r) => r.id) };
+  }
+
   /** The same dataset and grid as experiment `id` (with `changes` applied), as a new experiment, queued. */
-  clone(req: CloneRequest): Launch {
+  clone(req: CloneRequest, on: RunOn = {}): Launch {
     const row = this.experiments.get(req.id);
     const ds = this.store.getDataset(row.datasetId);
     const stored = ExperimentGridSchema.safeParse(row.grid);
@@ -115,7 +133,7 @@ export class ExperimentService {
       if (heldOut !== undefined) grid = { ...grid, heldOut: heldOut ?? undefined };
       grid = resolveGrid(grid, gridContext(ds));
     }
-    return this.launch(ds, req.name ?? `${row.name} (copy)`, grid, { clonedFrom: row.id });
+    return this.launch(ds, req.name ?? `${row.name} (copy)`, grid, { clonedFrom: row.id, ...on });
   }
 
   /** The experiment report as data (core/experiments/report-model.ts). */
@@ -131,7 +149,7 @@ export class ExperimentService {
 
   // ─────────────────────────────── internals ───────────────────────────────
 
-  private launch(ds: DatasetRow, name: string, grid: ExperimentGrid, opts: { clonedFrom?: number; runName?: (g: GridCell) => string | undefined }): Launch {
+  private launch(ds: DatasetRow, name: string, grid: ExperimentGrid, opts: RunOn & { clonedFrom?: number; runName?: (g: GridCell) => string | undefined }): Launch {
     const cells = expandGrid(grid, gridContext(ds));
     if (cells.length === 0) throw new DrmmError('INVALID_ARGUMENT', 'The experiment has no cells.', { hint: 'Give at least one method and one seed.' });
     if (cells.length > MAX_CELLS) {
@@ -139,12 +157,12 @@ export class ExperimentService {
     }
     checkConfigsFitDataset(ds, cells.map((c) => c.config));
     const row = this.experiments.create({ name, datasetId: ds.id, grid, clonedFrom: opts.clonedFrom });
-    const runIds = cells.map((g) => this.enqueue(row, g, opts.runName ? opts.runName(g) : gridRunName(row, g.cell)));
+    const runIds = cells.map((g) => this.enqueue(row, g, opts.runName ? opts.runName(g) : gridRunName(row, g.cell), opts.remote));
     return { experimentId: row.id, runIds };
   }
 
-  private enqueue(row: ExperimentRow, g: { cell: RunCell; config: TrainConfig }, name: string | undefined): number {
-    return this.queue.enqueue({ datasetId: row.datasetId, config: g.config as unknown as Record<string, unknown>, name, experiment: { id: row.id, cell: g.cell } }).id;
+  private enqueue(row: ExperimentRow, g: { cell: RunCell; config: TrainConfig }, name: string | undefined, remote?: RemoteExecutor): number {
+    return this.queue.enqueue({ datasetId: row.datasetId, config: g.config as unknown as Record<string, unknown>, name, experiment: { id: row.id, cell: g.cell }, ...(remote ? { remote } : {}) }).id;
   }
 
   /** The cells and their runs; `withResults` also reads the runs' results and evaluations (the expensive part). */

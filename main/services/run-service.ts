@@ -74,6 +74,7 @@ export function toRunSummary(row: RunRow): RunSummary {
     ...(typeof row.timings?.importedAt === 'number' ? { importedAt: iso(row.timings.importedAt) } : {}),
     experimentId: row.experimentId,
     cell: row.cell,
+    ...(row.labQueue ? { labQueue: row.labQueue, workerHost: row.workerHost ?? null } : {}),
     metrics: row.status === 'succeeded' ? keyMetrics(row.evaluation) : null,
   };
 }

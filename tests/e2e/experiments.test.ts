@@ -139,7 +139,13 @@ describe.skipIf(!ready)('experiments in the UI', () => {
     expect(await page.locator('[data-testid=method-mm-dro]').isChecked()).toBe(true);
     expect(await page.locator('[data-testid=method-kl]').isChecked()).toBe(false);
     await gotoScreen(page, 'monitor');
+    const t0 = Date.now();
     await expect.poll(async () => (await experiments(page)).find((e) => e.id === experimentId)?.status, { timeout: 400_000, interval: 2000 }).toBe('succeeded');
+    if (process.env.DRMM_E2E_TIMINGS === '1') {
+      const ids = (await runs(page)).filter((r) => r.experimentId === experimentId).map((r) => r.id);
+      const details = await Promise.all(ids.map((id) => call<{ results: { timing: unknown; training: unknown } }>(page, 'runs.get', { id })));
+      console.log(JSON.stringify({ waitedMs: Date.now() - t0, timings: details.map((d) => [d.results.timing, d.results.training]) }));
+    }
   }, 480_000);
 
   async function openHistory(): Promise<void> {
@@ -156,14 +162,15 @@ describe.skipIf(!ready)('experiments in the UI', () => {
     expect(await row.locator('[data-testid=experiment-name]').textContent()).toBe('derm grid');
     expect(await row.locator('[data-testid=experiment-configurations]').textContent()).toBe('2 configurations');
     expect(await row.locator('[data-testid=experiment-status]').textContent()).toMatch(/succeeded/);
-    expect(await row.locator('[data-testid=experiment-best]').textContent()).toMatch(/best (erm:early|mm-dro:intermediate) \d\.\d{3} robust accuracy, 2 seeds/);
+    expect(await row.locator('[data-testid=experiment-best]').textContent()).toMatch(/^best (erm:early|mm-dro:intermediate), robust acc\. \d\.\d{3}$/);
+    expect(await row.locator('[data-testid=experiment-seeds]').textContent()).toBe('2 seeds (0, 1)');
     const children = page.locator(`[data-testid=run-row][data-experiment-id="${experimentId}"]`);
     expect(await children.count()).toBe(4);
     const cells = await children.evaluateAll((rows) => rows.map((r) => `${r.querySelector('[data-testid=run-configuration]')!.textContent} #${r.querySelector('[data-testid=run-seed]')!.textContent}`));
     expect(cells.sort()).toEqual(['erm:early #0', 'erm:early #1', 'mm-dro:intermediate #0', 'mm-dro:intermediate #1']);
     // the best metric can be chosen
     await page.selectOption('[data-testid=history-best-metric]', 'accuracy');
-    await expect.poll(() => row.locator('[data-testid=experiment-best]').textContent()).toMatch(/ accuracy, 2 seeds/);
+    await expect.poll(() => row.locator('[data-testid=experiment-best]').textContent()).toMatch(/, accuracy \d\.\d{3}$/);
     await page.selectOption('[data-testid=history-best-metric]', 'robustAccuracy');
     // search on the run level: the experiment opens with just the matching runs
     await row.locator('[data-testid=experiment-toggle]').click(); // collapse
@@ -276,13 +283,6 @@ describe.skipIf(!ready)('experiments in the UI', () => {
 
   it('screenshots History with the experiment expanded, both themes and sizes', async () => {
     await shootAll(app, 'experiments-history', openHistory);
-    if (process.env.DRMM_UPDATE_DOCS_SCREENSHOTS === '1') {
-      await openHistory();
-      await page.locator(`[data-testid=experiment-row][data-experiment-id="${experimentId}"] [data-testid=experiment-name]`).click();
-      await page.waitForSelector('[data-testid=experiment-inspector]');
-      await shoot(app, 'experiment-history', { docs: true });
-      await page.click('[data-testid=experiment-inspector] [aria-label="Close details"]');
-    }
   }, 180_000);
 
   it('opens the experiment report from History, with its configurations and comparisons', async () => {
@@ -337,6 +337,10 @@ describe.skipIf(!ready)('experiments in the UI', () => {
     await retry.click();
     await page.waitForSelector('[data-testid=toast-success]:has-text("1 cell queued again")');
     await expect.poll(async () => (await experiments(page)).find((e) => e.id === clone.id)?.status, { timeout: 300_000, interval: 2000 }).toBe('succeeded');
+    // The README's picture: two experiments, the first one open (DRMM_UPDATE_DOCS_SCREENSHOTS=1 copies it to docs/screenshots/).
+    await page.click('[data-testid=experiment-inspector] [aria-label="Close details"]');
+    await openHistory();
+    await shoot(app, 'experiment-history', { docs: true });
   }, 480_000);
 
   it('deletes with an undo, keeps the selection on “Change runs”, clones a run', async () => {

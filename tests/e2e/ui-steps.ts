@@ -102,10 +102,17 @@ export async function startExperiment(
   await page.waitForSelector('main[data-testid=screen-monitor]', { timeout: 30_000 });
 }
 
-/** Status of every run in the History table, by run id. */
+/** History: show the runs of every experiment (experiments of several runs are listed collapsed). */
+export async function expandExperiments(page: Page): Promise<void> {
+  const toggle = page.locator('[data-testid=history-expand-all]');
+  if ((await toggle.count()) && (await toggle.isEnabled()) && (await toggle.textContent())?.includes('Expand')) await toggle.click();
+}
+
+/** Status of every run in the History table (every experiment expanded), by run id. */
 export async function historyStatuses(page: Page): Promise<Record<string, string>> {
   await gotoScreen(page, 'history');
   await page.waitForSelector('[data-testid=runs-table]');
+  await expandExperiments(page);
   return page.$$eval('[data-testid=run-row]', (rows) => Object.fromEntries(rows.map((r) => [r.getAttribute('data-run-id') ?? '', r.getAttribute('data-status') ?? ''])));
 }
 

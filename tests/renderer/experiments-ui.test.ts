@@ -125,8 +125,8 @@ describe('experiment setup: one grid', () => {
     expect(past).toEqual({ trainSeconds: 8, steps: 400, batchSize: 32, otherSeconds: 4 });
     const fromPast = estimateSeconds({ ...base, past: [past] });
     expect(fromPast.source).toBe('past-runs');
-    // 40 steps × 32 samples at 8 s / 12 800 samples, + 4 s + 2 s start, × 12 runs
-    expect(fromPast.seconds).toBeCloseTo(12 * (40 * 32 * (8 / 12800) + 6), 6);
+    // 40 steps × 32 samples at 8 s / 12 800 samples, + 4 s around training + 6 s to start the process, × 12 runs
+    expect(fromPast.seconds).toBeCloseTo(12 * (40 * 32 * (8 / 12800) + 10), 6);
     expect(estimateSeconds({ ...base, concurrency: 4, past: [past] }).seconds).toBeCloseTo(fromPast.seconds / 4, 6);
     expect(pastRunTiming({ config: {}, results: null })).toBeNull();
     expect(fmtAbout(100)).toBe('about 2 min');

@@ -23,6 +23,28 @@ import { ProgressBar, formatEta } from '../progress';
 import { TRAINING_OPTIONS, trainingInputFromArgs } from './train';
 import { LIMITS } from '../../../core/train/config';
 
+/** Where the cells run: the lab queue (docs/distributed.md); without --queue, this machine. */
+const LAB_OPTIONS: CliCommand['options'] = {
+  queue: { type: 'string', valueName: 'URL', description: "Run the cells on a lab queue (a Redis server, redis[s]://USER:PASSWORD@HOST:PORT/DB) served by `drmm worker` on other machines; 'saved' = the URL of Settings → Lab queue." },
+  'key-file': { type: 'string', valueName: 'FILE', description: 'With --queue: the lab key that seals the cells (made there when missing: copy it to each worker by hand). Default: lab.key in the data directory.' },
+};
+
+/** --queue / --key-file as connection options (no --queue or 'saved': the URL saved in the settings). */
+function labConnection(args: ParsedArgs): { url?: string; keyFile?: string } {
+  const url = stringArg(args, 'queue');
+  const keyFile = stringArg(args, 'key-file');
+  return { ...(url !== undefined && url !== 'saved' ? { url } : {}), ...(keyFile ? { keyFile } : {}) };
+}
+
+/** The lab queue of --queue / --key-file, connected; undefined without --queue. */
+async function labFromArgs(services: AppServices, args: ParsedArgs) {
+  if (stringArg(args, 'queue') === undefined) {
+    if (stringArg(args, 'key-file') !== undefined) throw new DrmmError('INVALID_ARGUMENT', '--key-file goes with --queue.', { hint: 'Add --queue URL, or leave out --key-file to run on this machine.' });
+    return undefined;
+  }
+  return services.lab.connect(labConnection(args));
+}
+
 const GRID_OPTIONS: CliCommand['options'] = {
   seeds: { type: 'string', valueName: 'N|A,B,…', description: 'Seeds: a count N (seeds 0…N−1) or a list (one seed alone: 5,). Default 1.' },
   radii: { type: 'string', valueName: 'R,R,…', description: 'Training radii: ρ (chi2, kl), the common ρ_k scale (mm-dro), α (cvar); erm, group-dro and logreg get one cell.' },
@@ -32,7 +54,7 @@ const GRID_OPTIONS: CliCommand['options'] = {
 export const experimentCommand: CliCommand = {
   name: 'experiment',
   summary: 'run a grid of configurations × seeds and aggregate it over seeds (mean ± sd, 95% intervals, seed-paired comparisons)',
-  usage: '--spec SPEC --methods erm:early,mm-dro:intermediate[,…] --seeds N|a,b,c [--radii r1,r2,…] [--held-out all|G1,G2] [--epochs N …] [--json] [--report FILE]',
+  usage: '--spec SPEC --methods erm:early,mm-dro:intermediate[,…] --seeds N|a,b,c [--radii r1,r2,…] [--held-out all|G1,G2] [--epochs N …] [--queue URL [--key-file FILE]] [--json] [--report FILE]',
   options: {
     spec: { type: 'string', valueName: 'SPEC', description: 'Dataset spec (JSON); the dataset is imported into the history.' },
     methods: { type: 'string', valueName: 'M:F,…', description: 'Methods with their fusion (default intermediate), comma-separated: erm:early,mm-dro:intermediate.' },
@@ -41,10 +63,13 @@ export const experimentCommand: CliCommand = {
     ...TRAINING_OPTIONS,
     json: { type: 'boolean', description: 'Print the experiment and its aggregate as one JSON object on stdout.' },
     report: { type: 'string', valueName: 'FILE', description: 'Also write the experiment report (.html, .pdf, .csv or .json).' },
+    ...LAB_OPTIONS,
     ...DATA_DIR_OPTION,
   },
   details: [
     'Every cell is one run in its own training process; the same seed gives every configuration the same split and initial draw.',
+    'With --queue the cells run on lab workers (drmm worker) instead; the results are recorded here as if they had run here.',
+    'If this command stops meanwhile, the cells go on: collect them later with `drmm experiments collect ID --queue URL`.',
     'Exit code: 0 when every cell succeeded, 1 when some failed (retry them with `drmm experiments retry ID`), 130 after Ctrl-C.',
     'Examples:',
     '  drmm experiment --spec /tmp/sim/spec.json --methods erm:early,mm-dro:intermediate --seeds 3 --json',
@@ -62,13 +87,14 @@ export const experimentCommand: CliCommand = {
     }
     const { checkGridForDataset } = await import('../../services/experiment-service');
     return withServices(args, async (services) => {
+      const remote = await labFromArgs(services, args); // a wrong URL or key is said before anything is imported
       const datasetName = (spec as { name?: string }).name ?? path.basename(path.dirname(path.resolve(specPath)));
       const reading = new ProgressBar('reading');
       // Every cell is checked against the data before the dataset or any run is stored.
       const check = (summary: unknown, parsedSpec: unknown) => checkGridForDataset(datasetName, summary, parsedSpec, grid);
       const dataset = await services.imports.save({ name: datasetName, spec, baseDir }, (f, msg) => reading.update(f, msg), { check });
       reading.done();
-      const launch = services.experiments.create({ datasetId: dataset.id, name: stringArg(args, 'name'), grid });
+      const launch = services.experiments.create({ datasetId: dataset.id, name: stringArg(args, 'name'), grid }, remote ? { remote } : {});
       return finishLaunch(services, args, launch, reportFile);
     });
   },
@@ -76,8 +102,8 @@ export const experimentCommand: CliCommand = {
 
 export const experimentsCommand: CliCommand = {
   name: 'experiments',
-  summary: 'list experiments; `experiments show ID`; `experiments retry ID` (failed cells); `experiments clone ID`',
-  usage: '[--json] [--metric M] | show ID [--json] | retry ID [--json] | clone ID [--name N] [--seeds …] [--radii …] [--held-out …] [--json]',
+  summary: 'list experiments; `experiments show ID`; `retry ID` (failed cells); `clone ID`; `collect ID` (from a lab queue); `cancel ID`',
+  usage: '[--json] [--metric M] | show ID [--json] | retry ID [--json] | clone ID [--name N] [--seeds …] [--radii …] [--held-out …] [--json] | collect ID --queue URL | cancel ID [--queue URL]',
   allowPositionals: true,
   options: {
     json: { type: 'boolean', description: 'Print as JSON.' },
@@ -85,9 +111,15 @@ export const experimentsCommand: CliCommand = {
     name: { type: 'string', valueName: 'NAME', description: 'With clone: the new experiment\'s name (default: "<name> (copy)").' },
     ...GRID_OPTIONS,
     report: { type: 'string', valueName: 'FILE', description: 'With retry or clone: also write the experiment report (.html, .pdf, .csv or .json).' },
+    ...LAB_OPTIONS,
     ...DATA_DIR_OPTION,
   },
-  details: 'Examples: drmm experiments show 3 --json; drmm experiments retry 3; drmm experiments clone 3 --seeds 5',
+  details: [
+    'Examples: drmm experiments show 3 --json; drmm experiments retry 3; drmm experiments clone 3 --seeds 5',
+    'Lab queue: retry/clone --queue URL send the cells there; `collect ID --queue URL` waits for the cells of experiment ID',
+    'that a lab queue holds (their host stopped meanwhile) and records their results; `cancel ID` withdraws its waiting cells',
+    'and tells the workers running the others to stop (with --queue, or the saved queue, for cells on a lab queue).',
+  ].join('\n'),
   async run(args) {
     const [sub, id] = args.positionals;
     const metric = stringArg(args, 'metric') as ExperimentMetric | undefined;
@@ -106,16 +138,59 @@ export const experimentsCommand: CliCommand = {
         printDetail(args, s.experiments.get(experimentId, metric));
         return 0;
       }
+      // Runs are queued only on parsed data that pass their checksum (rebuilt from the source files when needed).
+      if (sub === 'retry' || sub === 'clone') await s.imports.ensureDatasetCache(s.experiments.get(experimentId).dataset.id);
+      if (sub === 'collect') return collectLab(s, args, experimentId);
+      if (sub === 'cancel') return cancelExperiment(s, args, experimentId);
       if (sub === 'retry') {
-        const launch = s.experiments.retry(experimentId);
+        const remote = await labFromArgs(s, args);
+        const launch = s.experiments.retry(experimentId, remote ? { remote } : {});
         if (launch.runIds.length === 0) process.stderr.write(`Nothing to retry: every cell of experiment ${experimentId} succeeded or is still running.\n`);
         return finishLaunch(s, args, launch, stringArg(args, 'report'));
       }
-      if (sub === 'clone') return finishLaunch(s, args, s.experiments.clone({ id: experimentId, name: stringArg(args, 'name'), changes: cloneChanges(args) }), stringArg(args, 'report'));
-      throw new DrmmError('INVALID_ARGUMENT', `Unknown sub-command 'experiments ${sub}'.`, { hint: "Use 'drmm experiments', or 'drmm experiments show|retry|clone ID'." });
+      if (sub === 'clone') {
+        const remote = await labFromArgs(s, args);
+        return finishLaunch(s, args, s.experiments.clone({ id: experimentId, name: stringArg(args, 'name'), changes: cloneChanges(args) }, remote ? { remote } : {}), stringArg(args, 'report'));
+      }
+      throw new DrmmError('INVALID_ARGUMENT', `Unknown sub-command 'experiments ${sub}'.`, { hint: "Use 'drmm experiments', or 'drmm experiments show|retry|clone|collect|cancel ID'." });
     });
   },
 };
+
+/**
+ * `drmm experiments collect ID --queue URL`: follows the cells of experiment ID that a lab queue holds
+ * for this history (sent by a host that stopped since), records their results as they come, then
+ * prints the experiment like `drmm experiment` does.
+ */
+async function collectLab(s: AppServices, args: ParsedArgs, experimentId: number): Promise<number> {
+  s.experiments.get(experimentId); // NOT_FOUND first
+  if (stringArg(args, 'queue') === undefined && !s.lab.savedUrl()) {
+    throw new DrmmError('INVALID_ARGUMENT', 'collect needs the lab queue: --queue URL (or a URL saved in Settings → Lab queue).', { hint: 'drmm experiments collect ID --queue redis://USER:PASSWORD@HOST:6379 --key-file FILE' });
+  }
+  await s.lab.collect(labConnection(args));
+  const waiting = s.store.listRuns({ experimentId, status: ['queued', 'running'] }).filter((r) => s.queue.follows(r.id)).map((r) => r.id);
+  const elsewhere = s.store.listRuns({ experimentId, status: ['queued', 'running'] }).filter((r) => !s.queue.follows(r.id));
+  if (elsewhere.length) process.stderr.write(`${elsewhere.length} cell(s) of experiment ${experimentId} are followed by another process (${elsewhere.map((r) => `#${r.id}`).join(', ')}): they are recorded there.\n`);
+  if (waiting.length === 0) process.stderr.write(`No cell of experiment ${experimentId} waits in the lab queue.\n`);
+  else process.stderr.write(`Collecting ${waiting.length} cell(s) of experiment ${experimentId} from the lab queue…\n`);
+  return finishLaunch(s, args, { experimentId, runIds: waiting }, stringArg(args, 'report'));
+}
+
+/** `drmm experiments cancel ID`: cancels its queued and running cells (those on a lab queue through it). */
+async function cancelExperiment(s: AppServices, args: ParsedArgs, experimentId: number): Promise<number> {
+  s.experiments.get(experimentId);
+  const open = s.store.listRuns({ experimentId, status: ['queued', 'running'] });
+  if (open.some((r) => r.labQueue)) {
+    if (stringArg(args, 'queue') === undefined && !s.lab.savedUrl()) {
+      throw new DrmmError('INVALID_ARGUMENT', `Experiment ${experimentId} has cells on a lab queue: cancelling them needs --queue URL (or a URL saved in Settings → Lab queue).`);
+    }
+    await s.lab.collect(labConnection(args));
+  }
+  const r = await s.experiments.cancel(experimentId, 'The experiment was cancelled from the command line.');
+  process.stderr.write(`Experiment ${experimentId}: ${r.cancelled.length} cell(s) cancelled${r.elsewhere.length ? `; ${r.elsewhere.length} followed by another process (cancel them there): ${r.elsewhere.map((id) => `#${id}`).join(', ')}` : ''}.\n`);
+  if (boolArg(args, 'json')) printJson(r);
+  return r.elsewhere.length ? 1 : 0;
+}
 
 /** The grid of `drmm experiment`: methods × held-out groups × radii × seeds over the training flags. */
 export function gridFromArgs(args: ParsedArgs, specSplit: Parameters<typeof trainingInputFromArgs>[1]): ProductGrid {
@@ -170,7 +245,9 @@ async function followRuns(services: AppServices, launch: Launch): Promise<number
   const labels = new Map(launch.runIds.map((id) => [id, label(id)]));
   const progress = new GridProgress(`experiment ${launch.experimentId}`, launch.runIds.length);
   const off = services.queue.on((ev) => {
-    if (ev.type === 'progress' && labels.has(ev.runId)) {
+    if (ev.type === 'started' && ev.host && labels.has(ev.runId)) {
+      labels.set(ev.runId, `${label(ev.runId).replace(/ @ .*$/, '')} @ ${ev.host}`); // the lab worker that runs it
+    } else if (ev.type === 'progress' && labels.has(ev.runId)) {
       const p = ev.progress;
       const f = p.epochs ? Math.min(1, (Math.max(0, p.epoch - 1) + (p.steps ? p.step / p.steps : 0)) / p.epochs) : 0;
       progress.update(ev.runId, labels.get(ev.runId)!, f, `${p.phase ?? ''} epoch ${p.epoch}/${p.epochs} ${formatEta(p.etaSeconds ?? undefined)}`.trim());

@@ -6,5 +6,6 @@ import { trainCommand } from './train';
 import { experimentCommand, experimentsCommand } from './experiment';
 import { reportCommand } from './report';
 import { serveCommand } from './serve';
+import { workerCommand } from './worker';
 
-export const COMMANDS: CliCommand[] = [simulateCommand, importCommand, trainCommand, experimentCommand, reportCommand, runsCommand, experimentsCommand, datasetsCommand, serveCommand];
+export const COMMANDS: CliCommand[] = [simulateCommand, importCommand, trainCommand, experimentCommand, reportCommand, runsCommand, experimentsCommand, datasetsCommand, serveCommand, workerCommand];

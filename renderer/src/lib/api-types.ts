@@ -23,6 +23,7 @@ export type {
   ExperimentDetail,
   EpochRecordDto,
   Settings,
+  LabInfo,
   SystemInfo,
   ExportKind,
 } from '../../../main/api/contract';

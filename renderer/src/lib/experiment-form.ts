@@ -494,10 +494,16 @@ export function plannedSteps(nTrain: number, batchSize: number, epochs: number, 
   return perEpoch * Math.max(epochs, floorEpochs);
 }
 
-/** Without past runs: seconds per training sample-step, and the fixed cost of one run (start, evaluation) per data row. */
-export const DEFAULT_SECONDS_PER_SAMPLE = 2e-5;
-const DEFAULT_RUN_SECONDS = 4;
-const DEFAULT_SECONDS_PER_ROW = 4e-4;
+/**
+ * Without past runs (measured on the bundled dermatology sample, wasm backend): seconds per
+ * training sample-step; the fixed cost of a run (starting its process, loading, warming up,
+ * saving); and the evaluation's cost per data row (stress grid, bootstrap, references).
+ */
+export const DEFAULT_SECONDS_PER_SAMPLE = 2e-4;
+const DEFAULT_RUN_SECONDS = 11.5;
+const DEFAULT_SECONDS_PER_ROW = 5e-3;
+/** Starting a training process and loading its data: not in a run's stored timing. */
+const PROCESS_START_SECONDS = 6;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
 /**
@@ -513,7 +519,7 @@ export function estimateSeconds(o: {
   const samples = steps * Math.min(Math.max(1, o.batchSize), Math.max(1, o.nTrain));
   const past = o.past.filter((p) => p.steps > 0 && p.trainSeconds > 0);
   const perSample = past.length ? median(past.map((p) => p.trainSeconds / (p.steps * p.batchSize))) : DEFAULT_SECONDS_PER_SAMPLE;
-  const fixed = past.length ? median(past.map((p) => p.otherSeconds)) + 2 : DEFAULT_RUN_SECONDS + o.nRows * DEFAULT_SECONDS_PER_ROW;
+  const fixed = past.length ? median(past.map((p) => p.otherSeconds)) + PROCESS_START_SECONDS : DEFAULT_RUN_SECONDS + o.nRows * DEFAULT_SECONDS_PER_ROW;
   const perRun = samples * perSample + fixed;
   const waves = Math.ceil(Math.max(0, o.runs) / Math.max(1, o.concurrency));
   return { seconds: waves * perRun, source: past.length ? 'past-runs' : 'rows-and-steps' };

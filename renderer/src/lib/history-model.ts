@@ -85,7 +85,8 @@ function runText(r: RunSummary): string[] {
 }
 
 function experimentText(e: ExperimentSummary): string[] {
-  return [e.name, e.dataset.name, ...e.configurations, e.best?.configuration ?? '', `experiment ${e.id}`];
+  // Its own words only: a configuration or a seed is found on the run level (the experiment opens with those runs).
+  return [e.name, e.dataset.name, `experiment ${e.id}`];
 }
 
 export interface HistoryQuery {

@@ -102,6 +102,8 @@ export function createMockApi(opts: { empty?: boolean } = {}): ClientApi {
     'system.info': () => ({ appVersion: '0.1.0', host: 'browser', dataDir: '/home/analyst/.local/share/drmm-workbench', backend: { name: 'wasm', device: 'CPU · 2 threads, SIMD', reason: 'native TensorFlow not installed (optional)' }, versions: { node: '22.12.0', tfjs: '4.22.0', sqlite: '3.46.1' } }),
     'settings.get': () => settings,
     'settings.update': (req) => (settings = { ...settings, ...req }),
+    'lab.get': () => ({ url: null, label: null, keyId: null, keyFile: '/home/analyst/.local/share/drmm-workbench/lab.key', connected: false, waitingRuns: 0 }),
+    'lab.test': () => ({ ok: false, message: 'Mock API: there is no lab queue in development mode.' }),
     'datasets.list': () => datasets,
     'datasets.get': (req) => {
       const d = datasets.find((x) => x.id === req.id);
