@@ -154,6 +154,11 @@ export function createMockApi(opts: { empty?: boolean } = {}): ClientApi {
       setTimeout(startNext, 200);
       return { runIds: ids };
     },
+    // One run per method × seed (radii and held-out groups are not expanded here: development screenshots only).
+    'experiments.create': (req) => {
+      const configs = (req.grid.methods as { method: string; fusion?: string }[]).flatMap((m) => (req.grid.seeds as number[]).map((seed) => ({ ...req.grid.settings, method: m.method, fusion: m.fusion, seed })));
+      return { experimentId: 1, ...(handlers['experiments.start']!({ datasetId: req.datasetId, name: req.name, configs }) as { runIds: number[] }) };
+    },
     'runs.list': () => runs.map((r) => ({ ...r })),
     'experiments.list': () => [],
     'runs.get': (req) => ({ ...run(req.id), config: {}, device: 'CPU', appVersion: '0.1.0', epochs: epochs[req.id] ?? [], results: null, artifacts: [] }),
