@@ -12,12 +12,13 @@
  *     caches) and later runs.
  *  4. Peak memory of training vs the float32 size of the prepared data (a separate process: RSS
  *     sampled every 10 ms, heap and wasm-heap deltas).
- *  5. An mfeat experiment, 4 configurations × 3 seeds, with its report: `drmm experiment` wall time.
+ *  5. An mfeat experiment, 4 configurations × 3 seeds, with its report: `drmm experiment` wall time,
+ *     one run at a time (the default setting) and one per core (the "runs at the same time" setting).
  *
  * Run alone: `node --import tsx bench/loop.ts`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -203,8 +204,12 @@ async function mfeatRuns(rows: BenchRow[], notes: string[], bundleDir: string | 
     rows.push(
       {
         name: 'mfeat run: start → first progress, warm process (vs forked on demand)', ours: Math.round(mw('firstProgressMs')), reference: Math.round(mw('firstProgressMs', cold)),
-        unit: 'ms', ratio: r2(mw('firstProgressMs', cold) / mw('firstProgressMs')), target: '≤ 1 s warm',
+        unit: 'ms', ratio: r2(mw('firstProgressMs', cold) / mw('firstProgressMs')),
         note: `median of ${repeats}; first progress = after the first training step; warm: ${warm.map((x) => Math.round(x.firstProgressMs)).join(', ')} ms, cold: ${cold.map((x) => Math.round(x.firstProgressMs)).join(', ')} ms`,
+      },
+      {
+        name: 'mfeat run: start → first progress, warm process, vs the 1 s target', ours: Math.round(mw('firstProgressMs')), reference: 1000, unit: 'ms',
+        ratio: r2(1000 / mw('firstProgressMs')), target: 'ratio ≥ 1 (≤ 1 s)', note: 'the process was started ahead and holds the dataset decoded and prepared (the app keeps one waiting: keepWarm)',
       },
       {
         name: 'mfeat run: evaluation vs training time', ours: r2(mw('evaluate', steady)), reference: r2(mw('train', steady)), unit: 's',
@@ -267,9 +272,14 @@ async function trainingMemory(rows: BenchRow[], notes: string[], nRows = 100_000
 
 // ---------------------------------------------------------------- 5. an mfeat experiment
 
-function mfeatExperiment(rows: BenchRow[], notes: string[]): void {
+function mfeatExperiment(rows: BenchRow[], notes: string[], concurrency = 1): void {
   const dir = mkdtempSync(path.join(tmpdir(), 'drmm-bench-exp-'));
   try {
+    // The app's setting "runs at the same time" (settings.json in the data directory; default 1).
+    if (concurrency > 1) {
+      mkdirSync(path.join(dir, 'data'), { recursive: true });
+      writeFileSync(path.join(dir, 'data', 'settings.json'), JSON.stringify({ concurrency }));
+    }
     const report = path.join(dir, 'experiment.html');
     const r = timed(process.execPath, [DRMM, 'experiment', '--spec', MFEAT, '--methods', 'erm:early,erm:intermediate,chi2:intermediate,mm-dro:intermediate', '--seeds', '3', '--backend', 'wasm', '--report', report, '--json', '--data-dir', path.join(dir, 'data')], { DRMM_DEBUG_STARTUP: '1' });
     if (r.status !== 0) throw new Error(`drmm experiment exited with ${r.status}: ${r.stderr.slice(-400)}`);
@@ -285,7 +295,7 @@ function mfeatExperiment(rows: BenchRow[], notes: string[]): void {
       store.close();
     }
     rows.push({
-      name: 'mfeat experiment, 4 configurations × 3 seeds + report (drmm experiment)', ours: r2(r.wall), reference: 30, unit: 's', ratio: r2(30 / r.wall),
+      name: `mfeat experiment, 4 configurations × 3 seeds + report (drmm experiment)${concurrency > 1 ? `, ${concurrency} runs at a time` : ''}`, ours: r2(r.wall), reference: 30, unit: 's', ratio: r2(30 / r.wall),
       target: 'ratio ≥ 1 (≤ 30 s wall on 2 cores)',
       note: `${runs} runs, one training process each (the next prepared while one trains); training ${train.toFixed(1)} s + evaluation ${evaluate.toFixed(1)} s in all; CPU ${r.cpu.toFixed(1)} s (CLI and its training processes); ${existsSync(report) ? 'report written' : 'NO report'}; ${/drmm: prebuilt/.test(r.stderr) ? 'prebuilt CLI' : 'CLI from sources (tsx)'}`,
     });
@@ -307,6 +317,7 @@ export async function run(): Promise<BenchSection> {
   await step('mfeat runs', () => mfeatRuns(rows, notes, bundleDir));
   await step('training memory', () => trainingMemory(rows, notes));
   await step('mfeat experiment', () => mfeatExperiment(rows, notes));
+  if (cpus().length > 1) await step('mfeat experiment, one run per core', () => mfeatExperiment(rows, notes, Math.min(cpus().length, 8)));
   notes.unshift(
     `${cpus().length} CPU(s); load average ${load0.toFixed(1)} at the start of this section, ${loadavg()[0].toFixed(1)} at its end (the machine is shared: wall times stretch with the load, so each comparison is a ratio measured in the same run, and CPU times are given beside wall times). ` +
       `Training processes: ${bundleDir ? `the prebuilt worker (${path.relative(ROOT, bundleDir)}/worker.js)` : 'worker.ts through tsx'}; backend wasm.`,
@@ -323,7 +334,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     if (only === 'startup') await workerStartup(rows, dir);
     if (only === 'runs') await mfeatRuns(rows, notes, dir);
     if (only === 'memory') await trainingMemory(rows, notes);
-    if (only === 'experiment') mfeatExperiment(rows, notes);
+    if (only === 'experiment') { mfeatExperiment(rows, notes); if (cpus().length > 1) mfeatExperiment(rows, notes, Math.min(cpus().length, 8)); }
     return { title: only, rows, notes };
   })() : await run();
   console.log(`# ${s.title}`);

@@ -196,7 +196,7 @@ export async function run(repeats = 3): Promise<BenchSection> {
     {
       name: 'report for 4 runs, end to end (evaluate ×4 + build + render)',
       ours: Number(((median(sumOn) + median(total)) / 1000).toFixed(2)), unit: 's',
-      note: 'from trained models; a stored report (evaluations in the history) needs build + render only',
+      note: 'from trained models (evaluation in CPU time, build + render wall); a stored report (evaluations in the history) needs build + render only',
     },
   );
   notes.push(

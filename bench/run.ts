@@ -22,6 +22,7 @@ const SECTIONS: { name: string; load: () => Promise<BenchModule> }[] = [
   { name: 'jobs', load: () => import('./jobs') },
   { name: 'report', load: () => import('./report') },
   { name: 'loop', load: () => import('./loop') },
+  { name: 'distributed', load: () => import('./distributed') },
 ];
 
 const RESULTS = process.env.DRMM_BENCH_RESULTS ?? fileURLToPath(new URL('./RESULTS.md', import.meta.url));

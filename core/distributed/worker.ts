@@ -221,6 +221,8 @@ export class LabWorker {
       final = { type: 'failed', runId: d.runId, error: { ...p, message: `On lab worker ${this.name}: ${p.message}` } };
     }
     live.close();
+    // The worker's own share of the cell (taken → outcome): the rest of the host's labMs is the queue's.
+    if (final.type === 'done') final = { ...final, timings: { ...(final.timings ?? {}), labCellMs: performance.now() - t0 } };
     record.push(final);
     const payload: ResultPayload = { attempt, worker: this.identity, messages: record as Record<string, unknown>[], files };
     await this.post(d.hostId, { v: 1, runId: d.runId, cellJobId: jobId, attempt, sealed: sealValue(this.opts.key, 'result', jobId, payload) });

@@ -320,9 +320,11 @@ export class PerturbedScorer {
   /**
    * Probabilities of several passes in one forward call: the passes' matrices are stacked (pass v
    * takes rows v·n … (v+1)·n − 1), each replaced modality is embedded in one call over every pass
-   * that replaces it, and the head (or `predictProba`) runs once over the stack, the clean
-   * embeddings (inputs) of untouched modalities tiled beside. Row-wise the same computation as
-   * `probs` per pass. Returns each pass's n × C block (views into one array).
+   * that replaces it, and the head (or `predictProba`) runs once over the stack; the clean
+   * embeddings of untouched modalities are given once for the head to broadcast
+   * (`predictFromSharedEmbeddings`) where the predictor can, else tiled beside (as are the clean
+   * inputs for `predictProba`). Row-wise the same computation as `probs` per pass. Returns each
+   * pass's n × C block (views into one array).
    */
   probsMany(passes: Replaced[]): Float32Array[] {
     const V = passes.length;

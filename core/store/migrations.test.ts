@@ -39,6 +39,15 @@ function seed(db: Database.Database, v: number): void {
   db.prepare(`UPDATE runs SET notes = 'kept' WHERE id = 7`).run();
   db.prepare(`INSERT INTO tags (run_id, tag) VALUES (7, 'baseline')`).run();
   db.prepare(`INSERT INTO artifacts (run_id, kind, path, bytes, created_at) VALUES (7, 'model', 'runs/7/model.json', 12, 2003)`).run();
+  if (v < 4) return;
+  // A version-4 history: every run belongs to an experiment (here the one-run experiments migration 4 makes of old runs).
+  const loeo = { method: 'erm', split: { kind: 'leave-one-group-out', heldOutGroup: 'va' } };
+  db.prepare(`INSERT INTO experiments (id, name, dataset_id, grid, created_at) VALUES (7, 'old run', 1, ?, 2000), (8, 'loeo', 1, ?, 2100), (9, 'damaged', 1, ?, 2200)`)
+    .run(JSON.stringify({ kind: 'list', configs: [{ method: 'chi2', rho: 0.5 }] }), JSON.stringify({ kind: 'list', configs: [loeo] }), JSON.stringify({ kind: 'list', configs: [] }));
+  const cell = db.prepare('UPDATE runs SET experiment_id = id, cell = ? WHERE id = ?');
+  cell.run(JSON.stringify({ configuration: 'chi2:early', method: 'chi2', fusion: 'early', seed: 3 }), 7);
+  cell.run(JSON.stringify({ configuration: 'erm:early · held out va', method: 'erm', fusion: 'early', seed: 0, heldOut: 'va' }), 8);
+  cell.run(JSON.stringify({ configuration: 'kl', method: 'kl', fusion: null, seed: null }), 9);
 }
 
 function schemaOf(db: Database.Database): string[] {

@@ -33,9 +33,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(appVersion() + '\n');
     return 0;
   }
-  const cmd: CliCommand | undefined = COMMANDS.find((c) => c.name === name);
+  const entry = COMMANDS.find((c) => c.name === name);
   try {
-    if (!cmd) throw new DrmmError('INVALID_ARGUMENT', `Unknown command '${name}'.`, { hint: "Run 'drmm --help' to list the commands." });
+    if (!entry) throw new DrmmError('INVALID_ARGUMENT', `Unknown command '${name}'.`, { hint: "Run 'drmm --help' to list the commands." });
+    const cmd: CliCommand = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
       process.stdout.write(helpText(cmd) + '\n');
       return 0;

@@ -59,6 +59,7 @@ async function start(): Promise<void> {
     host,
     resourcesDir,
     keepWarm: true, // a prepared training process waits, so that Run shows progress within a second
+    collectLabRuns: true, // runs left in the lab queue (docs/distributed.md) are collected when a queue URL is saved
   });
   registerIpc(ipcMain, services.dispatch);
   forwardEvents(services.onEvent, () => mainWindow?.webContents ?? null);

@@ -114,8 +114,9 @@ export class ExperimentService {
     const open = this.experiments.runs(id).filter((r) => r.status === 'queued' || r.status === 'running');
     // Runs another process follows (the app, another command) are cancelled there; they are named, not touched.
     const here = open.filter((r) => this.queue.follows(r.id));
+    const elsewhere = open.filter((r) => !this.queue.follows(r.id)).map((r) => r.id);
     const rows = await Promise.all(here.map((r) => this.queue.cancel(r.id, reason)));
-    return { experimentId: id, cancelled: rows.filter((r) => r.status === 'cancelled').map((r) => r.id), elsewhere: open.filter((r) => !this.queue.follows(r.id)).map((r) => r.id) };
+    return { experimentId: id, cancelled: rows.filter((r) => r.status === 'cancelled').map((r) => r.id), elsewhere };
   }
 
   /** The same dataset and grid as experiment `id` (with `changes` applied), as a new experiment, queued. */

@@ -149,7 +149,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
 
   try {
-    services = await createAppServices({ dataDir, launcher: opts.launcher ?? (await defaultLauncher()), host, keepWarm: opts.keepWarm });
+    // Interactive (`drmm serve`, keepWarm): runs a lab queue holds for this history are collected in the background.
+    services = await createAppServices({ dataDir, launcher: opts.launcher ?? (await defaultLauncher()), host, keepWarm: opts.keepWarm, collectLabRuns: opts.keepWarm });
   } catch (e) {
     lock.release();
     throw e;

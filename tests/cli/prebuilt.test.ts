@@ -1,7 +1,8 @@
 /**
  * The prebuilt CLI and training process (scripts/build-cli.mjs → dist/cli-…/): `drmm` runs them
  * while they are fresh, falls back to the TypeScript sources when they are missing or stale, loads
- * neither TF.js nor the web server for `--help`, and trains through the bundled training process.
+ * no command module (so neither TF.js, the store nor the web server) for `--help`, and trains
+ * through the bundled training process.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -78,7 +79,16 @@ describe('the prebuilt CLI', () => {
     `], { encoding: 'utf8', timeout: 60_000 });
     expect(probe.status).toBe(0);
     const loaded = JSON.parse(/LOADED (.*)/.exec(probe.stderr)![1]) as string[];
-    expect(loaded.filter((f) => /@tensorflow|[\\/]ws[\\/]|[\\/]tsx[\\/]/.test(f))).toEqual([]);
+    expect(loaded.filter((f) => /@tensorflow|[\\/]ws[\\/]|[\\/]tsx[\\/]|better-sqlite3/.test(f))).toEqual([]);
+  });
+
+  it('lists each command with the name and summary of its module (loaded only to run it)', async () => {
+    const { COMMANDS } = await import('../../main/cli/commands/index');
+    expect(new Set(COMMANDS.map((c) => c.name)).size).toBe(COMMANDS.length);
+    for (const entry of COMMANDS) {
+      const cmd = await entry.load();
+      expect({ name: cmd.name, summary: cmd.summary }).toEqual({ name: entry.name, summary: entry.summary });
+    }
   });
 
   it('falls back to the TypeScript sources when asked (and when stale)', () => {
