@@ -6,7 +6,10 @@
  *     checker): round trip of an empty job, producer → worker → producer, median and p95 of 300.
  *  2. Per-cell overhead of the lab queue against local execution: the diagnostic job (one step of
  *     1 ms: nothing but start-up and bookkeeping), 10 cells through the local job queue vs through
- *     the lab queue with one `drmm worker` on this machine; wall time per cell.
+ *     the lab queue with one `drmm worker` on this machine; wall time per cell. Both start their
+ *     training processes from the same entry — the prebuilt worker.js when the prebuilt CLI is
+ *     fresh (what `drmm worker` runs then), else worker.ts through tsx — so that the difference is
+ *     the queue's, not a TypeScript compilation on one side only.
  *  3. Throughput: a 24-cell experiment (erm:early, erm:intermediate, mm-dro:intermediate × 8 seeds on
  *     `drmm simulate` data, 300 rows, --epochs 2 --min-steps 10, cpu backend) run locally (one
  *     training process at a time, the default) and on the lab queue with 1, 2 and 3 worker processes.
@@ -18,7 +21,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -26,6 +29,7 @@ import { generateLabKey, writeKeyFile } from '../core/distributed/envelope';
 import { LabQueue } from '../core/distributed/host';
 import { labHostId } from '../core/distributed/layout';
 import { parseQueueUrl } from '../core/distributed/queue-url';
+import { ChildProcessLauncher } from '../core/jobs/launcher';
 import { JobQueue } from '../core/jobs/queue';
 import { Store } from '../core/store/store';
 import { redisMissing, startRedis, type TestRedis } from '../tests/distributed/redis-server';
@@ -91,6 +95,25 @@ async function listsRoundTrip(redis: TestRedis, n: number): Promise<number[]> {
 
 // ─────────────────────────────── 2 & 3. cells ───────────────────────────────
 
+/** The training-process entry `drmm` (and so `drmm worker`) uses now: the prebuilt worker.js while the prebuilt CLI is fresh, else worker.ts through tsx. */
+async function cliWorkerEntry(): Promise<{ launcher: ChildProcessLauncher; label: string }> {
+  const { prebuiltEntry } = (await import(pathToFileURL(path.join(ROOT, 'bin', 'prebuilt.js')).href)) as { prebuiltEntry(): string | null };
+  const entry = prebuiltEntry();
+  if (!entry) return { launcher: new ChildProcessLauncher(), label: 'worker.ts through tsx (the prebuilt CLI is stale or missing)' };
+  const file = path.join(path.dirname(fileURLToPath(entry)), 'worker.js');
+  return { launcher: new ChildProcessLauncher({ workerPath: file }), label: `the prebuilt ${path.relative(ROOT, file)}` };
+}
+
+/** Builds the prebuilt CLI when stale (as `npm install` does), so the figures are of the bundle the app runs; a failed build leaves the sources (said in the notes). */
+async function freshPrebuilt(notes: string[]): Promise<void> {
+  try {
+    const { buildCli } = (await import(pathToFileURL(path.join(ROOT, 'scripts', 'build-cli.mjs')).href)) as { buildCli(o: object): Promise<unknown> };
+    await buildCli({ quiet: true, ifStale: true });
+  } catch (e) {
+    notes.push(`The prebuilt CLI could not be built (${(e as Error).message.split('\n')[0]}): every process ran the TypeScript sources through tsx.`);
+  }
+}
+
 function startWorkers(url: string, keyFile: string, n: number, dir: string): ChildProcess[] {
   return Array.from({ length: n }, (_, i) => spawn(process.execPath, [DRMM, 'worker', '--key-file', keyFile, '--dir', path.join(dir, `w${i}`), '--name', `bench-${i}`], {
     stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, DRMM_QUEUE_URL: url },
@@ -102,15 +125,16 @@ async function stopWorkers(ws: ChildProcess[]): Promise<void> {
 }
 
 /** Wall time per cell of the diagnostic job (start-up and bookkeeping only): local queue vs lab queue. */
-async function perCellOverhead(redis: TestRedis, work: string, cells: number): Promise<{ local: number[]; lab: number[]; transit: number[] }> {
+async function perCellOverhead(redis: TestRedis, work: string, cells: number): Promise<{ local: number[]; lab: number[]; transit: number[]; entry: string }> {
   const config = { method: 'erm', diagnostic: { epochs: 1, stepsPerEpoch: 1, stepMs: 1 } };
-  const bytes = Buffer.from('bench dataset');
-  const out = { local: [] as number[], lab: [] as number[], transit: [] as number[] };
-  // Local: the JobQueue as the app uses it (a spare process started ahead of the next run).
+  const bytes = Buffer.from('bench dataset'); // not a dataset: the diagnostic job evaluates nothing
+  const { launcher, label } = await cliWorkerEntry();
+  const out = { local: [] as number[], lab: [] as number[], transit: [] as number[], entry: label };
+  // Local: the JobQueue as the app uses it (a spare process started ahead of the next run), training processes from the entry `drmm worker` uses.
   {
     const store = Store.open(path.join(work, 'ovh-local'));
     const ds = store.importDataset({ name: 'b', spec: {}, files: [], cache: bytes }).dataset;
-    const q = new JobQueue({ store, job: 'diagnostic', keepWarm: true }); // as the app runs it: a process kept ready
+    const q = new JobQueue({ store, job: 'diagnostic', keepWarm: true, launcher }); // as the app runs it: a process kept ready
     await q.warmUp('diagnostic');
     for (let i = 0; i < cells; i++) {
       const t0 = performance.now();
@@ -200,6 +224,7 @@ export async function run(): Promise<BenchSection> {
   const redis = await startRedis();
   const rows: BenchRow[] = [];
   const notes: string[] = [];
+  await freshPrebuilt(notes);
   try {
     const n = 300;
     const bull = await bullmqRoundTrip(redis, n);
@@ -210,7 +235,7 @@ export async function run(): Promise<BenchSection> {
     const ovh = await perCellOverhead(redis, work, quick ? 5 : 10);
     const lm = median(ovh.local), qm = median(ovh.lab);
     rows.push({ name: 'one cell of near-zero work, wall time', ours: qm, reference: lm, unit: 'ms', ratio: lm / qm,
-      note: `lab queue + 1 worker on this machine (ours) vs the local job queue kept warm (reference): ${(qm - lm).toFixed(0)} ms per cell` });
+      note: `lab queue + 1 worker on this machine (ours) vs the local job queue kept warm (reference): ${qm - lm >= 0 ? '+' : ''}${(qm - lm).toFixed(0)} ms per cell; medians of ${ovh.lab.length}; training processes from ${ovh.entry} on both sides` });
     if (ovh.transit.length) {
       rows.push({ name: 'lab queue transit per cell (dispatch → worker, result → recorded)', ours: median(ovh.transit), unit: 'ms',
         note: `host's labMs − worker's labCellMs, median of ${ovh.transit.length}; p95 ${quantile(ovh.transit, 0.95).toFixed(0)} ms` });

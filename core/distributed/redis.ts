@@ -4,6 +4,8 @@
  * with back-off for long-lived connections, and a quick probe for "test connection".
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { DrmmError } from '../errors';
@@ -41,7 +43,10 @@ export function redisOptions(addr: LabQueueAddress, purpose: ConnectionPurpose):
         throw new DrmmError('FILE_NOT_FOUND', `Cannot read the CA file ${addr.caFile} of the queue URL (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, { location: { file: addr.caFile }, hint: 'Fix the ?ca= path, or leave it out to trust the system CAs only.' });
       }
     }
-    opts.tls = { servername: addr.host, ...(ca ? { ca } : {}) };
+    // SNI carries host names only (RFC 6066; Node warns for an address): the certificate is still
+    // checked against the address, as against the name.
+    // Node's `ca` replaces the trusted set: the lab's CA goes next to the system's (Node's bundled roots).
+    opts.tls = { ...(isIP(addr.host) ? {} : { servername: addr.host }), ...(ca ? { ca: [...rootCertificates, ca.toString('utf8')] } : {}) };
   }
   if (purpose === 'probe') {
     opts.maxRetriesPerRequest = 0;

@@ -2,7 +2,14 @@
  * A job that does real, deterministic CPU work without TensorFlow: it reads the dataset cache
  * (checksum), then runs `epochs × stepsPerEpoch` busy steps of `stepMs` each, reporting progress
  * and epochs like training does. Used by the process tests (crash, cancel, concurrency) and as a
- * stand-in until runExperiment exists. Selected with job 'diagnostic'; knobs in config.diagnostic.
+ * stand-in for the experiment job where training is not what is tested (the lab queue, the
+ * services). Selected with job 'diagnostic'; knobs in config.diagnostic.
+ *
+ * When the cache holds a dataset (core/data/cache.ts), the run also carries a real evaluation —
+ * the one the experiment job stores (core/evaluate/evaluate-run.ts), of a fixed class-means linear
+ * model fitted on a stratified split, without TensorFlow — so that what the host does with a
+ * finished run (its report, an experiment's aggregate) works as for a trained one. Bytes that are
+ * not a dataset give a run without an evaluation.
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -23,6 +30,8 @@ export interface DiagnosticOptions {
   ignoreCancel?: boolean;
   /** Write a small model artifact. */
   writeArtifact?: boolean;
+  /** Evaluate the fixed model on the dataset (default true; only when the cache holds a dataset). */
+  evaluate?: boolean;
 }
 
 export function diagnosticOptions(config: Record<string, unknown>): DiagnosticOptions {
@@ -72,6 +81,7 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
     const loss = 1 / (1 + epoch);
     ctx.epoch({ epoch, trainLoss: loss, objective: loss * 1.1, valLoss: loss * 1.2, valAccuracy: 1 - loss / 2, durationMs: performance.now() - te, metrics: { acc } });
   }
+  const evaluation = opt.evaluate === false ? undefined : await diagnosticEvaluation(cache, ctx.config);
   const artifacts = [];
   if (opt.writeArtifact) {
     const file = path.join(ctx.artifactDir, 'model.json');
@@ -80,8 +90,32 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
   }
   return {
     results: { kind: 'diagnostic', epochs: opt.epochs, cacheSha256, cacheBytes: cache.byteLength, checksum: acc },
-    evaluation: { note: 'diagnostic job: no evaluation' },
+    ...(evaluation ? { evaluation } : {}),
     artifacts,
     timings: { loadMs, trainMs: performance.now() - tTrain },
   };
+}
+
+/**
+ * The stored evaluation of a fixed model on the dataset in `cache` (undefined when the bytes are not
+ * a dataset, or its test split is empty): a stratified 60/20/20 split by the run's seed, the
+ * class-means linear softmax model of core/evaluate/test-fixtures.ts, evaluateRun with R = 1 and
+ * severities {0, 0.5} (milliseconds on small data). Loaded only here, so the crash and cancel tests'
+ * processes stay light.
+ */
+export async function diagnosticEvaluation(cache: Buffer, config: Record<string, unknown>): Promise<unknown> {
+  const { decodeDataset } = await import('../data/cache');
+  let dataset;
+  try {
+    dataset = decodeDataset(cache);
+  } catch {
+    return undefined;
+  }
+  const [{ prepareData }, { evaluateRun }, { jsonSafe }, { LinearSoftmaxPredictor }] = await Promise.all([
+    import('../data/prepare'), import('../evaluate/evaluate-run'), import('../evaluate/schema'), import('../evaluate/test-fixtures'),
+  ]);
+  const seed = typeof config.seed === 'number' && Number.isInteger(config.seed) ? config.seed : 0;
+  const data = prepareData(dataset, { split: { kind: 'stratified', train: 0.6, validation: 0.2 }, seed, missingIndicator: false });
+  if (data.test.n === 0 || data.train.n === 0) return undefined;
+  return jsonSafe(evaluateRun(new LinearSoftmaxPredictor(data), data, { bEval: 0.1, seed, repeats: 1, severities: [0, 0.5] }));
 }

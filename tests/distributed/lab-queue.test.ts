@@ -19,6 +19,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeDataset } from '../../core/data/cache';
+import { RunEvaluationSchema } from '../../core/evaluate/schema';
 import { generateLabKey, sealValue, type LabKey } from '../../core/distributed/envelope';
 import { LabQueue } from '../../core/distributed/host';
 import { cellJobId, labHostId, resultJobId, resultsQueueName, type ResultPayload } from '../../core/distributed/layout';
@@ -141,6 +142,12 @@ describe.skipIf(missing !== undefined)('lab queue (BullMQ on a Redis server star
       const lres = localStore.getRunResult(lr.id)!.results as { cacheSha256: string; epochs: number };
       expect(res.cacheSha256).toBe(lres.cacheSha256); // the worker trained on the very bytes of the host's cache
       expect(res.epochs).toBe(lres.epochs);
+      // The evaluation came back whole: a stored evaluation of the current definitions, equal to the local run's.
+      const ev = host.store.getRunResult(run.id)!.evaluation;
+      expect(RunEvaluationSchema.safeParse(ev).success).toBe(true);
+      const { timingMs: _t, ...sameParts } = ev as { timingMs: unknown };
+      const { timingMs: _lt, ...localParts } = localStore.getRunResult(lr.id)!.evaluation as { timingMs: unknown };
+      expect(sameParts).toEqual(localParts);
       const epochs = host.store.getRunEpochs(run.id).map((e) => [e.epoch, e.trainLoss, e.valAccuracy]);
       expect(epochs).toEqual(localStore.getRunEpochs(lr.id).map((e) => [e.epoch, e.trainLoss, e.valAccuracy]));
       const arts = host.store.listArtifacts(run.id);

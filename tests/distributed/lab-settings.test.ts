@@ -109,6 +109,16 @@ describe.skipIf(missing !== undefined)('the lab queue through the API (Settings,
     await Promise.all(launch.runIds.map((id: number) => svc.queue.waitFor(id)));
     const runs = (await call('runs.list', { datasetId })).filter((r: { experimentId: number }) => r.experimentId === launch.experimentId);
     expect(runs.map((r: { status: string; workerHost: string }) => [r.status, r.workerHost])).toEqual([['succeeded', 'bench-pc'], ['succeeded', 'bench-pc']]);
+    // As if they had run here: the evaluation came back whole, so each run's report was stored as
+    // for a local run, and the experiment aggregates them.
+    for (const id of launch.runIds) {
+      const detail = await call('runs.get', { id });
+      expect(detail.artifacts.map((a: { kind: string }) => a.kind).sort()).toEqual(['report-html', 'report-json']);
+    }
+    const exp = await call('experiments.get', { id: launch.experimentId });
+    expect(exp.statusCounts).toEqual({ succeeded: 2 });
+    expect(exp.aggregate.notes.filter((n: string) => /evaluation/.test(n))).toEqual([]);
+    expect(exp.aggregate.configurations.map((c: { seeds: number[] }) => c.seeds)).toEqual([[0, 1]]); // both runs aggregated
     rmSync(path.join(dir, '..', `${path.basename(dir)}-worker`), { recursive: true, force: true });
   });
 });

@@ -163,6 +163,9 @@ describe.skipIf(missing !== undefined)('two lab workers, one host, through a Red
     const arts = query<{ run_id: number; kind: string; n: number }>(hostDir, 'SELECT run_id, kind, COUNT(*) AS n FROM artifacts GROUP BY run_id, kind')!;
     expect(arts.every((x) => x.n === 1)).toBe(true);
     expect(arts.filter((x) => x.kind === 'model')).toHaveLength(6);
+    // The evaluation came back whole: each run's report was stored from it, as for a local run.
+    expect(arts.filter((x) => x.kind === 'report-html')).toHaveLength(6);
+    expect(arts.filter((x) => x.kind === 'report-json')).toHaveLength(6);
     expect(query<{ n: number }>(hostDir, 'SELECT COUNT(*) AS n FROM run_results')![0].n).toBe(6);
     const epochs = (dir: string) => query<{ run_id: number; n: number }>(dir, 'SELECT run_id, COUNT(*) AS n FROM run_epochs GROUP BY run_id ORDER BY run_id')!.map((x) => x.n);
     expect(epochs(hostDir)).toEqual(epochs(path.join(work, 'local')));

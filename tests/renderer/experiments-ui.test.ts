@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { GridRequestSchema, type ExperimentSummary, type RunSummary } from '../../main/api/contract';
 import { expandGrid } from '../../core/experiments/grid';
 import {
-  buildGrid, CHOSEN_GROUPS, defaultForm, EACH_GROUP, estimateSeconds, fmtAbout, formIssues, gridPreview, pastRunTiming, plannedSteps, runCount, type ExperimentForm,
+  buildGrid, CHOSEN_GROUPS, defaultForm, EACH_GROUP, estimateSeconds, fmtAbout, formIssues, gridPreview, labChoiceNote, pastRunTiming, plannedSteps, runCount, runOnRequest, type ExperimentForm,
 } from '../../renderer/src/lib/experiment-form';
 import { historyEntries, seedRange } from '../../renderer/src/lib/history-model';
 import { queueGroups } from '../../renderer/src/lib/queue-groups';
@@ -222,5 +222,24 @@ describe('History: experiments and their runs', () => {
     expect(groups[0]!.runs.map((r) => r.id)).toEqual([102, 103, 104]);
     expect(groups[0]!.fraction).toBeCloseTo((1 + 0.25) / 4, 10);
     expect(groups[1]!.experiment).toBeUndefined();
+  });
+});
+
+describe('experiment setup: run on this machine or the lab queue', () => {
+  const none = { url: null, label: null, keyId: null, keyFile: '/data/lab.key' };
+  const lab = { url: 'redis://drmm:***@lab:6379/0', label: 'redis://drmm@lab:6379/0', keyId: '0123456789abcdef', keyFile: '/data/lab.key' };
+
+  it('runs here by default, and on the lab queue only when one is configured and chosen', () => {
+    expect(defaultForm().runOn).toBe('local');
+    expect(runOnRequest('local', lab)).toEqual({});
+    expect(runOnRequest('lab', lab)).toEqual({ runOn: 'lab' });
+    // A choice left over from a session when the queue was set: without a URL, the cells stay here.
+    expect(runOnRequest('lab', none)).toEqual({});
+    expect(runOnRequest('lab', null)).toEqual({});
+  });
+
+  it('says where the cells go (no password) and which key the workers need', () => {
+    expect(labChoiceNote(lab)).toBe("cells wait in redis://drmm@lab:6379/0 for the lab's workers (drmm worker) holding the lab key 0123456789abcdef (/data/lab.key); results are recorded here.");
+    expect(labChoiceNote({ ...lab, keyId: null })).toMatch(/a lab key is made in \/data\/lab\.key when the experiment starts: copy it to each worker by hand\.$/);
   });
 });

@@ -58,6 +58,8 @@ export interface ExperimentForm {
   headWidth: number;
   missingIndicator: boolean;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Where the cells train: this machine (the default), or the lab queue of Settings (docs/distributed.md). */
+  runOn: 'local' | 'lab';
 }
 
 /** `split.heldOutGroup` value meaning "each group in turn": one run per group level. */
@@ -201,7 +203,28 @@ export function defaultForm(): ExperimentForm {
     headWidth: 64,
     missingIndicator: false,
     backend: 'auto',
+    runOn: 'local',
   };
+}
+
+/** What Setup knows of the lab queue (lab.get, without its password or key). */
+export interface LabChoice { url: string | null; label: string | null; keyId: string | null; keyFile: string }
+
+/**
+ * Whether Setup offers "Run on: the lab queue", and what an experiments.create request says about
+ * where its cells run: the lab queue only when one is configured (a queue URL saved in Settings) and
+ * chosen; otherwise nothing, so the cells run here (the default; no socket is opened).
+ */
+export function runOnRequest(runOn: ExperimentForm['runOn'], lab: LabChoice | null | undefined): { runOn?: 'lab' } {
+  return runOn === 'lab' && lab?.url ? { runOn: 'lab' } : {};
+}
+
+/** The line under the "Run on" choice: where the cells go and which key the workers need. */
+export function labChoiceNote(lab: LabChoice): string {
+  const where = `cells wait in ${lab.label ?? lab.url} for the lab's workers (drmm worker)`;
+  return lab.keyId
+    ? `${where} holding the lab key ${lab.keyId} (${lab.keyFile}); results are recorded here.`
+    : `${where}; a lab key is made in ${lab.keyFile} when the experiment starts: copy it to each worker by hand.`;
 }
 
 /** The split kinds of a dataset spec that mean "the dataset says which rows are train / validation / test". */
