@@ -9,7 +9,7 @@
  * the one the experiment job stores (core/evaluate/evaluate-run.ts), of a fixed class-means linear
  * model fitted on a stratified split, without TensorFlow — so that what the host does with a
  * finished run (its report, an experiment's aggregate) works as for a trained one. Bytes that are
- * not a dataset give a run without an evaluation.
+ * not a dataset, or data too small to split, give a run without an evaluation.
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -98,7 +98,7 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
 
 /**
  * The stored evaluation of a fixed model on the dataset in `cache` (undefined when the bytes are not
- * a dataset, or its test split is empty): a stratified 60/20/20 split by the run's seed, the
+ * a dataset, or one too small to split and evaluate): a stratified 60/20/20 split by the run's seed, the
  * class-means linear softmax model of core/evaluate/test-fixtures.ts, evaluateRun with R = 1 and
  * severities {0, 0.5} (milliseconds on small data). Loaded only here, so the crash and cancel tests'
  * processes stay light.
@@ -115,7 +115,11 @@ export async function diagnosticEvaluation(cache: Buffer, config: Record<string,
     import('../data/prepare'), import('../evaluate/evaluate-run'), import('../evaluate/schema'), import('../evaluate/test-fixtures'),
   ]);
   const seed = typeof config.seed === 'number' && Number.isInteger(config.seed) ? config.seed : 0;
-  const data = prepareData(dataset, { split: { kind: 'stratified', train: 0.6, validation: 0.2 }, seed, missingIndicator: false });
-  if (data.test.n === 0 || data.train.n === 0) return undefined;
-  return jsonSafe(evaluateRun(new LinearSoftmaxPredictor(data), data, { bEval: 0.1, seed, repeats: 1, severities: [0, 0.5] }));
+  try {
+    const data = prepareData(dataset, { split: { kind: 'stratified', train: 0.6, validation: 0.2 }, seed, missingIndicator: false });
+    if (data.test.n === 0 || data.train.n === 0) return undefined;
+    return jsonSafe(evaluateRun(new LinearSoftmaxPredictor(data), data, { bEval: 0.1, seed, repeats: 1, severities: [0, 0.5] }));
+  } catch {
+    return undefined; // data too small to split or evaluate: this job is about everything but the evaluation
+  }
 }
