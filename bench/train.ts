@@ -1,7 +1,8 @@
 /**
  * Training throughput (samples/s): ERM and mm-dro on a fixed synthetic set (50 000 rows,
  * 3 modalities × 100 features, intermediate fusion, encoders 100→128 dense+ReLU, head 384→128→2,
- * batch 256, Adam) on the wasm backend, against the same model/batch/optimiser in PyTorch CPU.
+ * batch 256, Adam) on the native engine (ONNX Runtime) at 1 thread and all cores, and on the TF.js wasm
+ * fallback, against the same model/batch/optimiser in PyTorch CPU pinned to the same thread count.
  * Runnable alone: `node --import tsx bench/train.ts`.
  */
 import { spawnSync } from 'node:child_process';
@@ -100,10 +101,11 @@ function pytorch(mode: 'erm' | 'mm', threads: number): TorchResult | { error: st
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
-async function ours(method: 'erm' | 'mm-dro', data: PreparedData): Promise<{ sps: number; device: string }> {
+async function ours(method: 'erm' | 'mm-dro', data: PreparedData, backend: 'onnx' | 'wasm', threads: number): Promise<{ sps: number; device: string }> {
+  process.env.DRMM_THREADS = String(threads); // the native engine's intra-op threads (core/engine/onnx/runtime.ts)
   const config = parseTrainConfig({
     method, fusion: 'intermediate', encoder: { kind: 'mlp', width: WIDTH, depth: 0 }, headWidth: WIDTH,
-    batchSize: BATCH, epochs: EPOCHS, patienceSteps: 0, backend: 'wasm', seed: 1,
+    batchSize: BATCH, epochs: EPOCHS, minSteps: 0, patienceSteps: 0, backend, seed: 1,
     gammaMode: 'independent', rho: 0.1, learningRate: 1e-3,
   });
   const out = await trainModel(data, config);
@@ -117,51 +119,49 @@ async function ours(method: 'erm' | 'mm-dro', data: PreparedData): Promise<{ sps
 export async function run(): Promise<BenchSection> {
   // Our process too: whatever pool a backend has follows the same pinning as the reference.
   for (const k of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS']) process.env[k] ??= '1';
+  const forcedThreads = process.env.DRMM_THREADS;
   await initBackend('wasm');
   const data = benchData();
   const rows: BenchRow[] = [];
   const notes: string[] = [];
   const all = cpus().length;
   const threadCounts = all > 1 ? [1, all] : [1];
-  for (const [method, mode] of [['erm', 'erm'], ['mm-dro', 'mm']] as const) {
-    const o = await ours(method, data);
-    for (const threads of threadCounts) {
-      const p = pytorch(mode, threads);
-      const ref = 'error' in p ? undefined : p.samplesPerSecond;
-      if ('error' in p) { if (threads === 1) notes.push(p.error); }
-      else if (method === 'erm') {
-        notes.push(`PyTorch ${p.version} with ${p.threads} thread${p.threads > 1 ? 's' : ''} (torch.set_num_threads, and OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = MKL_NUM_THREADS = ${threads}: Debian's torch multiplies in OpenBLAS, whose own pool follows those variables); ours: ${o.device} in both rows.`);
+  const label = (method: string) => `train ${method} (intermediate, 3×100 → 128, batch 256)`;
+  const timing = 'median epoch of epochs 2–4 (epoch 1 is warm-up; PyTorch timed the same way; our epoch time includes batch packing and a 1 000-row validation pass)';
+  try {
+    for (const [method, mode] of [['erm', 'erm'], ['mm-dro', 'mm']] as const) {
+      let torch1: number | undefined;
+      for (const threads of threadCounts) {
+        const o = await ours(method, data, 'onnx', threads);
+        const p = pytorch(mode, threads);
+        const ref = 'error' in p ? undefined : p.samplesPerSecond;
+        if (threads === 1) torch1 = ref;
+        if ('error' in p) { if (threads === 1) notes.push(p.error); }
+        else if (method === 'erm') {
+          notes.push(`${threads} thread${threads > 1 ? 's' : ''}: PyTorch ${p.version} with torch.set_num_threads(${p.threads}) and OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = MKL_NUM_THREADS = ${threads} (Debian's torch multiplies in OpenBLAS, whose own pool follows those variables); ours: ${o.device}.`);
+        }
+        rows.push({
+          name: `${label(method)}, native engine vs PyTorch, ${threads === 1 ? '1 thread each' : `all ${threads} cores each`}`,
+          ours: Math.round(o.sps), reference: ref && Math.round(ref),
+          unit: 'samples/s', ratio: ref ? o.sps / ref : undefined, target: '≥ 1.0× PyTorch CPU', note: timing,
+        });
       }
+      const w = await ours(method, data, 'wasm', 1);
       rows.push({
-        name: `train ${method} (intermediate, 3×100 → 128, batch 256), PyTorch on ${threads === 1 ? '1 thread' : `all ${threads} cores`}`,
-        ours: Math.round(o.sps), reference: ref && Math.round(ref),
-        unit: 'samples/s', ratio: ref ? o.sps / ref : undefined, target: '≥ 1.0× PyTorch CPU',
-        note: `median epoch of epochs 2–4 (epoch 1 is warm-up; PyTorch timed the same way) (epoch time includes batch packing and a 1 000-row validation pass); ours: 1 thread (tfjs-wasm under Node)`,
+        name: `${label(method)}, TF.js wasm engine (the fallback) vs PyTorch, 1 thread each`, ours: Math.round(w.sps), reference: torch1 && Math.round(torch1),
+        unit: 'samples/s', ratio: torch1 ? w.sps / torch1 : undefined, note: `${timing}; ${w.device}`,
       });
     }
+  } finally {
+    if (forcedThreads === undefined) delete process.env.DRMM_THREADS; else process.env.DRMM_THREADS = forcedThreads;
   }
   notes.push(
-    'Profile (bench/train-profile.ts: wasm kernel time per op kind per step, ERM, this model; load average 3–8 on 2 shared cores, ' +
-      'so absolute figures vary ±50% run to run): a step is ~8–11 ms of kernels + ~3 ms of tfjs engine/JS. MatMul is 70% of kernel ' +
-      'time: 14 matMuls per step (forward 3×256×100·100×128 + 3×256×128·128×128 head blocks; backward the same again for ∂W plus 3 ' +
-      'for ∂z) = 57 M multiply-adds = 115 MFLOP, at ~300–600 µs per 256×128·128×128 (~7–14 GFLOP/s on one wasm SIMD thread). ' +
-      'tfjs-wasm caches the XNNPACK operator (packed weights) by the tensor id of the right operand; weights and gradients are new ' +
-      'tensors every step, so every call re-packs (~100–200 µs extra per call measured: 354 µs cached vs 585 µs fresh). ' +
-      'Transposes (8 per step: zᵀ, hᵀ, Wᵀ for the hand-written gradients) ~0.5–0.8 ms; tfjs Adam ~10 ops per variable × 12 ' +
-      'variables ~1.5–2 ms of kernels; the remaining small ops ~0.5 ms.',
-    'Tried and measured in CPU seconds per epoch (robust to the shared load): a fused JavaScript Adam (one loop over all 117 k ' +
-      'parameters, gradients read out of the wasm heap, weights uploaded) cost as much as tfjs Adam (2.0–2.4 vs 2.0–2.1 CPU s/epoch; ' +
-      'the loop alone is ~0.6–0.75 ms per step: one sqrt and one division per parameter) — not kept. A block-diagonal ' +
-      'encoder matMul (one 256×384·384×384 call measured ~3.3 ms vs 3×~0.4 ms for the three blocks; 3× the FLOPs) — not used. Kept: ReLU dense ' +
-      'layers call the fused matMul+bias+ReLU kernel directly (tf.fused.matMul un-fuses it under a gradient tape: 2 extra ops per layer).',
-    'Threads: tfjs-backend-wasm 4.22 forces WASM_HAS_MULTITHREAD_SUPPORT to false under Node (IS_NODE; tfjs issue #3830) and ' +
-      'loads the threaded binary only through Blob workers, so setThreadsCount has no effect here: training is single-threaded.',
-    'Why the target (≥ 1.0×) is not reached: matching PyTorch on one thread needs the 115 MFLOP of a step at PyTorch\'s rate on ' +
-      'one wasm SIMD128 thread (no FMA, 4 lanes), above what XNNPACK-wasm reaches (~15–20 GFLOP/s unloaded) even before the per-call ' +
-      'weight re-packing and ~3 ms of engine overhead per step. Closing the gap needs a native engine: docs/engine.md has the measurements ' +
-      'and the plan (one engine interface; a whole training step as one native graph).',
-    `Load: ${loadavg()[0].toFixed(1)} (1-minute average) at the end of this section on ${all} logical CPUs. Under a load well above the core count, ` +
-      'the all-cores PyTorch figure collapses (OpenBLAS worker threads spin-wait for partners that are descheduled), so compare the 1-thread rows.',
+    'The native engine (docs/engine.md): a step is two ONNX Runtime session runs — the forward pass with per-sample losses, then the ' +
+      'backward pass + Adam over the flat parameter vector — with the objective\'s weights over the batch computed in between in JavaScript ' +
+      '(ERM: 1/n; the DRO duals: core/objectives). The TF.js wasm engine is single-threaded under Node (tfjs-backend-wasm 4.22 forces ' +
+      'WASM_HAS_MULTITHREAD_SUPPORT off when IS_NODE) and re-packs every weight each step; it stays as the fallback where onnxruntime-node has no binary.',
+    `Load: ${loadavg()[0].toFixed(1)} (1-minute average) at the end of this section on ${all} logical CPUs. Under a load above the core count ` +
+      'the all-cores figures of both sides collapse (worker threads spin-wait for partners that are descheduled): compare the 1-thread rows then.',
   );
   return { title: 'Training throughput', rows, notes };
 }

@@ -121,6 +121,7 @@ export async function backendAvailability(): Promise<BackendAvailability[]> {
  */
 export async function initBackend(choice: BackendChoice = (process.env.DRMM_BACKEND as BackendChoice | undefined) ?? 'auto'): Promise<BackendInfo> {
   if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(choice)) {
+    if (choice === 'onnx') throw new Error("initBackend chooses TF.js backends; the native engine is chosen by core/engine's chooseEngine");
     throw new DrmmError('INVALID_ARGUMENT', `Unknown backend '${choice}'.`, { hint: 'Use auto, tensorflow, wasm or cpu.' });
   }
   if (current && (choice === 'auto' ? true : current.name === choice) && tf.getBackend() === current.name) return current;

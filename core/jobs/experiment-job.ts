@@ -5,7 +5,7 @@
  *     → Promise<{ results, evaluation, artifacts: { kind, path }[] }>
  */
 import path from 'node:path';
-import { currentBackend, initBackend } from '../backend';
+import { chooseEngine, currentEngine } from '../engine';
 import { computeReferences, folderReferenceCache } from '../references';
 import { runExperiment, runPreparedExperiment } from '../experiment';
 import type { Dataset } from '../data/dataset';
@@ -30,7 +30,7 @@ const cacheDirs = (dataDir: string) => ({ references: path.join(dataDir, 'cache'
  */
 export async function prepare(config?: Record<string, unknown>, data?: PrepareData): Promise<void> {
   const backend = typeof config?.backend === 'string' ? (config.backend as TrainConfig['backend']) : undefined;
-  await initBackend(backend);
+  await chooseEngine(backend); // loads the native engine too (when it is the one), not only TF.js
   if (!config) return;
   await warmUp(config);
   if (data) {
@@ -92,7 +92,7 @@ export async function runJob(ctx: JobContext): Promise<JobResult> {
   // Report the backend as soon as the trainer has chosen it (first progress), and at the end.
   let envSent = false;
   const sendEnvironment = () => {
-    const b = currentBackend();
+    const b = currentEngine();
     if (b && !envSent) { envSent = true; ctx.environment({ backend: b.name, device: b.device }); }
   };
   const hooks = {

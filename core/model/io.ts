@@ -2,10 +2,15 @@
  * Saving and loading a model in the TensorFlow.js file format: `model.json` (topology + a
  * `weightsManifest`) and `weights.bin` (float32, little-endian, in manifest order).
  * The topology is our network spec (format "drmm-multimodal"), not a Keras graph.
+ * Beside them, `model.onnx`: the same network as an ONNX inference graph (opset 17), for use outside
+ * the workbench — inputs per modality (intermediate and late fusion) or one `features` input of the
+ * modalities side by side in the spec's order (early fusion, logistic regression), each a float32
+ * [rows, width] of the prepared (standardised, encoded) features; output `probabilities` [rows, classes].
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { buildInferenceGraph } from '../engine/onnx/network-graphs';
 import { DrmmError } from '../errors';
 import { MultimodalNetwork, type NetworkSpec } from './network';
 import { MultimodalModel } from './model';
@@ -36,6 +41,14 @@ export async function saveNetwork(net: MultimodalNetwork, classes: string[], dir
   };
   await writeFile(path.join(dir, 'model.json'), JSON.stringify(json, null, 1));
   await writeFile(path.join(dir, 'weights.bin'), Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+  await writeFile(path.join(dir, 'model.onnx'), onnxModel(net));
+}
+
+/** The network as an ONNX inference graph (see the header). */
+export function onnxModel(net: MultimodalNetwork): Uint8Array {
+  const inputs = net.inputGroups.length === 1 && net.spec.widths.length > 1 ? ['features'] : net.inputGroups.map((g) => net.spec.modalityNames[g[0]]);
+  const weights = net.named.map(({ name, v }) => ({ name, values: v.dataSync() as Float32Array }));
+  return buildInferenceGraph(net.layout(), net.spec.nClasses, weights, inputs);
 }
 
 /** Loads a model saved by `saveModel`/`TrainedModel.save`. */

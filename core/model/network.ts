@@ -29,6 +29,23 @@ export interface NetworkSpec {
 
 interface DenseLayer { W: tf.Variable<tf.Rank.R2>[]; b: tf.Variable<tf.Rank.R1>; relu: boolean }
 
+/** A dense layer by the positions of its variables in `named` (what other engines build from). */
+export interface DenseLayout { W: number[]; b: number; relu: boolean }
+
+/** The network's structure, its variables referred to by position in `named` (save order). */
+export interface NetworkLayout {
+  /** Per network input: its encoder layers (none for a linear model). */
+  encoders: DenseLayout[][];
+  /** intermediate / early: head0 (ReLU) then head1; linear: one layer; late: none. */
+  head: DenseLayout[];
+  /** late: one output layer per modality, and the position of the mixing logits α. */
+  lateHeads: DenseLayout[];
+  lateAlpha: number | null;
+  inputWidths: number[];
+  /** Shape of each variable, in `named` order. */
+  shapes: number[][];
+}
+
 export interface ForwardResult {
   logits: tf.Tensor2D;
   /** Encoder outputs per encoder (one for early fusion). */
@@ -75,6 +92,16 @@ export class MultimodalNetwork {
   }
 
   get variables(): tf.Variable[] { return this.named.map((n) => n.v); }
+
+  /** The structure as plain data (core/engine/onnx builds its graphs from it). */
+  layout(): NetworkLayout {
+    const at = (v: tf.Variable) => this.named.findIndex((n) => n.v === v);
+    const layer = (l: DenseLayer): DenseLayout => ({ W: l.W.map(at), b: at(l.b), relu: l.relu });
+    return {
+      encoders: this.encoders.map((e) => e.map(layer)), head: this.head.map(layer), lateHeads: this.lateHeads.map(layer),
+      lateAlpha: this.lateAlpha ? at(this.lateAlpha) : null, inputWidths: this.inputWidths.slice(), shapes: this.named.map((n) => n.v.shape.slice()),
+    };
+  }
   /** Number of encoders (K for intermediate/late, 1 for early). */
   get encoderCount(): number { return this.encoders.length; }
   embeddingWidth(e: number): number {
@@ -127,7 +154,7 @@ export class MultimodalNetwork {
       let acc: tf.Tensor2D | null = null;
       z.forEach((zk, k) => {
         const lk = dense([{ x: zk }], this.lateHeads[k].W, this.lateHeads[k].b, { relu: false, inputGrad: zNeedGrad });
-        const term = tf.mul(lk, tf.gather(weights, [k])) as tf.Tensor2D;
+        const term = tf.mul(lk, tf.slice(weights, [k], [1])) as tf.Tensor2D;
         acc = acc === null ? term : (tf.add(acc, term) as tf.Tensor2D);
       });
       return acc!;
@@ -163,7 +190,7 @@ export class MultimodalNetwork {
       const weights = tf.softmax(this.lateAlpha!);
       return sum(z.map((zk, k) => {
         const lk = dense([{ x: zk }], this.lateHeads[k].W, this.lateHeads[k].b, { relu: false, inputGrad: false });
-        return tf.mul(lk, tf.gather(weights, [k])) as tf.Tensor2D;
+        return tf.mul(lk, tf.slice(weights, [k], [1])) as tf.Tensor2D;
       }));
     }
     const { W, b } = this.head[0];

@@ -5,7 +5,7 @@
  *               gradient wᵢ*·(1/n), wᵢ* = (ℓᵢ − η*)₊ / mean((ℓ − η*)₊) (dual.ts, worstcase.ts solveChi2Dual).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { solvedDualObjective } from './dual';
+import { solvedDualGradient, solvedDualObjective } from './dual';
 import type { ObjectiveOptions, TrainingObjective } from './objective';
 import { solveChi2Dual } from './worstcase';
 
@@ -19,6 +19,20 @@ export function createChi2Objective(name: string, radius: number, form: 'closed-
         const { mean, variance } = tf.moments(l);
         return tf.add(mean, tf.mul(Math.sqrt(r), tf.sqrt(tf.add(variance, 1e-8)))) as tf.Scalar;
       });
+    },
+    valueAndGradient(l) {
+      if (form === 'exact') return solvedDualGradient(l, (x) => solveChi2Dual(x, r));
+      // mean + √r·√(var + 1e-8):  ∂/∂ℓᵢ = 1/n + √r·(ℓᵢ − mean) / (n·√(var + 1e-8))
+      const n = l.length;
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += l[i];
+      mean /= n;
+      let v = 0;
+      for (let i = 0; i < n; i++) v += (l[i] - mean) ** 2;
+      const sd = Math.sqrt(v / n + 1e-8);
+      const gradient = new Float32Array(n);
+      for (let i = 0; i < n; i++) gradient[i] = 1 / n + (Math.sqrt(r) * (l[i] - mean)) / (n * sd);
+      return { value: mean + Math.sqrt(r) * sd, gradient };
     },
     setRadius(v: number) { r = v; },
     dispose() {},

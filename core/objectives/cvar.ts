@@ -3,7 +3,7 @@
  * (the batch's (1−α)-quantile); the gradient is the mean over the worst α-fraction, with a
  * fractional weight on the boundary loss (dual.ts, worstcase.ts solveCvarDual).
  */
-import { solvedDualObjective } from './dual';
+import { solvedDualGradient, solvedDualObjective } from './dual';
 import type { ObjectiveOptions, TrainingObjective } from './objective';
 import { solveCvarDual } from './worstcase';
 
@@ -12,6 +12,7 @@ export function createCvar(o: ObjectiveOptions): TrainingObjective {
   return {
     name: 'cvar',
     loss: (l) => solvedDualObjective(l, (x) => solveCvarDual(x, alpha)),
+    valueAndGradient: (l) => solvedDualGradient(l, (x) => solveCvarDual(x, alpha)),
     dispose() {},
   };
 }

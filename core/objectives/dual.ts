@@ -15,6 +15,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DrmmError } from '../errors';
 import type { DualSolution } from './worstcase';
 
+/** The solved dual on plain numbers: value R(ℓ) and gradient w* ⁄ n (see the header). */
+export function solvedDualGradient(values: Float32Array, solve: (losses: ArrayLike<number>) => DualSolution): { value: number; gradient: Float32Array } {
+  if (!values.every(Number.isFinite)) {
+    throw new DrmmError('INVALID_CONFIG', 'Training diverged: a per-sample loss is not finite.', { hint: 'Lower the learning rate (or the radius) and start the run again.' });
+  }
+  const { value, weights } = solve(values);
+  const n = values.length;
+  return { value, gradient: Float32Array.from(weights, (w) => w / n) };
+}
+
 export function solvedDualObjective(losses: tf.Tensor1D, solve: (losses: ArrayLike<number>) => DualSolution): tf.Scalar {
   const values = losses.dataSync();
   // A worst case of non-finite losses is undefined: say what happened instead of failing inside the solver.

@@ -6,6 +6,12 @@ export function createErm(): TrainingObjective {
   return {
     name: 'erm',
     loss: (l) => tf.mean(l) as tf.Scalar,
+    valueAndGradient(l) {
+      const n = l.length;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += l[i];
+      return { value: s / n, gradient: new Float32Array(n).fill(1 / n) };
+    },
     dispose() {},
   };
 }

@@ -3,7 +3,7 @@
  * (bisection; λ → 0, the maximum loss, when ρ ≥ log(n/#argmax)); the gradient goes through the
  * tilted weights w* ∝ exp(ℓ/λ*), mean 1 (dual.ts, worstcase.ts solveKlDual).
  */
-import { solvedDualObjective } from './dual';
+import { solvedDualGradient, solvedDualObjective } from './dual';
 import type { ObjectiveOptions, TrainingObjective } from './objective';
 import { solveKlDual } from './worstcase';
 
@@ -12,6 +12,7 @@ export function createKl(o: ObjectiveOptions): TrainingObjective {
   return {
     name: 'kl',
     loss: (l) => solvedDualObjective(l, (x) => solveKlDual(x, rho)),
+    valueAndGradient: (l) => solvedDualGradient(l, (x) => solveKlDual(x, rho)),
     dispose() {},
   };
 }

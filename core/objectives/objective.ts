@@ -32,6 +32,12 @@ export interface TrainingObjective {
   readonly name: string;
   /** Differentiable scalar objective of the per-sample losses. May update state when ctx.training. */
   loss(perSampleLosses: tf.Tensor1D, ctx: ObjectiveContext): tf.Scalar;
+  /**
+   * The same objective on plain numbers: its value and ∂R/∂ℓ on the batch's losses, for engines
+   * outside TF.js (core/engine/onnx). Optional: without it an engine differentiates `loss` with TF.js.
+   * Must agree with `loss` and its gradient (core/objectives/objectives.test.ts checks every one).
+   */
+  valueAndGradient?(losses: Float32Array): { value: number; gradient: Float32Array };
   /** Readable state for progress/report (reads back; call once per epoch at most). */
   state?(): { groupWeights?: number[] };
   /** Change the radius (mm-dro when γ is refreshed). */

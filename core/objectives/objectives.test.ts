@@ -140,4 +140,28 @@ describe('training objectives', () => {
     expect(tf.memory().numTensors).toBe(before);
     l.dispose(); obj.dispose();
   });
+
+  it('valueAndGradient (the plain-number path of native engines) = loss and its tf.grad, and finite differences', () => {
+    let covered = 0;
+    for (const method of METHODS) {
+      for (const form of ['closed-form', 'exact'] as const) {
+        const obj = createObjective(method === 'logreg' ? 'erm' : method, { ...base, form, rho: 0.7, B: 1.3, cvarAlpha: 0.25 });
+        if (!obj.valueAndGradient) { obj.dispose(); continue; }
+        covered++;
+        for (const seed of [1, 2, 3]) {
+          const l = randomBatch(40, seed);
+          const ref = valueAndGrad(obj, l);
+          const got = obj.valueAndGradient(Float32Array.from(l));
+          expect(got.value, `${method} ${form}`).toBeCloseTo(ref.value, 5);
+          got.gradient.forEach((g, i) => expect(Math.abs(g - ref.grad[i]), `${method} ${form} ∂/∂ℓ_${i}`).toBeLessThan(1e-6));
+          const fd = finiteDiff((x) => obj.valueAndGradient!(Float32Array.from(x)).value, l, 1e-4);
+          // float32 losses in the solver: compare with a tolerance that a wrong slope (≥ 1/n = 0.025 here) exceeds
+          got.gradient.forEach((g, i) => expect(Math.abs(g - fd[i]), `${method} ${form} FD ∂/∂ℓ_${i}`).toBeLessThan(2e-3));
+        }
+        obj.dispose();
+      }
+    }
+    // erm, chi2, cvar, kl, mm-dro (each form); only Group DRO (state on the device) goes through tf.grad
+    expect(covered).toBeGreaterThanOrEqual(9);
+  });
 });

@@ -34,12 +34,12 @@ export class AuxHeads {
 
   /** `objective` + Σ_k mean cross-entropy of head k on the batch (embeddings `z`, or the raw modalities). */
   addLoss(objective: tf.Scalar, batch: BatchTensors, z: tf.Tensor2D[]): tf.Scalar {
-    let total = objective;
-    this.heads.forEach((h, k) => {
-      const logits = this.logits(k, this.onRaw ? batch.raw(k) : z[k]);
-      total = tf.add(total, tf.mean(softmaxCrossEntropy(logits, batch.oneHot))) as tf.Scalar;
-    });
-    return total;
+    return tf.add(objective, this.loss(this.widths.map((_, k) => (this.onRaw ? batch.raw(k) : z[k])), batch.oneHot)) as tf.Scalar;
+  }
+
+  /** Σ_k mean cross-entropy of head k on `features[k]` (modality k's embeddings, or its raw values when `onRaw`). */
+  loss(features: tf.Tensor2D[], oneHot: tf.Tensor2D): tf.Scalar {
+    return tf.addN(this.heads.map((_, k) => tf.mean(softmaxCrossEntropy(this.logits(k, features[k]), oneHot)))) as tf.Scalar;
   }
 
   /** Unimodal losses u_k,i of each head on the training split, in row order (for γ). */

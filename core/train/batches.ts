@@ -29,6 +29,16 @@ export interface BatchTensors {
   raw(k: number): tf.Tensor2D;
 }
 
+export interface PackedBatch {
+  n: number;
+  /** One row-major n × width array per network input. */
+  inputs: Float32Array[];
+  oneHot: Float32Array;
+  groupOneHot?: Float32Array;
+  /** Modality k on its own (when packed `withRaw`). */
+  raw(k: number): Float32Array;
+}
+
 export class EpochBatches {
   readonly size: number;
   /** Batches per epoch = optimiser steps per epoch. */
@@ -81,6 +91,30 @@ export class EpochBatches {
       this.oneHot[i * C + train.y[row]] = 1;
       if (this.groupOneHot) this.groupOneHot[i * G + train.group![row]] = 1;
     }
+  }
+
+  /**
+   * Batch `b` packed as plain arrays (row-major; no transposed copy): what an engine outside TF.js
+   * feeds to its graphs. The arrays are views into buffers the next batch refills.
+   */
+  packed(b: number): PackedBatch {
+    const { train, widths, layout, order } = this;
+    const s = this.start(b), c = this.length(b), C = this.nClasses, G = this.nGroups;
+    return {
+      n: c,
+      inputs: layout.inputWidths.map((w, e) => {
+        const x = this.x[e].subarray(0, c * w);
+        packRows(train.x, widths, layout.inputGroups[e], order, s, c, x);
+        return x;
+      }),
+      oneHot: this.oneHot.subarray(s * C, (s + c) * C),
+      ...(this.groupOneHot ? { groupOneHot: this.groupOneHot.subarray(s * G, (s + c) * G) } : {}),
+      raw: (k) => {
+        const x = this.rawX[k].subarray(0, c * widths[k]);
+        packRows(train.x, widths, [k], order, s, c, x);
+        return x;
+      },
+    };
   }
 
   /**

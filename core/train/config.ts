@@ -64,7 +64,8 @@ export function methodLabel(method: string): string {
 export const FUSIONS = ['early', 'intermediate', 'late'] as const;
 export type Fusion = (typeof FUSIONS)[number];
 
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+/** `onnx`: the native engine (docs/engine.md); the others: TF.js backends. */
+export const BACKENDS = ['auto', 'onnx', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
 export const SELECTION_RULES = ['val-loss', 'worst-group-accuracy', 'robust-objective'] as const;

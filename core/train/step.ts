@@ -14,7 +14,23 @@ import type { AuxHeads } from './aux-heads';
 import type { EpochBatches } from './batches';
 import type { TrainConfig } from './config';
 
-export class StepRunner {
+/**
+ * One optimiser step, whatever engine runs it: the TF.js engine (`StepRunner`, below) or the native
+ * one (core/engine/onnx/onnx-step.ts). The network's variables hold the weights between epochs:
+ * an engine that keeps its own copy writes it back in `syncToNetwork`.
+ */
+export interface TrainingStep {
+  startEpoch(): void;
+  /** Σ training losses and Σ batch objectives since `startEpoch`. */
+  epochSums(): { loss: number; objective: number };
+  /** One step on batch `b`; `warm`: the γ warm-up (ERM); `withAux`: the γ heads train too. */
+  run(batches: EpochBatches, b: number, warm: boolean, withAux: boolean): void | Promise<void>;
+  /** Makes the network's variables hold the current weights (before validation, selection, saving). */
+  syncToNetwork(): void;
+  dispose(): void;
+}
+
+export class StepRunner implements TrainingStep {
   // One Adam per variable family: tfjs's Adam keys its moments by position in the gradient list,
   // so each optimiser must always see the same variables in the same order.
   private readonly optimizer: tf.Optimizer;
@@ -45,6 +61,9 @@ export class StepRunner {
   epochSums(): { loss: number; objective: number } {
     return { loss: this.lossSum.dataSync()[0], objective: this.objectiveSum.dataSync()[0] };
   }
+
+  /** The variables are the weights: nothing to copy. */
+  syncToNetwork(): void {}
 
   /** One step on batch `b`; `warm`: the γ warm-up (ERM); `withAux`: the γ heads train too. */
   run(batches: EpochBatches, b: number, warm: boolean, withAux: boolean): void {

@@ -6,7 +6,7 @@
  * radii.ts (ρ_k, γ, B), batches.ts (minibatch packing), step.ts (one optimiser step),
  * aux-heads.ts (the γ heads), validation.ts (per-epoch scores), selection.ts (best epoch, patience).
  */
-import { initBackend } from '../backend';
+import { chooseEngine } from '../engine';
 import type { PreparedData, PreparedPart } from '../data/dataset';
 import type { TrainedModel } from '../model/model';
 import { copulaGamma, fixedGamma } from '../objectives/copula';
@@ -18,7 +18,6 @@ import { initialModel, seedStreams } from './init';
 import type { TrainConfig } from './config';
 import { resolveRadii } from './radii';
 import { ModelSelection } from './selection';
-import { StepRunner } from './step';
 import { cancelled, invalidConfig } from './train-errors';
 import { validate, type ValidationScores } from './validation';
 
@@ -143,7 +142,7 @@ class ProgressReporter {
 export async function trainModel(data: PreparedData, config: TrainConfig, opts: TrainOptions = {}): Promise<TrainOutcome> {
   const { signal, onProgress, onEpoch } = opts;
   if (signal?.aborted) throw cancelled();
-  const backend = await initBackend(config.backend);
+  const engine = await chooseEngine(config.backend);
   const mods = selectModalities(data, config);
   const K = mods.length;
   const names = mods.map((k) => data.modalityNames[k]);
@@ -184,7 +183,7 @@ export async function trainModel(data: PreparedData, config: TrainConfig, opts: 
   const batches = new EpochBatches(train, widths, net, C, config.batchSize, {
     withRaw: auxOnRaw && estimateGamma, nGroups: hasGroups && config.method === 'group-dro' ? nGroups : 0,
   });
-  const stepper = new StepRunner(net, objective, aux, config);
+  const stepper = await engine.createStep(net, objective, aux, config);
   const selection = new ModelSelection(net.variables, config.patienceSteps);
 
   const epochs = plannedEpochs(config, batches.count);
@@ -208,7 +207,7 @@ export async function trainModel(data: PreparedData, config: TrainConfig, opts: 
       stepper.startEpoch();
       for (let b = 0; b < batches.count; b++) {
         if (signal?.aborted) throw cancelled();
-        stepper.run(batches, b, warm, withAux);
+        await stepper.run(batches, b, warm, withAux);
         steps++;
         samples += batches.length(b);
         progress.emit(epoch, b + 1, steps, false);
@@ -218,6 +217,7 @@ export async function trainModel(data: PreparedData, config: TrainConfig, opts: 
           if (signal?.aborted) throw cancelled();
         }
       }
+      stepper.syncToNetwork();
       const sums = stepper.epochSums();
       const trainLoss = sums.loss / n;
       const robustObjective = sums.objective / batches.count;
@@ -268,7 +268,7 @@ export async function trainModel(data: PreparedData, config: TrainConfig, opts: 
     ...(radii.rhoDetails ? { rhoDetails: radii.rhoDetails } : {}),
     radius: isMm ? B : config.method === 'chi2' || config.method === 'kl' ? singleRadius : undefined,
     ...(isMm ? { B, gamma } : {}),
-    backend: backend.name, device: backend.device,
+    backend: engine.name, device: engine.device,
     timing: { trainSeconds, samplesPerSecond: samples / trainSeconds },
     stoppedEarly, seed: config.seed,
   };

@@ -209,7 +209,7 @@ export const LabTestSchema = z.object({
 export type LabTest = z.infer<typeof LabTestSchema>;
 
 export const SettingsSchema = z.object({
-  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']),
+  backend: z.enum(['auto', 'onnx', 'tensorflow', 'wasm', 'cpu']),
   concurrency: z.number().int().min(1).max(8),
   theme: z.enum(['system', 'light', 'dark']),
 });
@@ -222,7 +222,7 @@ export const SystemInfoSchema = z.object({
   backend: z.object({ name: z.string(), device: z.string(), reason: z.string().optional() }),
   versions: z.record(z.string(), z.string()),
   /** Which backends can be chosen here; `reason` says in words why one cannot. */
-  backends: z.array(z.object({ name: z.enum(['tensorflow', 'wasm', 'cpu']), available: z.boolean(), reason: z.string().optional() })).optional(),
+  backends: z.array(z.object({ name: z.enum(['onnx', 'tensorflow', 'wasm', 'cpu']), available: z.boolean(), reason: z.string().optional() })).optional(),
 });
 export type SystemInfo = z.infer<typeof SystemInfoSchema>;
 

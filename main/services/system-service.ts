@@ -21,14 +21,15 @@ export type BackendsProbe = () => Promise<NonNullable<SystemInfo['backends']>>;
 
 /** Default: which backends load here (core/backend.ts), without switching the current one. */
 export const probeBackendsInProcess: BackendsProbe = async () => {
-  const { backendAvailability } = await import('../../core/backend');
-  return backendAvailability();
+  const { engineAvailability } = await import('../../core/engine');
+  return engineAvailability();
 };
 
 /** Default probe: initialise the backend in this process (core/backend.ts), loaded lazily. */
 export const probeBackendInProcess: BackendProbe = async (choice) => {
-  const { initBackend } = await import('../../core/backend');
-  return initBackend(choice);
+  const { chooseEngine } = await import('../../core/engine');
+  const { name, device, reason } = await chooseEngine(choice);
+  return { name, device, ...(reason ? { reason } : {}) };
 };
 
 export class SystemService {

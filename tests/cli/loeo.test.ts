@@ -80,5 +80,5 @@ describe('drmm train --held-out, once per site → drmm report', () => {
 
     const csv = readFileSync(csvFile, 'utf8').split('\n').filter((l) => l.includes(',loeo,heldOutAccuracy,'));
     expect(csv.map((l) => l.split(',')[8])).toEqual(SITES);
-  }, 90_000);
+  }, 300_000); // four training runs and two reports: minutes on 2 busy cores
 });

@@ -123,7 +123,7 @@ describe.skipIf(!ready)('the workbench as an analyst meets it', () => {
     await gotoScreen(page, 'settings');
     const info = await apiCall<{ backends?: { name: string; available: boolean; reason?: string }[] } & { result?: unknown }>(page, 'system.info', {});
     const sys = ((info as { result?: unknown }).result ?? info) as { backends: { name: string; available: boolean; reason?: string }[] };
-    expect(sys.backends.map((b) => b.name)).toEqual(['tensorflow', 'wasm', 'cpu']);
+    expect(sys.backends.map((b) => b.name)).toEqual(['onnx', 'tensorflow', 'wasm', 'cpu']);
     for (const b of sys.backends) {
       expect(await page.locator(`[data-testid=backend-option-${b.name}]`).isDisabled()).toBe(!b.available);
       if (!b.available) {

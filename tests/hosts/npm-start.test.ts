@@ -79,7 +79,8 @@ describe.skipIf(!rendererBuilt)('npm start without the Electron binary', () => {
     try {
       const u = await url;
       const deadline = Date.now() + 10_000;
-      while (!existsSync(record) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      // The browser may be started (and write its record) before the line saying so reaches our pipe.
+      while (!(existsSync(record) && /Opening it in your browser/.test(output())) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(readFileSync(record, 'utf8')).toBe(u);
       expect(output()).toMatch(/Opening it in your browser/);
     } finally {
