@@ -35,6 +35,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI_EXTERNAL = [
   'better-sqlite3',
   '@tensorflow/*',
+  'onnxruntime-node', // the native engine: a .node addon and its shared library
+  'onnxruntime-common',
   'ws',
   'electron',
   'playwright-core',

@@ -26,6 +26,8 @@ const EXTERNAL = [
   'electron',
   'better-sqlite3',
   '@tensorflow/*',
+  'onnxruntime-node',
+  'onnxruntime-common',
   'playwright-core',
   'chromium-bidi',
   'fsevents',
