@@ -19,6 +19,7 @@
  * the queue (at least once; the host ignores a second result). The host's cancel flag is read every
  * second while a cell runs.
  */
+import { threadsPerRun } from '../jobs/queue';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -293,7 +294,7 @@ export class LabWorker {
         rmSync(artifactDir, { recursive: true, force: true });
         resolve({ final, files });
       });
-      handle.send({ type: 'start', runId, dataDir: this.opts.dir, datasetId: cell.datasetId, cacheFile, config: cell.config, artifactDir, job: cell.job });
+      handle.send({ type: 'start', runId, dataDir: this.opts.dir, datasetId: cell.datasetId, cacheFile, config: cell.config, artifactDir, job: cell.job, threads: threadsPerRun(this.opts.concurrency) });
     });
   }
 }

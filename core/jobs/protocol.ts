@@ -31,6 +31,8 @@ export const StartMessageSchema = z.object({
   artifactDir: z.string().min(1),
   /** Job body: a registered name (see jobs.ts) or an absolute module path / file URL. Host-chosen only. */
   job: z.string().min(1).default('experiment'),
+  /** The native engine's threads for this run: the host's share of the cores per concurrent run. */
+  threads: z.number().int().min(1).max(1024).optional(),
 });
 export type StartMessage = z.infer<typeof StartMessageSchema>;
 export type StartMessageInput = z.input<typeof StartMessageSchema>;

@@ -11,6 +11,7 @@
  * count against `concurrency`), and its handle relays the remote worker's messages in this same
  * protocol, so that everything is recorded by this class exactly as for a local process.
  */
+import os from 'node:os';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { DrmmError } from '../errors';
@@ -515,6 +516,7 @@ export class JobQueue {
     const artifactDir = this.store.runDir(runId);
     const start: StartMessage = {
       type: 'start', runId, dataDir: this.store.dataDir, datasetId: run.datasetId, cacheFile, config: run.config, artifactDir, job,
+      threads: threadsPerRun(this.concurrency),
     };
     const spare = this.takeSpare(job);
     let handle: WorkerHandle;
@@ -784,4 +786,9 @@ export class JobQueue {
 
 function lastLines(s: string, n: number): string {
   return s.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '').slice(-n).join('\n');
+}
+
+/** Cores per concurrent run (≥ 1): runs at the same time share the machine instead of oversubscribing it. */
+export function threadsPerRun(concurrency: number, cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, concurrency)));
 }

@@ -102,6 +102,8 @@ port.onMessage((raw) => {
   }
   controller = new AbortController();
   cpuAtStart = cpuMs();
+  // The host's share of the cores for this run (unless pinned for the process: DRMM_THREADS).
+  if (msg.threads && !process.env.DRMM_THREADS) process.env.DRMM_THREADS = String(msg.threads);
   void executeJob(msg, send, controller.signal, { loadJob: (job) => jobModule(job) }).then((outcome) => exit(outcome === 'failed' ? 1 : 0));
 });
 
