@@ -30,7 +30,7 @@ import { z } from 'zod';
 import { DrmmError } from '../errors';
 import { JOBS } from '../jobs/jobs';
 import { ChildProcessLauncher, type Launcher, type WorkerHandle } from '../jobs/launcher';
-import { errorPayload, parseWorkerMessage, type WorkerMessageInput } from '../jobs/protocol';
+import { errorPayload, parseWorkerMessage, type PrepareData, type WorkerMessageInput } from '../jobs/protocol';
 import { appVersion as currentAppVersion } from '../version';
 import { WorkerDatasets } from './dataset-store';
 import { openBytes, openValue, sealValue, type LabKey } from './envelope';
@@ -240,6 +240,8 @@ export class LabWorker {
     jobId: string, cell: CellConfig, cacheFile: string, live: LiveChannel, record: WorkerMessageInput[], timings: Record<string, number>,
   ): Promise<{ final: WorkerMessageInput; files: ResultPayload['files'] }> {
     const tTake = performance.now();
+    // The next cell is most often of the same experiment and dataset: the process started ahead prepares for this one's.
+    this.pool.expect({ job: cell.job, config: cell.config, data: { dataDir: this.opts.dir, datasetId: cell.datasetId, cacheFile, precompute: false } });
     const handle = await this.pool.take();
     const startWaitMs = performance.now() - tTake;
     this.running.add(handle);
@@ -357,13 +359,25 @@ class LiveChannel {
   }
 }
 
-/** Training processes: one started ahead (TF.js loading while the previous cell trains), taken when a cell comes. */
+/**
+ * Training processes: one started ahead, taken when a cell comes. Once a cell has been taken, the
+ * process started ahead is also prepared for a cell like it (`prepare`: the job body and TF.js
+ * loaded, the backend up, a short warm-up, the dataset decoded and split — as the local queue
+ * prepares its next run's process, with a guess it is cheap to be wrong about: nothing is computed
+ * that only that cell would use), while the current cell trains.
+ */
 class ProcessPool {
   private spare?: { handle: WorkerHandle; ready: Promise<boolean> };
   private closed = false;
+  private next?: { job: string; config: Record<string, unknown>; data: PrepareData };
 
   constructor(private readonly launcher: Launcher, private readonly warm: boolean) {
     if (warm) this.spare = this.launch();
+  }
+
+  /** What a process started from now on prepares for (the cell just taken). */
+  expect(next: { job: string; config: Record<string, unknown>; data: PrepareData }): void {
+    this.next = next;
   }
 
   async take(): Promise<WorkerHandle> {
@@ -392,7 +406,12 @@ class ProcessPool {
       const t = setTimeout(() => resolve(false), 60_000);
       handle.onMessage((raw) => {
         const p = parseWorkerMessage(raw);
-        if (p.ok && p.message.type === 'ready') { clearTimeout(t); resolve(true); }
+        if (p.ok && p.message.type === 'ready') {
+          clearTimeout(t);
+          // Only a process still waiting for a cell: one taken meanwhile starts its cell at once.
+          if (this.next && !this.closed && this.spare?.handle === handle) handle.send({ type: 'prepare', ...this.next });
+          resolve(true);
+        }
       });
       handle.onExit(() => { clearTimeout(t); resolve(false); if (this.spare?.handle === handle) this.spare = undefined; });
     });

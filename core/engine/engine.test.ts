@@ -87,6 +87,13 @@ describe.skipIf(!ortLoad.ok)('the native engine (ONNX Runtime)', () => {
       };
       for (const s of graphs.saved) bfeeds[s.name] = out[s.name];
       const grad = (await bwd.run(bfeeds as never)).grad.data as Float32Array;
+      // The fused graph (forward + backward in one run, for ERM) computes the same gradient.
+      const fused = await createSession(ort, graphs.fused, 1);
+      const { probs: _p, ...fusedFeeds } = bfeeds;
+      for (const s of graphs.saved) delete fusedFeeds[s.name];
+      const fusedGrad = (await fused.run(fusedFeeds as never)).grad.data as Float32Array;
+      fusedGrad.forEach((x, i) => expect(Math.abs(x - grad[i]), `${fusion}: fused ∂θ_${i}`).toBeLessThan(1e-6));
+      await fused.release();
       const rng = new Rng(11);
       const h = 1e-3; // small enough to cross no ReLU kink at these draws, large against float32 noise (~1e-7 / h)
       for (let t = 0; t < 40; t++) {

@@ -5,6 +5,7 @@ import type { TrainingObjective } from './objective';
 export function createErm(): TrainingObjective {
   return {
     name: 'erm',
+    uniformWeights: true,
     loss: (l) => tf.mean(l) as tf.Scalar,
     valueAndGradient(l) {
       const n = l.length;

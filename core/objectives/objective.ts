@@ -38,6 +38,8 @@ export interface TrainingObjective {
    * Must agree with `loss` and its gradient (core/objectives/objectives.test.ts checks every one).
    */
   valueAndGradient?(losses: Float32Array): { value: number; gradient: Float32Array };
+  /** ∂R/∂ℓᵢ = 1/n whatever the losses (ERM): an engine may then take the whole step in one go. */
+  readonly uniformWeights?: boolean;
   /** Readable state for progress/report (reads back; call once per epoch at most). */
   state?(): { groupWeights?: number[] };
   /** Change the radius (mm-dro when γ is refreshed). */

@@ -88,6 +88,8 @@ function dataInputs(g: GraphBuilder, layout: NetworkLayout): string[] {
 export interface TrainingGraphs {
   forward: Uint8Array;
   backward: Uint8Array;
+  /** Forward + backward + Adam in one graph, ∂R/∂ℓ given up front (ERM, the γ warm-up). */
+  fused: Uint8Array;
   /** Names of the saved activations (forward outputs = backward inputs), with their widths. */
   saved: { name: string; width: number }[];
   /** Encoder outputs among the saved activations (for the γ heads); a data input for a linear model. */
@@ -106,47 +108,31 @@ export interface AdamSettings {
   decayed: number[];
 }
 
-/** `withGradient`: the backward graph also outputs the flat gradient `grad` (for the finite-difference tests). */
-export function buildTrainingGraphs(layout: NetworkLayout, nClasses: number, adam: AdamSettings, withGradient = false): TrainingGraphs {
-  const { total } = paramOffsets(layout);
-  const saveName = (i: number) => `act${i}`;
+/** Per-sample cross-entropy and probabilities of a traced forward pass. */
+function lossesOf(g: GraphBuilder, logits: string, oneHot: string): { losses: string; probs: string } {
+  const logp = g.op('LogSoftmax', [logits], { axis: 1 });
+  return { losses: g.op('Neg', [g.reduceSum(g.mul(logp, oneHot), [1])]), probs: g.op('Exp', [logp]) };
+}
 
-  // Forward: ℓ, probabilities, saved activations.
-  const f = new GraphBuilder('drmm_forward');
-  const fParams = f.input(TRAIN_IO.params, [total]);
-  const fx = dataInputs(f, layout);
-  const fy = f.input(TRAIN_IO.oneHot, [BATCH, nClasses]);
-  const ft = traceForward(f, layout, sliceParams(f, layout, fParams), fx);
-  const logp = f.op('LogSoftmax', [ft.logits], { axis: 1 });
-  f.output(TRAIN_IO.losses, f.op('Neg', [f.reduceSum(f.mul(logp, fy), [1])]), [BATCH]);
-  f.output(TRAIN_IO.probs, f.op('Exp', [logp]), [BATCH, nClasses]);
-  const saved = ft.dense.map((d, i) => ({ name: saveName(i), width: d.width }));
-  ft.dense.forEach((d, i) => f.output(saveName(i), d.out, [BATCH, d.width]));
-  const z = ft.z.map((name) => {
-    const i = ft.dense.findIndex((d) => d.out === name);
-    return i >= 0 ? saveName(i) : name;
-  });
+interface BackwardInputs {
+  /** The forward trace, its value names mapped to this graph's by `the`. */
+  ft: ForwardTrace;
+  the: (name: string) => string;
+  params: string; m: string; v: string; probs: string; oneHot: string; dLoss: string; k1: string; k2: string;
+  /** Variable i as a value of this graph (the forward's slices, where the forward is in the same graph). */
+  param?: (i: number) => string;
+}
 
-  // Backward + Adam: the forward's values come in by name.
-  const g = new GraphBuilder('drmm_backward');
-  const P = g.input(TRAIN_IO.params, [total]);
-  const M = g.input(TRAIN_IO.m, [total]);
-  const V = g.input(TRAIN_IO.v, [total]);
-  const xs = dataInputs(g, layout);
-  const y = g.input(TRAIN_IO.oneHot, [BATCH, nClasses]);
-  const p = g.input(TRAIN_IO.probs, [BATCH, nClasses]);
-  const dLoss = g.input(TRAIN_IO.dLoss, [BATCH]);
-  const k1 = g.input(TRAIN_IO.k1, [1]);
-  const k2 = g.input(TRAIN_IO.k2, [1]);
-  for (const s of saved) g.input(s.name, [BATCH, s.width]);
-  const param = sliceParams(g, layout, P);
-  // Rename the forward trace's values to the backward graph's inputs.
-  const rename = new Map<string, string>(ft.dense.map((d, i) => [d.out, saveName(i)]));
-  fx.forEach((name, e) => rename.set(name, xs[e]));
-  const the = (name: string) => rename.get(name) ?? name;
-
+/**
+ * Appends ∂(Σ dℓᵢ·ℓᵢ)/∂θ by the hand-written rules of core/model/dense.ts, then Adam (TF.js's rule) and
+ * decoupled weight decay; outputs `params_out`, `adam_m_out`, `adam_v_out` (and `grad` when asked).
+ */
+function appendBackwardAndAdam(g: GraphBuilder, layout: NetworkLayout, adam: AdamSettings, io: BackwardInputs, withGradient: boolean): void {
+  const { total, offsets } = paramOffsets(layout);
+  const { ft, the } = io;
+  const param = io.param ?? sliceParams(g, layout, io.params);
   const grad = new Map<string, string>(); // ∂objective/∂value, by forward value name
-  const dLogits = g.mul(g.sub(p, y), g.op('Unsqueeze', [dLoss, g.ints([1])]));
+  const dLogits = g.mul(g.sub(io.probs, io.oneHot), g.op('Unsqueeze', [io.dLoss, g.ints([1])]));
   const paramGrad: string[] = new Array(layout.shapes.length);
   if (ft.late) {
     const w = g.op('Softmax', [param(layout.lateAlpha!)], { axis: 0 });
@@ -162,7 +148,7 @@ export function buildTrainingGraphs(layout: NetworkLayout, nClasses: number, ada
   }
   const zero = g.floats([0]);
   // A row of ones: ∂/∂b = 1ᵀ·g as one product (the batch-axis ReduceSum is several times slower).
-  const ones = g.op('Expand', [g.floats([1], [1]), g.op('Shape', [dLoss])]);
+  const ones = g.op('Expand', [g.floats([1], [1]), g.op('Shape', [io.dLoss])]);
   for (const d of [...ft.dense].reverse()) {
     const gy = grad.get(d.out)!;
     // ReLU: the gradient passes where h > 0 (as tf.step in core/model/dense.ts).
@@ -178,13 +164,12 @@ export function buildTrainingGraphs(layout: NetworkLayout, nClasses: number, ada
 
   // Adam (TF.js's rule): m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
   // w ← w − lr · (m/k1) / (√(v/k2) + ε), k1 = 1−β1^t, k2 = 1−β2^t; then kernels · (1 − lr·wd).
-  const m1 = g.add(g.mul(M, g.floats([adam.beta1])), g.mul(G, g.floats([1 - adam.beta1])));
-  const v1 = g.add(g.mul(V, g.floats([adam.beta2])), g.mul(g.mul(G, G), g.floats([1 - adam.beta2])));
-  const step = g.div(g.div(m1, k1), g.add(g.op('Sqrt', [g.div(v1, k2)]), g.floats([adam.epsilon])));
-  let P1 = g.sub(P, g.mul(step, g.floats([adam.learningRate])));
+  const m1 = g.add(g.mul(io.m, g.floats([adam.beta1])), g.mul(G, g.floats([1 - adam.beta1])));
+  const v1 = g.add(g.mul(io.v, g.floats([adam.beta2])), g.mul(g.mul(G, G), g.floats([1 - adam.beta2])));
+  const step = g.div(g.div(m1, io.k1), g.add(g.op('Sqrt', [g.div(v1, io.k2)]), g.floats([adam.epsilon])));
+  let P1 = g.sub(io.params, g.mul(step, g.floats([adam.learningRate])));
   if (adam.weightDecay > 0 && adam.decayed.length > 0) {
     const mask = new Float32Array(total).fill(1);
-    const { offsets } = paramOffsets(layout);
     const factor = Math.fround(1 - adam.learningRate * adam.weightDecay);
     for (const i of adam.decayed) mask.fill(factor, offsets[i], offsets[i] + layout.shapes[i].reduce((a, b) => a * b, 1));
     P1 = g.mul(P1, g.floats(mask, [total]));
@@ -192,7 +177,65 @@ export function buildTrainingGraphs(layout: NetworkLayout, nClasses: number, ada
   g.output(`${TRAIN_IO.params}_out`, P1, [total]);
   g.output(`${TRAIN_IO.m}_out`, m1, [total]);
   g.output(`${TRAIN_IO.v}_out`, v1, [total]);
-  return { forward: f.model(), backward: g.model(), saved, z, nParams: total };
+}
+
+/** The step's inputs every graph with a backward pass has: parameters, Adam state, data, ∂R/∂ℓ, bias corrections. */
+function stepInputs(g: GraphBuilder, layout: NetworkLayout, nClasses: number) {
+  const { total } = paramOffsets(layout);
+  return {
+    params: g.input(TRAIN_IO.params, [total]), m: g.input(TRAIN_IO.m, [total]), v: g.input(TRAIN_IO.v, [total]),
+    xs: dataInputs(g, layout), oneHot: g.input(TRAIN_IO.oneHot, [BATCH, nClasses]),
+    dLoss: g.input(TRAIN_IO.dLoss, [BATCH]), k1: g.input(TRAIN_IO.k1, [1]), k2: g.input(TRAIN_IO.k2, [1]),
+  };
+}
+
+/**
+ * The graphs of a training step. `withGradient`: the backward graphs also output the flat gradient
+ * `grad` (for the finite-difference tests).
+ *  - forward (ℓ, probabilities, every dense layer's output) then backward (those values in, new
+ *    parameters and moments out): for objectives whose ∂R/∂ℓ depends on the losses (the DRO duals);
+ *  - fused: forward, backward and Adam in one run, ∂R/∂ℓ given up front (ERM and the γ warm-up:
+ *    1/n), also returning ℓ — one session run and no activations through JavaScript.
+ */
+export function buildTrainingGraphs(layout: NetworkLayout, nClasses: number, adam: AdamSettings, withGradient = false): TrainingGraphs {
+  const { total } = paramOffsets(layout);
+  const saveName = (i: number) => `act${i}`;
+
+  // Forward: ℓ, probabilities, saved activations.
+  const f = new GraphBuilder('drmm_forward');
+  const fParams = f.input(TRAIN_IO.params, [total]);
+  const fx = dataInputs(f, layout);
+  const fy = f.input(TRAIN_IO.oneHot, [BATCH, nClasses]);
+  const ft = traceForward(f, layout, sliceParams(f, layout, fParams), fx);
+  const fl = lossesOf(f, ft.logits, fy);
+  f.output(TRAIN_IO.losses, fl.losses, [BATCH]);
+  f.output(TRAIN_IO.probs, fl.probs, [BATCH, nClasses]);
+  const saved = ft.dense.map((d, i) => ({ name: saveName(i), width: d.width }));
+  ft.dense.forEach((d, i) => f.output(saveName(i), d.out, [BATCH, d.width]));
+  const z = ft.z.map((name) => {
+    const i = ft.dense.findIndex((d) => d.out === name);
+    return i >= 0 ? saveName(i) : name;
+  });
+
+  // Backward + Adam: the forward's values come in by name.
+  const g = new GraphBuilder('drmm_backward');
+  const gi = stepInputs(g, layout, nClasses);
+  const probs = g.input(TRAIN_IO.probs, [BATCH, nClasses]);
+  for (const s of saved) g.input(s.name, [BATCH, s.width]);
+  const rename = new Map<string, string>(ft.dense.map((d, i) => [d.out, saveName(i)]));
+  fx.forEach((name, e) => rename.set(name, gi.xs[e]));
+  appendBackwardAndAdam(g, layout, adam, { ft, the: (name) => rename.get(name) ?? name, probs, ...gi }, withGradient);
+
+  // Fused: the forward traced in the same graph.
+  const h = new GraphBuilder('drmm_step');
+  const hi = stepInputs(h, layout, nClasses);
+  const hParam = sliceParams(h, layout, hi.params);
+  const ht = traceForward(h, layout, hParam, hi.xs);
+  const hl = lossesOf(h, ht.logits, hi.oneHot);
+  appendBackwardAndAdam(h, layout, adam, { ft: ht, the: (name) => name, probs: hl.probs, param: hParam, ...hi }, withGradient);
+  h.output(TRAIN_IO.losses, hl.losses, [BATCH]);
+
+  return { forward: f.model(), backward: g.model(), fused: h.model(), saved, z, nParams: total };
 }
 
 /** Inference: network inputs → class probabilities, the weights (in `named` order) as initializers. */

@@ -39,7 +39,8 @@ export class OnnxStep implements TrainingStep {
   private constructor(
     private readonly ort: OrtModule, private readonly net: MultimodalNetwork, private readonly objective: TrainingObjective,
     private readonly aux: AuxHeads | null, private readonly graphs: TrainingGraphs,
-    private readonly forward: Ort.InferenceSession, private readonly backward: Ort.InferenceSession, learningRate: number,
+    private readonly forward: Ort.InferenceSession, private readonly backward: Ort.InferenceSession,
+    private readonly fused: Ort.InferenceSession, learningRate: number,
   ) {
     this.offsets = paramOffsets(net.layout()).offsets;
     this.params = new Float32Array(graphs.nParams);
@@ -58,8 +59,8 @@ export class OnnxStep implements TrainingStep {
     const graphs = buildTrainingGraphs(layout, net.spec.nClasses, {
       learningRate: config.learningRate, beta1: BETA1, beta2: BETA2, epsilon: EPSILON, weightDecay: config.weightDecay, decayed,
     });
-    const [forward, backward] = await Promise.all([createSession(ort, graphs.forward, threads), createSession(ort, graphs.backward, threads)]);
-    return new OnnxStep(ort, net, objective, aux, graphs, forward, backward, config.learningRate);
+    const [forward, backward, fused] = await Promise.all([graphs.forward, graphs.backward, graphs.fused].map((g) => createSession(ort, g, threads)));
+    return new OnnxStep(ort, net, objective, aux, graphs, forward, backward, fused, config.learningRate);
   }
 
   startEpoch(): void { this.lossSum = 0; this.objectiveSum = 0; }
@@ -73,36 +74,43 @@ export class OnnxStep implements TrainingStep {
     const data: Record<string, Ort.Tensor> = { [TRAIN_IO.oneHot]: f32(batch.oneHot, [n, C]) };
     batch.inputs.forEach((x, e) => { data[inputName(e)] = f32(x, [n, net.inputWidths[e]]); });
     const params = f32(this.params, [this.params.length]);
-
-    const fwd = await this.forward.run({ ...data, [TRAIN_IO.params]: params });
-    const losses = fwd[TRAIN_IO.losses].data as Float32Array;
-    const { value, dLoss } = this.objectiveGradient(losses, warm, batch);
-
     const k1 = Math.fround(1 - this.acc1), k2 = Math.fround(1 - this.acc2);
     this.acc1 = Math.fround(this.acc1 * BETA1);
     this.acc2 = Math.fround(this.acc2 * BETA2);
-    const feeds: Record<string, Ort.Tensor> = {
-      ...data, [TRAIN_IO.params]: params, [TRAIN_IO.m]: f32(this.m, [this.m.length]), [TRAIN_IO.v]: f32(this.v, [this.v.length]),
-      [TRAIN_IO.probs]: fwd[TRAIN_IO.probs], [TRAIN_IO.dLoss]: f32(dLoss, [n]),
+    const state = {
+      [TRAIN_IO.params]: params, [TRAIN_IO.m]: f32(this.m, [this.m.length]), [TRAIN_IO.v]: f32(this.v, [this.v.length]),
       [TRAIN_IO.k1]: f32(Float32Array.of(k1), [1]), [TRAIN_IO.k2]: f32(Float32Array.of(k2), [1]),
     };
-    for (const s of this.graphs.saved) feeds[s.name] = fwd[s.name];
-    const out = await this.backward.run(feeds);
+    const objective = warm ? this.warmup : this.objective;
+    // The γ heads read the encoders' outputs: those come out of the two-run path only.
+    const needsEmbeddings = withAux && !!this.aux && !this.aux.onRaw;
+    let losses: Float32Array, value: number, out: Record<string, Ort.Tensor>, fwd: Record<string, Ort.Tensor> | null = null;
+    if (objective.uniformWeights && !needsEmbeddings) {
+      // ERM (and the warm-up): ∂R/∂ℓ = 1/n is known before the losses, so the whole step is one run.
+      out = await this.fused.run({ ...data, ...state, [TRAIN_IO.dLoss]: f32(new Float32Array(n).fill(1 / n), [n]) });
+      losses = out[TRAIN_IO.losses].data as Float32Array;
+      if (!losses.every(Number.isFinite)) throw diverged();
+      value = sum(losses) / n;
+    } else {
+      fwd = await this.forward.run({ ...data, [TRAIN_IO.params]: params });
+      losses = fwd[TRAIN_IO.losses].data as Float32Array;
+      const g = this.objectiveGradient(objective, losses, batch);
+      value = g.value;
+      const feeds: Record<string, Ort.Tensor> = { ...data, ...state, [TRAIN_IO.probs]: fwd[TRAIN_IO.probs], [TRAIN_IO.dLoss]: f32(g.dLoss, [n]) };
+      for (const s of this.graphs.saved) feeds[s.name] = fwd[s.name];
+      out = await this.backward.run(feeds);
+    }
     this.params = out[`${TRAIN_IO.params}_out`].data as Float32Array;
     this.m = out[`${TRAIN_IO.m}_out`].data as Float32Array;
     this.v = out[`${TRAIN_IO.v}_out`].data as Float32Array;
-
     if (withAux && this.aux) this.auxStep(batch, fwd);
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += losses[i];
-    this.lossSum += sum;
+    this.lossSum += sum(losses);
     this.objectiveSum += value;
   }
 
   /** The objective's value on the batch losses and its gradient ∂R/∂ℓ, by the objective's own code. */
-  private objectiveGradient(losses: Float32Array, warm: boolean, batch: PackedBatch): { value: number; dLoss: Float32Array } {
+  private objectiveGradient(objective: TrainingObjective, losses: Float32Array, batch: PackedBatch): { value: number; dLoss: Float32Array } {
     if (!losses.every(Number.isFinite)) throw diverged();
-    const objective = warm ? this.warmup : this.objective;
     if (objective.valueAndGradient) {
       const { value, gradient } = objective.valueAndGradient(losses);
       return { value, dLoss: gradient };
@@ -117,14 +125,14 @@ export class OnnxStep implements TrainingStep {
   }
 
   /** The γ heads' own Adam step on the encoder outputs of this batch (detached), or its raw modalities. */
-  private auxStep(batch: PackedBatch, fwd: Record<string, Ort.Tensor>): void {
+  private auxStep(batch: PackedBatch, fwd: Record<string, Ort.Tensor> | null): void {
     const aux = this.aux!;
     const n = batch.n, C = this.net.spec.nClasses;
     tf.tidy(() => {
       const oneHot = tf.tensor2d(batch.oneHot, [n, C]);
       const features = aux.onRaw
         ? this.net.spec.widths.map((w, k) => tf.tensor2d(batch.raw(k), [n, w]))
-        : this.graphs.z.map((name, k) => tf.tensor2d(fwd[name].data as Float32Array, [n, this.net.embeddingWidth(k)]));
+        : this.graphs.z.map((name, k) => tf.tensor2d(fwd![name].data as Float32Array, [n, this.net.embeddingWidth(k)]));
       const { grads } = tf.variableGrads(() => aux.loss(features, oneHot), aux.variables);
       this.auxOptimizer.applyGradients(grads as never);
     });
@@ -140,9 +148,14 @@ export class OnnxStep implements TrainingStep {
 
   dispose(): void {
     this.auxOptimizer.dispose();
-    void this.forward.release();
-    void this.backward.release();
+    for (const s of [this.forward, this.backward, this.fused]) void s.release();
   }
+}
+
+function sum(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i];
+  return s;
 }
 
 function diverged(): DrmmError {
