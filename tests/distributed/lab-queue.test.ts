@@ -25,6 +25,8 @@ import { LabQueue } from '../../core/distributed/host';
 import { cellJobId, labHostId, resultJobId, resultsQueueName, type ResultPayload } from '../../core/distributed/layout';
 import { parseQueueUrl, type LabQueueAddress } from '../../core/distributed/queue-url';
 import { LabWorker } from '../../core/distributed/worker';
+import { ChildProcessLauncher, type Launcher, type WorkerHandle } from '../../core/jobs/launcher';
+import type { HostMessage } from '../../core/jobs/protocol';
 import { JobQueue } from '../../core/jobs/queue';
 import { Store } from '../../core/store/store';
 import { syntheticDataset } from '../integration/job-under-test';
@@ -67,7 +69,21 @@ async function openHost(dir: string, k: LabKey = key, datasetId?: number): Promi
   };
 }
 
-async function startWorker(name: string, k: LabKey = key, opts: { concurrency?: number } = {}): Promise<LabWorker & { logs: string[] }> {
+/** Real training processes, with what the worker sends each of them recorded. */
+class RecordingLauncher implements Launcher {
+  readonly processes: { sent: HostMessage[] }[] = [];
+  private readonly inner = new ChildProcessLauncher();
+  launch(): WorkerHandle {
+    const h = this.inner.launch();
+    const rec = { sent: [] as HostMessage[] };
+    this.processes.push(rec);
+    const send = h.send.bind(h);
+    h.send = (m: HostMessage) => { rec.sent.push(m); send(m); };
+    return h;
+  }
+}
+
+async function startWorker(name: string, k: LabKey = key, opts: { concurrency?: number; launcher?: Launcher } = {}): Promise<LabWorker & { logs: string[] }> {
   const logs: string[] = [];
   const w = await LabWorker.start({ address, key: k, dir: mkdtempSync(path.join(work, `${name}-`)), name, stallSeconds: 5, cancelPollMs: 300, liveIntervalMs: 200, log: (l) => logs.push(l), ...opts });
   workers.push(w);
@@ -106,12 +122,13 @@ async function everyStoredByte(): Promise<Buffer> {
 describe.skipIf(missing !== undefined)('lab queue (BullMQ on a Redis server started for the test)', () => {
   let host: Host;
   let w1: LabWorker & { logs: string[] };
+  const w1Processes = new RecordingLauncher();
 
   beforeAll(async () => {
     redis = await startRedis();
     address = parseQueueUrl(redis.url);
     host = await openHost(path.join(work, 'host'));
-    w1 = await startWorker('worker-1');
+    w1 = await startWorker('worker-1', key, { launcher: w1Processes });
   });
 
   afterAll(async () => {
@@ -158,15 +175,23 @@ describe.skipIf(missing !== undefined)('lab queue (BullMQ on a Redis server star
     localStore.close();
     expect(host.logs.filter((l) => /sent to the lab queue/.test(l))).toHaveLength(1);
     expect(w1.stats.datasetsFetched).toBe(1);
-
     // A damaged local copy is noticed by its hash and fetched again.
     const sha = createHash('sha256').update(datasetBytes()).digest('hex');
     const copy = path.join((w1 as unknown as { opts: { dir: string } }).opts.dir, 'datasets', `${sha}.bin`);
     const bytes = readFileSync(copy);
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(copy, bytes);
+    // The process started ahead is prepared, while nothing or a cell trains, for a cell like the last one: its job,
+    // configuration and dataset (the worker's copy, by hash) — nothing computed that only that cell would use.
+    await until('the process started ahead to be prepared', () => w1Processes.processes.some((p) => p.sent.length === 1 && p.sent[0].type === 'prepare'));
     const again = await host.queue.waitFor(host.queue.enqueue({ datasetId: host.datasetId, config: quick(), remote: host.lab }).id);
     expect(again.status, again.error ?? '').toBe('succeeded');
+    const started = w1Processes.processes.filter((p) => p.sent.some((m) => m.type === 'start'));
+    expect(started[0].sent.map((m) => m.type)).toEqual(['start']); // started before any cell was known
+    const last = started.at(-1)!.sent;
+    expect(last.map((m) => m.type)).toEqual(['prepare', 'start']);
+    expect(last[0]).toMatchObject({ type: 'prepare', job: 'diagnostic', config: quick(), data: { datasetId: host.datasetId, precompute: false } });
+    expect((last[0] as { data: { cacheFile: string } }).data.cacheFile).toBe(copy);
     expect(w1.stats.datasetsFetched).toBe(2);
     expect(w1.logs.some((l) => /damaged here; fetched again/.test(l))).toBe(true);
     expect(createHash('sha256').update(readFileSync(copy)).digest('hex')).toBe(sha);
