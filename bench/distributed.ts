@@ -12,10 +12,12 @@
  *     the queue's, not a TypeScript compilation on one side only.
  *  3. Throughput: a 24-cell experiment (erm:early, erm:intermediate, mm-dro:intermediate × 8 seeds on
  *     `drmm simulate` data, 300 rows, --epochs 2 --min-steps 10, cpu backend) run locally (one
- *     training process at a time, the default) and on the lab queue with 1, 2 and 3 worker processes.
- *     The machine's cores are shared by all of them: expect a plateau at the core count.
+ *     training process at a time, the default; before and after the lab runs, as the machine's other
+ *     load drifts) and on the lab queue with 1, 2 and 3 worker processes. The machine's cores are
+ *     shared by all of them: expect a plateau at the core count.
  *
- * Run alone: `node --import tsx bench/distributed.ts [--quick]` (--quick: 8 cells instead of 24).
+ * Into RESULTS.md: `npm run bench -- --only distributed`. Printed only: `node --import tsx
+ * bench/distributed.ts [--quick]` (--quick: 9 cells instead of 24).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -171,13 +173,15 @@ async function perCellOverhead(redis: TestRedis, work: string, cells: number): P
   return out;
 }
 
-interface ThroughputRun { label: string; seconds: number; cells: number; cellsPerMinute: number; ok: boolean }
+interface ThroughputRun { label: string; seconds: number; cells: number; cellsPerMinute: number; ok: boolean; cpuPerCell: number }
 
-function experimentSeconds(dataDir: string): { seconds: number; ok: boolean; cells: number } {
+function experimentSeconds(dataDir: string): { seconds: number; ok: boolean; cells: number; cpuPerCell: number } {
   const db = new Database(path.join(dataDir, 'history.sqlite'), { readonly: true });
   try {
     const r = db.prepare(`SELECT MIN(created_at) AS t0, MAX(finished_at) AS t1, COUNT(*) AS n, SUM(status = 'succeeded') AS ok FROM runs`).get() as { t0: number; t1: number; n: number; ok: number };
-    return { seconds: (r.t1 - r.t0) / 1000, ok: r.ok === r.n, cells: r.n };
+    // CPU of each cell's training process from its `start` (robust to the machine's other load).
+    const cpu = (db.prepare('SELECT timings FROM runs').all() as { timings: string | null }[]).map((x) => Number((JSON.parse(x.timings ?? '{}') as { runCpuMs?: number }).runCpuMs)).filter(Number.isFinite);
+    return { seconds: (r.t1 - r.t0) / 1000, ok: r.ok === r.n, cells: r.n, cpuPerCell: cpu.length ? cpu.reduce((a, b) => a + b, 0) / cpu.length / 1000 : NaN };
   } finally {
     db.close();
   }
@@ -192,14 +196,16 @@ async function throughput(redis: TestRedis, work: string, seeds: number, workers
   const runs: ThroughputRun[] = [];
   const record = (label: string, dataDir: string) => {
     const e = experimentSeconds(dataDir);
-    runs.push({ label, seconds: e.seconds, cells: e.cells, cellsPerMinute: (e.cells / e.seconds) * 60, ok: e.ok });
+    runs.push({ label, seconds: e.seconds, cells: e.cells, cellsPerMinute: (e.cells / e.seconds) * 60, ok: e.ok, cpuPerCell: e.cpuPerCell });
   };
-  {
-    const dataDir = path.join(work, 'tp-local');
+  // Locally before and after the lab runs: the machine is shared, and its other load drifts.
+  const local = (label: string) => {
+    const dataDir = path.join(work, `tp-${label}`);
     const r = spawnSync(process.execPath, [DRMM, ...grid, '--data-dir', dataDir], { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (r.status !== 0) throw new Error(`local experiment failed: ${r.stderr.slice(-500)}`);
-    record('local (1 training process)', dataDir);
-  }
+    record(label, dataDir);
+  };
+  local('local, first');
   const keyFile = path.join(work, 'tp.key');
   writeKeyFile(keyFile, generateLabKey());
   for (const n of workers) {
@@ -213,6 +219,7 @@ async function throughput(redis: TestRedis, work: string, seeds: number, workers
     if (r !== 0) throw new Error(`lab experiment with ${n} worker(s) exited ${r}`);
     record(`lab queue, ${n} worker process${n > 1 ? 'es' : ''}`, dataDir);
   }
+  local('local, last');
   return runs;
 }
 
@@ -242,14 +249,19 @@ export async function run(): Promise<BenchSection> {
     }
 
     const tp = await throughput(redis, work, quick ? 3 : 8, [1, 2, 3]);
-    const base = tp[0];
-    for (const t of tp) {
-      rows.push({ name: `${t.cells}-cell experiment: ${t.label}`, ours: t.cellsPerMinute, reference: base.cellsPerMinute, unit: 'cells/min', ratio: t.cellsPerMinute / base.cellsPerMinute,
-        note: `${t.seconds.toFixed(0)} s from the first cell queued to the last recorded${t.ok ? '' : '; NOT every cell succeeded'}` });
+    const locals = tp.filter((t) => t.label.startsWith('local'));
+    // Reference: the local experiment, measured before and after the lab runs (the mean of its two rates).
+    const base = locals.reduce((a, t) => a + t.cellsPerMinute, 0) / locals.length;
+    const cells = tp[0].cells;
+    rows.push({ name: `${cells}-cell experiment: local (1 training process)`, ours: base, reference: base, unit: 'cells/min', ratio: 1,
+      note: `mean of two runs, before and after the lab runs: ${locals.map((t) => `${t.seconds.toFixed(0)} s (${t.cellsPerMinute.toFixed(1)}/min)`).join(' and ')}; training-process CPU ${locals.map((t) => t.cpuPerCell.toFixed(2)).join(' / ')} s per cell${locals.every((t) => t.ok) ? '' : '; NOT every cell succeeded'}` });
+    for (const t of tp.filter((x) => !x.label.startsWith('local'))) {
+      rows.push({ name: `${t.cells}-cell experiment: ${t.label}`, ours: t.cellsPerMinute, reference: base, unit: 'cells/min', ratio: t.cellsPerMinute / base,
+        note: `${t.seconds.toFixed(0)} s from the first cell queued to the last recorded; training-process CPU ${t.cpuPerCell.toFixed(2)} s per cell${t.ok ? '' : '; NOT every cell succeeded'}` });
     }
     notes.push(
       `Machine: ${cpus().length} logical cores shared by every worker process, the host and Redis (load average ${loadavg()[0].toFixed(2)} at the end): more workers than cores cannot add throughput here; on separate machines each worker brings its own cores.`,
-      'Cells per minute from the history: the first run\'s created_at to the last run\'s finished_at (the CLI\'s start-up and the dataset import are outside).',
+      'Cells per minute from the history: the first run\'s created_at to the last run\'s finished_at (the CLI\'s start-up and the dataset import are outside). The local experiment runs before and after the lab runs; its two rates show how much the machine\'s other load drifted meanwhile. Training-process CPU per cell (runCpuMs) does not depend on that load: it shows that a cell does the same work on a worker as here.',
       'Overhead per cell = (dispatch → sealed dataset check → worker takes it → training process → sealed result → host records it) minus the same run through the local queue; both keep a training process started ahead.',
     );
   } finally {
