@@ -35,6 +35,10 @@ export class OnnxStep implements TrainingStep {
   private readonly auxOptimizer: tf.Optimizer;
   private readonly offsets: number[];
   private readonly warmup = createErm();
+  /** The other half of double-buffered parameters and moments: a step reads one half and writes the other. */
+  private spare: { params: Float32Array; m: Float32Array; v: Float32Array };
+  /** The forward pass's outputs, written in place (no allocation per step); by batch size. */
+  private readonly forwardOut = new Map<number, Record<string, Float32Array>>();
 
   private constructor(
     private readonly ort: OrtModule, private readonly net: MultimodalNetwork, private readonly objective: TrainingObjective,
@@ -47,6 +51,7 @@ export class OnnxStep implements TrainingStep {
     net.named.forEach(({ v }, i) => this.params.set(v.dataSync() as Float32Array, this.offsets[i]));
     this.m = new Float32Array(graphs.nParams);
     this.v = new Float32Array(graphs.nParams);
+    this.spare = { params: new Float32Array(graphs.nParams), m: new Float32Array(graphs.nParams), v: new Float32Array(graphs.nParams) };
     this.auxOptimizer = tf.train.adam(learningRate);
   }
 
@@ -84,28 +89,42 @@ export class OnnxStep implements TrainingStep {
     const objective = warm ? this.warmup : this.objective;
     // The γ heads read the encoders' outputs: those come out of the two-run path only.
     const needsEmbeddings = withAux && !!this.aux && !this.aux.onRaw;
-    let losses: Float32Array, value: number, out: Record<string, Ort.Tensor>, fwd: Record<string, Ort.Tensor> | null = null;
+    const P = this.params.length, next = this.spare;
+    const updated = {
+      [`${TRAIN_IO.params}_out`]: f32(next.params, [P]), [`${TRAIN_IO.m}_out`]: f32(next.m, [P]), [`${TRAIN_IO.v}_out`]: f32(next.v, [P]),
+    };
+    const fo = this.forwardBuffers(n);
+    const losses = fo[TRAIN_IO.losses];
+    let value: number;
     if (objective.uniformWeights && !needsEmbeddings) {
       // ERM (and the warm-up): ∂R/∂ℓ = 1/n is known before the losses, so the whole step is one run.
-      out = await this.fused.run({ ...data, ...state, [TRAIN_IO.dLoss]: f32(new Float32Array(n).fill(1 / n), [n]) });
-      losses = out[TRAIN_IO.losses].data as Float32Array;
+      await this.fused.run({ ...data, ...state, [TRAIN_IO.dLoss]: f32(new Float32Array(n).fill(1 / n), [n]) }, { ...updated, [TRAIN_IO.losses]: f32(losses, [n]) });
       if (!losses.every(Number.isFinite)) throw diverged();
       value = sum(losses) / n;
     } else {
-      fwd = await this.forward.run({ ...data, [TRAIN_IO.params]: params });
-      losses = fwd[TRAIN_IO.losses].data as Float32Array;
+      const fetches: Record<string, Ort.Tensor> = { [TRAIN_IO.losses]: f32(losses, [n]), [TRAIN_IO.probs]: f32(fo[TRAIN_IO.probs], [n, C]) };
+      for (const s of this.graphs.saved) fetches[s.name] = f32(fo[s.name], [n, s.width]);
+      await this.forward.run({ ...data, [TRAIN_IO.params]: params }, fetches);
       const g = this.objectiveGradient(objective, losses, batch);
       value = g.value;
-      const feeds: Record<string, Ort.Tensor> = { ...data, ...state, [TRAIN_IO.probs]: fwd[TRAIN_IO.probs], [TRAIN_IO.dLoss]: f32(g.dLoss, [n]) };
-      for (const s of this.graphs.saved) feeds[s.name] = fwd[s.name];
-      out = await this.backward.run(feeds);
+      const { [TRAIN_IO.losses]: _l, ...activations } = fetches;
+      await this.backward.run({ ...data, ...state, ...activations, [TRAIN_IO.dLoss]: f32(g.dLoss, [n]) }, updated);
     }
-    this.params = out[`${TRAIN_IO.params}_out`].data as Float32Array;
-    this.m = out[`${TRAIN_IO.m}_out`].data as Float32Array;
-    this.v = out[`${TRAIN_IO.v}_out`].data as Float32Array;
-    if (withAux && this.aux) this.auxStep(batch, fwd);
+    this.spare = { params: this.params, m: this.m, v: this.v };
+    this.params = next.params; this.m = next.m; this.v = next.v;
+    if (withAux && this.aux) this.auxStep(batch, fo);
     this.lossSum += sum(losses);
     this.objectiveSum += value;
+  }
+
+  private forwardBuffers(n: number): Record<string, Float32Array> {
+    let b = this.forwardOut.get(n);
+    if (!b) {
+      b = { [TRAIN_IO.losses]: new Float32Array(n), [TRAIN_IO.probs]: new Float32Array(n * this.net.spec.nClasses) };
+      for (const s of this.graphs.saved) b[s.name] = new Float32Array(n * s.width);
+      this.forwardOut.set(n, b);
+    }
+    return b;
   }
 
   /** The objective's value on the batch losses and its gradient ∂R/∂ℓ, by the objective's own code. */
@@ -125,14 +144,14 @@ export class OnnxStep implements TrainingStep {
   }
 
   /** The γ heads' own Adam step on the encoder outputs of this batch (detached), or its raw modalities. */
-  private auxStep(batch: PackedBatch, fwd: Record<string, Ort.Tensor> | null): void {
+  private auxStep(batch: PackedBatch, fwd: Record<string, Float32Array>): void {
     const aux = this.aux!;
     const n = batch.n, C = this.net.spec.nClasses;
     tf.tidy(() => {
       const oneHot = tf.tensor2d(batch.oneHot, [n, C]);
       const features = aux.onRaw
         ? this.net.spec.widths.map((w, k) => tf.tensor2d(batch.raw(k), [n, w]))
-        : this.graphs.z.map((name, k) => tf.tensor2d(fwd![name].data as Float32Array, [n, this.net.embeddingWidth(k)]));
+        : this.graphs.z.map((name, k) => tf.tensor2d(fwd[name], [n, this.net.embeddingWidth(k)]));
       const { grads } = tf.variableGrads(() => aux.loss(features, oneHot), aux.variables);
       this.auxOptimizer.applyGradients(grads as never);
     });
