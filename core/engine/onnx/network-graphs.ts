@@ -163,11 +163,12 @@ function appendBackwardAndAdam(g: GraphBuilder, layout: NetworkLayout, adam: Ada
   if (withGradient) g.output('grad', G, [total]);
 
   // Adam (TF.js's rule): m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
-  // w ← w − lr · (m/k1) / (√(v/k2) + ε), k1 = 1−β1^t, k2 = 1−β2^t; then kernels · (1 − lr·wd).
+  // w ← w − lr · (m/c1) / (√(v/c2) + ε), c1 = 1−β1^t, c2 = 1−β2^t — evaluated as w − k1 · m / (√v + k2)
+  // with k1 = lr·√c2/c1 and k2 = ε·√c2 (the same quantity, two passes over the parameters fewer);
+  // then kernels · (1 − lr·wd).
   const m1 = g.add(g.mul(io.m, g.floats([adam.beta1])), g.mul(G, g.floats([1 - adam.beta1])));
   const v1 = g.add(g.mul(io.v, g.floats([adam.beta2])), g.mul(g.mul(G, G), g.floats([1 - adam.beta2])));
-  const step = g.div(g.div(m1, io.k1), g.add(g.op('Sqrt', [g.div(v1, io.k2)]), g.floats([adam.epsilon])));
-  let P1 = g.sub(io.params, g.mul(step, g.floats([adam.learningRate])));
+  let P1 = g.sub(io.params, g.mul(g.div(m1, g.add(g.op('Sqrt', [v1]), io.k2)), io.k1));
   if (adam.weightDecay > 0 && adam.decayed.length > 0) {
     const mask = new Float32Array(total).fill(1);
     const factor = Math.fround(1 - adam.learningRate * adam.weightDecay);

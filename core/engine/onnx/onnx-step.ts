@@ -44,7 +44,7 @@ export class OnnxStep implements TrainingStep {
     private readonly ort: OrtModule, private readonly net: MultimodalNetwork, private readonly objective: TrainingObjective,
     private readonly aux: AuxHeads | null, private readonly graphs: TrainingGraphs,
     private readonly forward: Ort.InferenceSession, private readonly backward: Ort.InferenceSession,
-    private readonly fused: Ort.InferenceSession, learningRate: number,
+    private readonly fused: Ort.InferenceSession, private readonly learningRate: number,
   ) {
     this.offsets = paramOffsets(net.layout()).offsets;
     this.params = new Float32Array(graphs.nParams);
@@ -79,7 +79,9 @@ export class OnnxStep implements TrainingStep {
     const data: Record<string, Ort.Tensor> = { [TRAIN_IO.oneHot]: f32(batch.oneHot, [n, C]) };
     batch.inputs.forEach((x, e) => { data[inputName(e)] = f32(x, [n, net.inputWidths[e]]); });
     const params = f32(this.params, [this.params.length]);
-    const k1 = Math.fround(1 - this.acc1), k2 = Math.fround(1 - this.acc2);
+    // Adam's bias corrections c1 = 1 − β1^t, c2 = 1 − β2^t folded into the step size and ε (network-graphs.ts).
+    const c1 = 1 - this.acc1, c2 = 1 - this.acc2;
+    const k1 = (this.learningRate * Math.sqrt(c2)) / c1, k2 = EPSILON * Math.sqrt(c2);
     this.acc1 = Math.fround(this.acc1 * BETA1);
     this.acc2 = Math.fround(this.acc2 * BETA2);
     const state = {
