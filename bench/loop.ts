@@ -159,7 +159,7 @@ async function mfeatRuns(rows: BenchRow[], notes: string[], bundleDir: string | 
   const services = await createAppServices({ dataDir, launcher, host: { kind: 'browser', deliverFile: async (f) => ({ savedTo: f.path }), openFiles: async () => ({ paths: [], unsupported: true }) } });
   try {
     const ds = await services.imports.save({ name: 'mfeat', spec: JSON.parse(readFileSync(MFEAT, 'utf8')), baseDir: path.dirname(MFEAT) });
-    const config = parseTrainConfig({ method: 'mm-dro', backend: 'wasm', seed: 0 });
+    const config = parseTrainConfig({ method: 'mm-dro', seed: 0 }); // the default engine (auto)
     const q = services.queue;
     /** One run: enqueue → started, first progress, final; its phases from the stored results. */
     const runOnce = async (): Promise<RunFigures> => {
@@ -257,7 +257,7 @@ async function trainingMemory(rows: BenchRow[], notes: string[], nRows = 100_000
       {
         name: 'training peak memory vs float32 size of the prepared data', ours: Math.round(mb(m.trainPeakDelta)), reference: Math.round(mb(m.preparedBytes)), unit: 'MB',
         ratio: r2(m.trainPeakDelta / m.preparedBytes), target: 'ratio ≤ 2 (peak RSS over the baseline ≤ 2× the prepared data)',
-        note: `${nRows.toLocaleString('en')} rows × 3 × 100 features, mm-dro, 2 epochs, wasm; RSS sampled every 10 ms from before the data were read (baseline ${Math.round(mb(m.baselineRss))} MB, TF.js loaded) to the end of training`,
+        note: `${nRows.toLocaleString('en')} rows × 3 × 100 features, mm-dro, 2 epochs, the default engine; RSS sampled every 10 ms from before the data were read (baseline ${Math.round(mb(m.baselineRss))} MB, TF.js loaded) to the end of training`,
       },
       {
         name: 'whole run peak memory (read + decode + prepare + train) vs prepared data', ours: Math.round(mb(m.runPeakDelta)), reference: Math.round(mb(m.preparedBytes)), unit: 'MB',
@@ -281,7 +281,7 @@ function mfeatExperiment(rows: BenchRow[], notes: string[], concurrency = 1): vo
       writeFileSync(path.join(dir, 'data', 'settings.json'), JSON.stringify({ concurrency }));
     }
     const report = path.join(dir, 'experiment.html');
-    const r = timed(process.execPath, [DRMM, 'experiment', '--spec', MFEAT, '--methods', 'erm:early,erm:intermediate,chi2:intermediate,mm-dro:intermediate', '--seeds', '3', '--backend', 'wasm', '--report', report, '--json', '--data-dir', path.join(dir, 'data')], { DRMM_DEBUG_STARTUP: '1' });
+    const r = timed(process.execPath, [DRMM, 'experiment', '--spec', MFEAT, '--methods', 'erm:early,erm:intermediate,chi2:intermediate,mm-dro:intermediate', '--seeds', '3', '--report', report, '--json', '--data-dir', path.join(dir, 'data')], { DRMM_DEBUG_STARTUP: '1' });
     if (r.status !== 0) throw new Error(`drmm experiment exited with ${r.status}: ${r.stderr.slice(-400)}`);
     const store = Store.open(path.join(dir, 'data'), { readonly: true });
     let train = 0, evaluate = 0, runs = 0;
@@ -320,7 +320,7 @@ export async function run(): Promise<BenchSection> {
   if (cpus().length > 1) await step('mfeat experiment, one run per core', () => mfeatExperiment(rows, notes, Math.min(cpus().length, 8)));
   notes.unshift(
     `${cpus().length} CPU(s); load average ${load0.toFixed(1)} at the start of this section, ${loadavg()[0].toFixed(1)} at its end (the machine is shared: wall times stretch with the load, so each comparison is a ratio measured in the same run, and CPU times are given beside wall times). ` +
-      `Training processes: ${bundleDir ? `the prebuilt worker (${path.relative(ROOT, bundleDir)}/worker.js)` : 'worker.ts through tsx'}; backend wasm.`,
+      `Training processes: ${bundleDir ? `the prebuilt worker (${path.relative(ROOT, bundleDir)}/worker.js)` : 'worker.ts through tsx'}; the default engine (auto: the native engine where it loads, docs/engine.md).`,
   );
   return { title: 'The whole loop (start-up, first progress, per-run overhead, memory, an experiment)', rows, notes };
 }

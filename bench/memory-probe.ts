@@ -1,20 +1,20 @@
 /**
  * Memory of one training run in a fresh process, as the training process does it (bench/loop.ts
- * runs it): TF.js and the wasm backend loaded (the baseline), then the dataset cache file read,
+ * runs it): TF.js and the default engine loaded (the baseline), then the dataset cache file read,
  * decoded and prepared (core/jobs/data-cache.ts, decoded dataset released), then 2 epochs of
  * mm-dro. RSS is sampled every 10 ms. Prints one JSON line of bytes.
  * Run: `node --expose-gc --import tsx bench/memory-probe.ts <dataset cache file>`.
  */
 import { readFileSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../core/backend';
+import { chooseEngine } from '../core/engine';
 import { WorkerDataCache } from '../core/jobs/data-cache';
 import { parseTrainConfig } from '../core/train/config';
 import { trainModel } from '../core/train/trainer';
 
 const file = process.argv[2];
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-await initBackend('wasm');
+await chooseEngine('auto'); // TF.js, and the native engine where it loads: part of the baseline
 gc();
 const base = process.memoryUsage();
 let peak = base.rss;
@@ -26,7 +26,7 @@ const timer = setInterval(() => {
   if (training && r > trainPeak) trainPeak = r;
 }, 10);
 
-const config = parseTrainConfig({ method: 'mm-dro', fusion: 'intermediate', encoder: { kind: 'mlp', width: 128, depth: 0 }, headWidth: 128, epochs: 2, minSteps: 0, patienceSteps: 0, batchSize: 256, backend: 'wasm', seed: 1 });
+const config = parseTrainConfig({ method: 'mm-dro', fusion: 'intermediate', encoder: { kind: 'mlp', width: 128, depth: 0 }, headWidth: 128, epochs: 2, minSteps: 0, patienceSteps: 0, batchSize: 256, seed: 1 }); // the default engine
 const cache = new WorkerDataCache();
 const fileBytes = statSync(file).size;
 // As the training process does (experiment-job.ts): only the prepared data outlive this block.
