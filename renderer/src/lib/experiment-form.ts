@@ -57,7 +57,7 @@ export interface ExperimentForm {
   minSteps: number;
   headWidth: number;
   missingIndicator: boolean;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'onnx' | 'tensorflow' | 'wasm' | 'cpu';
   /** Where the cells train: this machine (the default), or the lab queue of Settings (docs/distributed.md). */
   runOn: 'local' | 'lab';
 }
