@@ -146,13 +146,13 @@ function appendBackwardAndAdam(g: GraphBuilder, layout: NetworkLayout, adam: Ada
   } else {
     grad.set(ft.logits, dLogits);
   }
-  const zero = g.floats([0]);
+  let zero: string | undefined; // made when a ReLU layer needs it (an unused constant draws a warning from the runtime)
   // A row of ones: ∂/∂b = 1ᵀ·g as one product (the batch-axis ReduceSum is several times slower).
   const ones = g.op('Expand', [g.floats([1], [1]), g.op('Shape', [io.dLoss])]);
   for (const d of [...ft.dense].reverse()) {
     const gy = grad.get(d.out)!;
     // ReLU: the gradient passes where h > 0 (as tf.step in core/model/dense.ts).
-    const gz = d.layer.relu ? g.op('Where', [g.op('Greater', [the(d.out), zero]), gy, zero]) : gy;
+    const gz = d.layer.relu ? g.op('Where', [g.op('Greater', [the(d.out), (zero ??= g.floats([0]))]), gy, zero]) : gy;
     d.inputs.forEach((x, j) => {
       paramGrad[d.layer.W[j]] = g.gemm(the(x), gz, undefined, { transA: true });
       if (d.inputGrad[j]) grad.set(x, g.gemm(gz, param(d.layer.W[j]), undefined, { transB: true }));

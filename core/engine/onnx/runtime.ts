@@ -42,6 +42,7 @@ export async function createSession(ort: OrtModule, model: Uint8Array, threads: 
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     enableCpuMemArena: true,
+    logSeverityLevel: 3, // errors only: the runtime's optimiser notes are not the user's business
     // Idle pool threads sleep instead of spinning: between the two runs of a step JavaScript computes the
     // objective, and training processes often share the machine (an experiment, the app, the tests).
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
