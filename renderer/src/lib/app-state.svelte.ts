@@ -7,6 +7,9 @@ import { api } from './api';
 import type { DatasetSummary, EpochRecordDto, EventPayload, ExperimentSummary, RunSummary, Settings, SystemInfo, ErrorInfo } from './api-types';
 import { toErrorInfo } from './errors';
 
+/** How often live epoch records reach the charts (ms). */
+const EPOCH_FLUSH_MS = 250;
+
 export type ScreenName = 'history' | 'import' | 'setup' | 'monitor' | 'report' | 'glossary' | 'settings';
 
 export interface Route {
@@ -61,6 +64,22 @@ class AppState {
   progress = $state<Record<number, RunProgress>>({});
   /** Epoch records per run id (live, merged with runs.get on open). */
   epochs = $state<Record<number, EpochRecordDto[]>>({});
+  /** Epoch records received since the last chart update (see `run.epoch`). */
+  private readonly pendingEpochs = new Map<number, EpochRecordDto[]>();
+  private epochFlush: ReturnType<typeof setTimeout> | null = null;
+
+  /** Appends the collected epoch records (each epoch once) to `epochs`. */
+  flushEpochs(): void {
+    if (this.epochFlush) clearTimeout(this.epochFlush);
+    this.epochFlush = null;
+    for (const [runId, records] of this.pendingEpochs) {
+      const list = this.epochs[runId] ?? [];
+      const seen = new Set(list.map((e) => e.epoch));
+      const fresh = records.filter((r) => !seen.has(r.epoch) && seen.add(r.epoch));
+      if (fresh.length) this.epochs[runId] = [...list, ...fresh];
+    }
+    this.pendingEpochs.clear();
+  }
   /** Step-level loss trace per run id (x = fractional epoch), capped, for the live chart. */
   trace = $state<Record<number, { x: number; trainLoss: number; robust: number }[]>>({});
   toasts = $state<Toast[]>([]);
@@ -190,10 +209,15 @@ class AppState {
       if (run && run.status === 'queued') run.status = 'running';
     });
     api.on('run.epoch', ({ runId, record }) => {
-      const list = this.epochs[runId] ?? [];
-      if (!list.some((e) => e.epoch === record.epoch)) this.epochs[runId] = [...list, record];
+      // A fast engine on small data finishes tens of epochs a second: collect them and update the
+      // charts a few times a second, not once per epoch (each update redraws every point).
+      const pending = this.pendingEpochs.get(runId) ?? [];
+      pending.push(record);
+      this.pendingEpochs.set(runId, pending);
+      this.epochFlush ??= setTimeout(() => this.flushEpochs(), EPOCH_FLUSH_MS);
     });
     api.on('run.status', ({ runId, status, error }) => {
+      this.flushEpochs();
       const run = this.runs.find((r) => r.id === runId);
       if (run) {
         run.status = status;
