@@ -19,7 +19,6 @@
  * the queue (at least once; the host ignores a second result). The host's cancel flag is read every
  * second while a cell runs.
  */
-import { threadsPerRun } from '../jobs/queue';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +27,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { DrmmError } from '../errors';
+import { threadsPerRun } from '../jobs/queue';
 import { JOBS } from '../jobs/jobs';
 import { ChildProcessLauncher, type Launcher, type WorkerHandle } from '../jobs/launcher';
 import { errorPayload, parseWorkerMessage, type PrepareData, type WorkerMessageInput } from '../jobs/protocol';

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend';
 import type { PreparedData, PreparedPart } from '../data/dataset';
+import { packRows } from '../model/batch';
 import { onnxModel } from '../model/io';
 import { MultimodalNetwork, type NetworkSpec } from '../model/network';
 import { createObjective } from '../objectives/registry';
@@ -37,6 +38,13 @@ function toyData(n: number, seed: number): { x: Float32Array[]; y: Int32Array; g
   const y = Int32Array.from({ length: n }, () => rng.int(C));
   const x = WIDTHS.map((w) => Float32Array.from({ length: n * w }, (_, i) => rng.normal() + (i % w < 2 ? y[Math.floor(i / w)] * 0.7 : 0)));
   return { x, y, group: Int32Array.from({ length: n }, (_, i) => i % 2) };
+}
+
+/** Network input e of the first n rows (its modalities side by side), as the trainer packs it. */
+function networkInput(net: MultimodalNetwork, x: Float32Array[], e: number, n: number): Float32Array {
+  const buf = new Float32Array(n * net.inputWidths[e]);
+  packRows(x, WIDTHS, net.inputGroups[e], null, 0, n, buf);
+  return buf;
 }
 
 function spec(fusion: Fusion, linear = false): NetworkSpec {
@@ -67,11 +75,7 @@ describe.skipIf(!ortLoad.ok)('the native engine (ONNX Runtime)', () => {
       const T = (d: Float32Array, dims: number[]) => new ort.Tensor('float32', d, dims);
       const feeds = (p: Float32Array) => {
         const f: Record<string, InstanceType<OrtModule['Tensor']>> = { y: T(oneHot, [n, C]), params: T(p, [p.length]) };
-        net.inputGroups.forEach((g, e) => {
-          const w = net.inputWidths[e], buf = new Float32Array(n * w);
-          for (let i = 0; i < n; i++) { let col = 0; for (const k of g) { buf.set(x[k].subarray(i * WIDTHS[k], (i + 1) * WIDTHS[k]), i * w + col); col += WIDTHS[k]; } }
-          f[inputName(e)] = T(buf, [n, w]);
-        });
+        net.inputGroups.forEach((_, e) => { f[inputName(e)] = T(networkInput(net, x, e, n), [n, net.inputWidths[e]]); });
         return f;
       };
       // R(θ) = Σ dℓᵢ ℓᵢ(θ), in float64 from the float32 forward graph
@@ -206,11 +210,7 @@ describe.skipIf(!ortLoad.ok)('the native engine (ONNX Runtime)', () => {
       const session = await ort.InferenceSession.create(onnxModel(net));
       const n = 20, { x } = toyData(n, 8);
       const feeds: Record<string, InstanceType<OrtModule['Tensor']>> = {};
-      session.inputNames.forEach((name, e) => {
-        const g = net.inputGroups[e], w = net.inputWidths[e], buf = new Float32Array(n * w);
-        for (let i = 0; i < n; i++) { let col = 0; for (const k of g) { buf.set(x[k].subarray(i * WIDTHS[k], (i + 1) * WIDTHS[k]), i * w + col); col += WIDTHS[k]; } }
-        feeds[name] = new ort.Tensor('float32', buf, [n, w]);
-      });
+      session.inputNames.forEach((name, e) => { feeds[name] = new ort.Tensor('float32', networkInput(net, x, e, n), [n, net.inputWidths[e]]); });
       expect(session.inputNames).toEqual(net.inputGroups.length === 1 ? ['features'] : ['a', 'b', 'c']);
       const p = (await session.run(feeds)).probabilities.data as Float32Array;
       const logits = tf.tidy(() => tf.softmax(net.forward(net.inputGroups.map((_, e) => ({ x: tf.tensor2d(feeds[session.inputNames[e]].data as Float32Array, [n, net.inputWidths[e]]) }))).logits));

@@ -11,7 +11,7 @@
  * count against `concurrency`), and its handle relays the remote worker's messages in this same
  * protocol, so that everything is recorded by this class exactly as for a local process.
  */
-import os from 'node:os';
+import { availableCores } from '../engine/onnx/runtime';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { DrmmError } from '../errors';
@@ -789,6 +789,6 @@ function lastLines(s: string, n: number): string {
 }
 
 /** Cores per concurrent run (≥ 1): runs at the same time share the machine instead of oversubscribing it. */
-export function threadsPerRun(concurrency: number, cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length): number {
+export function threadsPerRun(concurrency: number, cores = availableCores()): number {
   return Math.max(1, Math.floor(cores / Math.max(1, concurrency)));
 }

@@ -15,10 +15,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DrmmError } from '../errors';
 import type { DualSolution } from './worstcase';
 
+/** A batch whose losses are not all finite: training diverged (said in words, not as a solver failure). */
+export function divergedError(): DrmmError {
+  return new DrmmError('INVALID_CONFIG', 'Training diverged: a per-sample loss is not finite.', { hint: 'Lower the learning rate (or the radius) and start the run again.' });
+}
+
 /** The solved dual on plain numbers: value R(ℓ) and gradient w* ⁄ n (see the header). */
 export function solvedDualGradient(values: Float32Array, solve: (losses: ArrayLike<number>) => DualSolution): { value: number; gradient: Float32Array } {
   if (!values.every(Number.isFinite)) {
-    throw new DrmmError('INVALID_CONFIG', 'Training diverged: a per-sample loss is not finite.', { hint: 'Lower the learning rate (or the radius) and start the run again.' });
+    throw divergedError();
   }
   const { value, weights } = solve(values);
   const n = values.length;
@@ -29,7 +34,7 @@ export function solvedDualObjective(losses: tf.Tensor1D, solve: (losses: ArrayLi
   const values = losses.dataSync();
   // A worst case of non-finite losses is undefined: say what happened instead of failing inside the solver.
   if (!values.every(Number.isFinite)) {
-    throw new DrmmError('INVALID_CONFIG', 'Training diverged: a per-sample loss is not finite.', { hint: 'Lower the learning rate (or the radius) and start the run again.' });
+    throw divergedError();
   }
   const { value, weights } = solve(values);
   const n = losses.shape[0];

@@ -10,9 +10,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as Ort from 'onnxruntime-node';
 import type { MultimodalNetwork } from '../../model/network';
+import { divergedError } from '../../objectives/dual';
 import { createErm } from '../../objectives/erm';
 import type { ObjectiveContext, TrainingObjective } from '../../objectives/objective';
-import { DrmmError } from '../../errors';
 import type { AuxHeads } from '../../train/aux-heads';
 import type { EpochBatches, PackedBatch } from '../../train/batches';
 import type { TrainConfig } from '../../train/config';
@@ -37,7 +37,7 @@ export class OnnxStep implements TrainingStep {
   private readonly warmup = createErm();
   /** The other half of double-buffered parameters and moments: a step reads one half and writes the other. */
   private spare: { params: Float32Array; m: Float32Array; v: Float32Array };
-  /** The forward pass's outputs, written in place (no allocation per step); by batch size. */
+  /** The forward pass's outputs, written in place (no allocation per step), and ERM's ∂R/∂ℓ = 1/n (`uniform`); by batch size. */
   private readonly forwardOut = new Map<number, Record<string, Float32Array>>();
 
   private constructor(
@@ -100,8 +100,8 @@ export class OnnxStep implements TrainingStep {
     let value: number;
     if (objective.uniformWeights && !needsEmbeddings) {
       // ERM (and the warm-up): ∂R/∂ℓ = 1/n is known before the losses, so the whole step is one run.
-      await this.fused.run({ ...data, ...state, [TRAIN_IO.dLoss]: f32(new Float32Array(n).fill(1 / n), [n]) }, { ...updated, [TRAIN_IO.losses]: f32(losses, [n]) });
-      if (!losses.every(Number.isFinite)) throw diverged();
+      await this.fused.run({ ...data, ...state, [TRAIN_IO.dLoss]: f32(fo.uniform, [n]) }, { ...updated, [TRAIN_IO.losses]: f32(losses, [n]) });
+      if (!losses.every(Number.isFinite)) throw divergedError();
       value = sum(losses) / n;
     } else {
       const fetches: Record<string, Ort.Tensor> = { [TRAIN_IO.losses]: f32(losses, [n]), [TRAIN_IO.probs]: f32(fo[TRAIN_IO.probs], [n, C]) };
@@ -122,7 +122,7 @@ export class OnnxStep implements TrainingStep {
   private forwardBuffers(n: number): Record<string, Float32Array> {
     let b = this.forwardOut.get(n);
     if (!b) {
-      b = { [TRAIN_IO.losses]: new Float32Array(n), [TRAIN_IO.probs]: new Float32Array(n * this.net.spec.nClasses) };
+      b = { [TRAIN_IO.losses]: new Float32Array(n), [TRAIN_IO.probs]: new Float32Array(n * this.net.spec.nClasses), uniform: new Float32Array(n).fill(1 / n) };
       for (const s of this.graphs.saved) b[s.name] = new Float32Array(n * s.width);
       this.forwardOut.set(n, b);
     }
@@ -131,7 +131,7 @@ export class OnnxStep implements TrainingStep {
 
   /** The objective's value on the batch losses and its gradient ∂R/∂ℓ, by the objective's own code. */
   private objectiveGradient(objective: TrainingObjective, losses: Float32Array, batch: PackedBatch): { value: number; dLoss: Float32Array } {
-    if (!losses.every(Number.isFinite)) throw diverged();
+    if (!losses.every(Number.isFinite)) throw divergedError();
     if (objective.valueAndGradient) {
       const { value, gradient } = objective.valueAndGradient(losses);
       return { value, dLoss: gradient };
@@ -177,8 +177,4 @@ function sum(x: Float32Array): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i];
   return s;
-}
-
-function diverged(): DrmmError {
-  return new DrmmError('INVALID_CONFIG', 'Training diverged: a per-sample loss is not finite.', { hint: 'Lower the learning rate (or the radius) and start the run again.' });
 }

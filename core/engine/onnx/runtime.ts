@@ -26,11 +26,16 @@ export function loadOrt(): Promise<{ ok: true; ort: OrtModule; version: string }
   return loaded;
 }
 
+/** The cores this process may use. */
+export function availableCores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
 /** Intra-op threads of the native engine: DRMM_THREADS, else every core this process may use. */
 export function engineThreads(): number {
   const forced = Number(process.env.DRMM_THREADS);
   if (Number.isInteger(forced) && forced > 0) return forced;
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return availableCores();
 }
 
 /** A CPU session for one graph: sequential execution, `threads` intra-op threads, all graph optimisations. */

@@ -362,6 +362,23 @@ export function formIssues(form: ExperimentForm, groupLevels: readonly string[] 
 }
 
 /** One TrainConfig input per included method × seed (× held-out group for "each group in turn"; pass the dataset's levels). */
+
+/** The settings every run of the form shares, whichever way it is queued: radius rule, γ, warm-up, method levels, schedule. */
+function radiusAndSchedule(form: ExperimentForm) {
+  return {
+    rhoRule: form.rhoRule,
+    rhoAlpha: form.rhoAlpha,
+    gammaMode: form.gammaMode,
+    gammaMatrix: form.gammaMode === 'manual' ? form.gammaMatrix : undefined,
+    gammaRefresh: form.gammaRefresh,
+    warmupEpochs: form.warmupEpochs,
+    cvarAlpha: form.cvarAlpha,
+    groupStep: form.groupStep,
+    epochs: form.epochs,
+    batchSize: form.batchSize,
+  };
+}
+
 export function buildConfigs(form: ExperimentForm, groupLevels: readonly string[] = []): TrainConfigInput[] {
   const mods = form.modalities.filter((m) => m.include);
   const allIncluded = mods.length === form.modalities.length;
@@ -386,16 +403,7 @@ export function buildConfigs(form: ExperimentForm, groupLevels: readonly string[
         objectiveForm: form.objectiveForm,
         rho: mods.length ? mods[0].rho : 0.1,
         rhoByModality,
-        rhoRule: form.rhoRule,
-        rhoAlpha: form.rhoAlpha,
-        gammaMode: form.gammaMode,
-        gammaMatrix: form.gammaMode === 'manual' ? form.gammaMatrix : undefined,
-        gammaRefresh: form.gammaRefresh,
-        warmupEpochs: form.warmupEpochs,
-        cvarAlpha: form.cvarAlpha,
-        groupStep: form.groupStep,
-        epochs: form.epochs,
-        batchSize: form.batchSize,
+        ...radiusAndSchedule(form),
         // The logistic-regression reference keeps its own optimiser defaults unless the user changed the form's.
         ...(m.method === 'logreg' && form.learningRate === DEFAULT_LEARNING_RATE ? {} : { learningRate: form.learningRate }),
         ...(m.method === 'logreg' && form.weightDecay === 0 ? {} : { weightDecay: form.weightDecay }),
@@ -454,16 +462,7 @@ export function buildGrid(form: ExperimentForm, groupLevels: readonly string[] =
     rho: mods.length ? mods[0].rho : 0.1,
     // With a radius grid and one ρ for every modality, mm-dro's grid radius is that ρ (not a scale).
     rhoByModality: sweepRho && uniformRho(form) ? undefined : rhoByModality,
-    rhoRule: form.rhoRule,
-    rhoAlpha: form.rhoAlpha,
-    gammaMode: form.gammaMode,
-    gammaMatrix: form.gammaMode === 'manual' ? form.gammaMatrix : undefined,
-    gammaRefresh: form.gammaRefresh,
-    warmupEpochs: form.warmupEpochs,
-    cvarAlpha: form.cvarAlpha,
-    groupStep: form.groupStep,
-    epochs: form.epochs,
-    batchSize: form.batchSize,
+    ...radiusAndSchedule(form),
     learningRate: form.learningRate === DEFAULT_LEARNING_RATE ? undefined : form.learningRate,
     weightDecay: form.weightDecay === 0 ? undefined : form.weightDecay,
     selectionRule: form.selectionRule,
