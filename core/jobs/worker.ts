@@ -4,6 +4,7 @@
  * `start`, runs the job (job-runner.ts), sends done / failed / cancelled, exits.
  * `cancel` aborts the job's signal. It reads the dataset cache and never writes to SQLite.
  */
+import { constants, setPriority } from 'node:os';
 import { DrmmError } from '../errors';
 import type { JobModule } from './job';
 import { executeJob } from './job-runner';
@@ -41,6 +42,23 @@ function connect(): Port {
   throw new Error('core/jobs/worker must be started by a Launcher (no IPC channel).');
 }
 
+/**
+ * Training yields to the workbench: below-normal priority (nice 10 on Linux and macOS), set before
+ * any compute thread exists, so ONNX Runtime's and TF.js's threads inherit it. On an idle machine
+ * it changes nothing; while the user works, the window and the host keep their frames (a fast run
+ * on two busy cores kept the monitor's frames seconds late). DRMM_TRAINING_PRIORITY=normal keeps
+ * the normal priority.
+ */
+function yieldToTheWorkbench(): void {
+  if (process.env.DRMM_TRAINING_PRIORITY === 'normal') return;
+  try {
+    setPriority(constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    /* not permitted here: train at the priority we have */
+  }
+}
+
+yieldToTheWorkbench();
 const port = connect();
 let lastSend: Promise<void> = Promise.resolve();
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };

@@ -33,6 +33,12 @@ describe.skipIf(!ready)('cancel a running run', () => {
     await running.click();
     await page.waitForSelector(`[data-testid=run-detail][data-run-id="${longId}"]`);
     await page.waitForSelector('[data-testid=progress-text]:has-text("epoch")', { timeout: 120_000 });
+    // A long run's table shows its newest 100 epochs, all of them on request (charts: every epoch).
+    await page.waitForSelector('[data-testid=epoch-table-all]', { timeout: 120_000 });
+    expect(await page.locator('[data-testid=epoch-table] tbody tr').count()).toBe(100);
+    await page.click('[data-testid=epoch-table-all]');
+    await expect.poll(() => page.locator('[data-testid=epoch-table] tbody tr').count()).toBeGreaterThan(100);
+    await page.click('[data-testid=epoch-table-fewer]');
     await page.click('[data-testid=cancel-run]');
     await shoot(app, 'monitor-cancel-confirm-light');
     await page.click('[data-testid=confirm-ok]');

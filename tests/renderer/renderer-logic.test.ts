@@ -10,7 +10,7 @@ import type { FilePreview } from '../../renderer/src/lib/api-types';
 import { assignModality, columnsFromFiles, fromSpec, localIssues, modalitiesByFile, toSpec, visibleRange, type ImportFile, type ImportModel } from '../../renderer/src/lib/import-model';
 import { buildConfigs, defaultForm, EACH_GROUP, effectiveRadius, formIssues, normalQuantile, parseSeeds, runCount, statisticalRadius } from '../../renderer/src/lib/experiment-form';
 import { toErrorInfo, describeLocation } from '../../renderer/src/lib/errors';
-import { selectedEpochMarker } from '../../renderer/src/lib/series';
+import { decimate, selectedEpochMarker } from '../../renderer/src/lib/series';
 
 function preview(fileName: string, columns: [string, FilePreview['columns'][number]['inferredType']][]): FilePreview {
   return { path: `/data/${fileName}`, fileName, delimiter: ',', hasHeader: true, columns: columns.map(([name, inferredType]) => ({ name, inferredType, missing: 0 })), rows: [], bytesRead: 10, truncated: false };
@@ -190,5 +190,31 @@ describe('errors in plain words', () => {
     expect(toErrorInfo(new Error(`Error invoking remote method 'drmm:call': Error: ${JSON.stringify({ error: info })}`))).toEqual(info);
     expect(describeLocation(info)).toBe("a.csv, row 4, column 'b'");
     expect(toErrorInfo(new TypeError('Failed to fetch')).hint).toMatch(/npm run serve/);
+  });
+});
+
+describe('decimate (chart points drawn)', () => {
+  const line = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => ({ x: i + 1, y: f(i) }));
+  it('leaves a short line alone', () => {
+    const pts = line(50, (i) => Math.sin(i));
+    expect(decimate(pts, 100)).toBe(pts);
+  });
+  it('keeps at most max points, in x order, first and last included', () => {
+    const pts = line(5000, (i) => Math.sin(i / 7) + i * 1e-4);
+    const d = decimate(pts, 800);
+    expect(d.length).toBeLessThanOrEqual(800);
+    expect(d.length).toBeGreaterThan(700);
+    expect(d[0]).toBe(pts[0]);
+    expect(d.at(-1)).toBe(pts.at(-1));
+    for (let i = 1; i < d.length; i++) expect(d[i]!.x).toBeGreaterThan(d[i - 1]!.x);
+  });
+  it('keeps every bucket’s extremes, so a one-epoch spike survives (brute force per bucket)', () => {
+    const pts = line(3001, (i) => (i === 1234 ? 9 : i === 2222 ? -9 : Math.cos(i / 50)));
+    const d = decimate(pts, 300);
+    expect(d.some((p) => p.y === 9)).toBe(true);
+    expect(d.some((p) => p.y === -9)).toBe(true);
+    const ys = pts.map((p) => p.y);
+    expect(Math.max(...d.map((p) => p.y))).toBe(Math.max(...ys));
+    expect(Math.min(...d.map((p) => p.y))).toBe(Math.min(...ys));
   });
 });

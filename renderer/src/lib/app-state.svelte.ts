@@ -62,8 +62,11 @@ class AppState {
   loadError = $state<ErrorInfo | null>(null);
   /** Latest progress event per run id. */
   progress = $state<Record<number, RunProgress>>({});
-  /** Epoch records per run id (live, merged with runs.get on open). */
-  epochs = $state<Record<number, EpochRecordDto[]>>({});
+  /**
+   * Epoch records per run id (live, merged with runs.get on open). Raw state (replaced, never
+   * mutated): a long run has thousands of records, and deep proxies over them cost on every update.
+   */
+  epochs = $state.raw<Record<number, EpochRecordDto[]>>({});
   /** Epoch records received since the last chart update (see `run.epoch`). */
   private readonly pendingEpochs = new Map<number, EpochRecordDto[]>();
   private epochFlush: ReturnType<typeof setTimeout> | null = null;
@@ -76,7 +79,7 @@ class AppState {
       const list = this.epochs[runId] ?? [];
       const seen = new Set(list.map((e) => e.epoch));
       const fresh = records.filter((r) => !seen.has(r.epoch) && seen.add(r.epoch));
-      if (fresh.length) this.epochs[runId] = [...list, ...fresh];
+      if (fresh.length) this.epochs = { ...this.epochs, [runId]: [...list, ...fresh] };
     }
     this.pendingEpochs.clear();
   }
