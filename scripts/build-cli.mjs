@@ -5,6 +5,7 @@
  *
  *   dist/cli-<hash>/main.js     the CLI entry (bin/drmm.js imports it)
  *   dist/cli-<hash>/worker.js   the training process (forked by the bundled launcher, found next to it)
+ *   dist/cli-<hash>/task-worker.js  its compute threads (core/parallel/threads.ts, found next to it)
  *   dist/cli-<hash>/chunk-*.js  code shared by both, and code loaded on demand (TF.js users, the web server)
  *   dist/cli.json               which folder is current, and the stamp of every source file it was built from
  *
@@ -77,7 +78,7 @@ export async function buildCli(opts = {}) {
   try {
     const result = await esbuild.build({
       absWorkingDir: root,
-      entryPoints: { main: 'main/cli/main.ts', worker: 'core/jobs/worker.ts' },
+      entryPoints: { main: 'main/cli/main.ts', worker: 'core/jobs/worker.ts', 'task-worker': 'core/parallel/task-worker.ts' },
       bundle: true,
       splitting: true,
       platform: 'node',

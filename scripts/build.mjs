@@ -4,6 +4,7 @@
  *   main/electron/main.ts     → dist/electron/main.cjs     (Electron main process)
  *   main/electron/preload.ts  → dist/electron/preload.cjs  (sandboxed preload: CommonJS, electron only)
  *   core/jobs/worker.ts       → dist/worker.cjs            (training process, utilityProcess.fork)
+ *   core/parallel/task-worker.ts → dist/task-worker.cjs    (its compute threads, core/parallel/threads.ts)
  *   main/cli/main.ts + core/jobs/worker.ts → dist/cli-<hash>/ (the `drmm` CLI and its training process; scripts/build-cli.mjs)
  *   renderer/                 → dist/renderer              (vite build)
  * Native and wasm packages stay external (loaded from node_modules / app.asar.unpacked).
@@ -54,6 +55,7 @@ const entries = [
   { in: 'main/electron/main.ts', out: 'dist/electron/main.cjs', ...importMetaShim },
   { in: 'main/electron/preload.ts', out: 'dist/electron/preload.cjs', external: ['electron'], sourcemap: false },
   { in: 'core/jobs/worker.ts', out: 'dist/worker.cjs', ...importMetaShim },
+  { in: 'core/parallel/task-worker.ts', out: 'dist/task-worker.cjs', ...importMetaShim },
 ];
 
 let failed = false;

@@ -9,6 +9,7 @@
  */
 import type { PreparedData } from '../data/dataset';
 import { copulaGamma } from '../objectives/copula';
+import { bytesToCopy, mapOnThreads } from '../parallel/threads';
 import { defaultEvalRadius } from './distributional';
 
 /** Full-batch gradient steps, step size and L2 penalty of each unimodal logistic regression (the report cites them). */
@@ -26,15 +27,19 @@ export function unimodalLosses(x: Float32Array, width: number, y: Int32Array, nC
   const gW = new Float64Array(width * nClasses);
   const gb = new Float64Array(nClasses);
   const p = new Float64Array(nClasses);
+  // Loops run over W's rows (contiguous) and skip zero inputs (one-hot and sparse columns); each
+  // class's sum still adds its terms in column order, so the numbers are those of the plain loop.
   const logits = (i: number): void => {
     const off = rows[i] * width;
-    let max = -Infinity;
-    for (let c = 0; c < nClasses; c++) {
-      let s = b[c];
-      for (let j = 0; j < width; j++) s += x[off + j] * W[j * nClasses + c];
-      p[c] = s;
-      if (s > max) max = s;
+    for (let c = 0; c < nClasses; c++) p[c] = b[c];
+    for (let j = 0; j < width; j++) {
+      const xv = x[off + j];
+      if (xv === 0) continue;
+      const wo = j * nClasses;
+      for (let c = 0; c < nClasses; c++) p[c] += xv * W[wo + c];
     }
+    let max = -Infinity;
+    for (let c = 0; c < nClasses; c++) if (p[c] > max) max = p[c];
     let z = 0;
     for (let c = 0; c < nClasses; c++) { p[c] = Math.exp(p[c] - max); z += p[c]; }
     for (let c = 0; c < nClasses; c++) p[c] /= z;
@@ -48,7 +53,8 @@ export function unimodalLosses(x: Float32Array, width: number, y: Int32Array, nC
       for (let j = 0; j < width; j++) {
         const xv = x[off + j];
         if (xv === 0) continue;
-        for (let c = 0; c < nClasses; c++) gW[j * nClasses + c] += xv * p[c];
+        const wo = j * nClasses;
+        for (let c = 0; c < nClasses; c++) gW[wo + c] += xv * p[c];
       }
       for (let c = 0; c < nClasses; c++) gb[c] += p[c];
     }
@@ -63,7 +69,18 @@ export function unimodalLosses(x: Float32Array, width: number, y: Int32Array, nC
   return losses;
 }
 
-/** γ between the included modalities, estimated on the training split (METHOD.md §3, data-level). */
+/** One modality's unimodal fit (any thread can compute it: see `unimodalLossesTask`). */
+export interface UnimodalInput { x: Float32Array; width: number; y: Int32Array; nClasses: number; rows: Int32Array }
+
+export function unimodalLossesTask(t: UnimodalInput): Float64Array {
+  return unimodalLosses(t.x, t.width, t.y, t.nClasses, t.rows);
+}
+
+/**
+ * γ between the included modalities, estimated on the training split (METHOD.md §3, data-level).
+ * The unimodal fits are independent: they run on the process's compute threads
+ * (core/parallel/threads.ts), with the numbers of a single thread.
+ */
 export function datasetGamma(data: PreparedData): number[][] {
   const { train } = data;
   const K = data.modalityNames.length;
@@ -71,8 +88,9 @@ export function datasetGamma(data: PreparedData): number[][] {
   const n = Math.min(train.n, GAMMA_MAX_ROWS);
   const rows = new Int32Array(n);
   for (let i = 0; i < n; i++) rows[i] = Math.floor((i * train.n) / n);
-  const losses = data.widths.map((w, k) => unimodalLosses(train.x[k], w, train.y, data.classes.length, rows));
-  return copulaGamma(losses);
+  const inputs = data.widths.map((width, k): UnimodalInput => ({ x: train.x[k], width, y: train.y, nClasses: data.classes.length, rows }));
+  const bytes = bytesToCopy(inputs.map((t) => t.x));
+  return copulaGamma(mapOnThreads('unimodal-losses', inputs, unimodalLossesTask, { bytes }));
 }
 
 /** Default B_eval for a prepared dataset, with the γ it came from. */

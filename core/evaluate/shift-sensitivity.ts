@@ -39,6 +39,7 @@
  *   intercept-only model, so a modality that carries no signal about the loss can be fit as such.
  */
 import type { Predictor } from '../model/predictor';
+import { bytesToCopy, mapOnThreads } from '../parallel/threads';
 import { Rng } from '../rng';
 import { choleskySolve, mean, std } from '../stats';
 import { stressSeed, type PerturbedScorer } from './stress';
@@ -318,9 +319,47 @@ export function modalityRegressors(predictor: Predictor, x: Float32Array[], n: n
 
 // ---------------------------------------------------------------- the estimate
 
-export interface ShiftSensitivityOptions { seed: number; rho?: number; folds?: number }
+export interface ShiftSensitivityOptions {
+  seed: number;
+  rho?: number;
+  folds?: number;
+  /** Compute threads (default: core/parallel/threads.ts `computeThreads`); the result does not depend on it. */
+  threads?: number;
+}
 
-/** Modality shift sensitivity of per-sample losses (n) given each modality's regressors (METHOD.md §5). */
+/** What one modality's estimate needs (any thread can compute it: see `modalityShiftTask`). */
+export interface ModalityShiftInput {
+  loss: Float64Array;
+  regressors: ModalityRegressors;
+  /** The modality's position: its features' random stream. */
+  index: number;
+  folds: number[][];
+  seed: number;
+  rho: number;
+  meanLoss: number;
+  sdLoss: number;
+}
+
+/** Modality `index`'s shift sensitivity: cross-fitted ridge of ℓ on its features (METHOD.md §5). */
+export function modalityShiftTask(t: ModalityShiftInput): ModalityShiftSensitivity {
+  const { loss, regressors: r, meanLoss, sdLoss } = t;
+  const n = loss.length;
+  const f = shiftFeatures(r, n, new Rng(stressSeed(t.seed, 'shift-sensitivity', t.index, 0)));
+  const { deviation, alphas } = crossFittedRidge(f.x, f.width, loss, t.folds);
+  let heldOut = 0; // mean((ℓ − m̂_k)²), m̂_k = E[ℓ] + deviation
+  for (let i = 0; i < n; i++) heldOut += (loss[i] - meanLoss - deviation[i]) ** 2;
+  const sdConditional = Math.sqrt(Math.max(0, sdLoss * sdLoss - heldOut / n));
+  return {
+    modality: r.modality, input: r.kind, width: r.width, projected: r.width > MAX_LINEAR_WIDTH,
+    sdConditional, sdFitted: std(deviation), share: sdLoss > 0 ? sdConditional / sdLoss : NaN, risk: meanLoss + Math.sqrt(t.rho) * sdConditional, alphas,
+  };
+}
+
+/**
+ * Modality shift sensitivity of per-sample losses (n) given each modality's regressors (METHOD.md §5).
+ * The modalities are independent: they are computed on the process's compute threads
+ * (core/parallel/threads.ts), with the numbers of a single thread.
+ */
 export function shiftSensitivity(loss: ArrayLike<number>, regressors: ModalityRegressors[], o: ShiftSensitivityOptions): ShiftSensitivity {
   const n = loss.length;
   const rho = o.rho ?? SHIFT_RHO, k = o.folds ?? SHIFT_FOLDS;
@@ -328,16 +367,9 @@ export function shiftSensitivity(loss: ArrayLike<number>, regressors: ModalityRe
   const meanLoss = mean(loss), sdLoss = std(loss);
   // One seeded stream for the folds (shared by the modalities), one per modality for its features.
   const folds = foldsOf(n, k, stressSeed(o.seed, 'shift-sensitivity', -1, 0));
-  const modalities = regressors.map((r, j): ModalityShiftSensitivity => {
-    const f = shiftFeatures(r, n, new Rng(stressSeed(o.seed, 'shift-sensitivity', j, 0)));
-    const { deviation, alphas } = crossFittedRidge(f.x, f.width, loss, folds);
-    let heldOut = 0; // mean((ℓ − m̂_k)²), m̂_k = E[ℓ] + deviation
-    for (let i = 0; i < n; i++) heldOut += (loss[i] - meanLoss - deviation[i]) ** 2;
-    const sdConditional = Math.sqrt(Math.max(0, sdLoss * sdLoss - heldOut / n));
-    return {
-      modality: r.modality, input: r.kind, width: r.width, projected: r.width > MAX_LINEAR_WIDTH,
-      sdConditional, sdFitted: std(deviation), share: sdLoss > 0 ? sdConditional / sdLoss : NaN, risk: meanLoss + Math.sqrt(rho) * sdConditional, alphas,
-    };
-  });
+  const losses = Float64Array.from(loss);
+  const inputs = regressors.map((r, index): ModalityShiftInput => ({ loss: losses, regressors: r, index, folds, seed: o.seed, rho, meanLoss, sdLoss }));
+  const bytes = bytesToCopy(regressors.map((r) => r.x));
+  const modalities = mapOnThreads('shift-sensitivity', inputs, modalityShiftTask, { bytes, threads: o.threads });
   return { available: true, rho, folds: k, seed: o.seed, meanLoss, sdLoss, modalities };
 }

@@ -11,7 +11,7 @@
  * count against `concurrency`), and its handle relays the remote worker's messages in this same
  * protocol, so that everything is recorded by this class exactly as for a local process.
  */
-import { availableCores } from '../engine/onnx/runtime';
+import { availableCores } from '../cores';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { DrmmError } from '../errors';

@@ -3,7 +3,7 @@
  * only when a run asks for the native engine; where the package or its binary for this platform is
  * missing, `loadOrt` says why and the TF.js engine trains instead.
  */
-import os from 'node:os';
+import { computeThreads } from '../../cores';
 import type * as Ort from 'onnxruntime-node';
 
 export type OrtModule = typeof Ort;
@@ -26,17 +26,8 @@ export function loadOrt(): Promise<{ ok: true; ort: OrtModule; version: string }
   return loaded;
 }
 
-/** The cores this process may use. */
-export function availableCores(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
-
 /** Intra-op threads of the native engine: DRMM_THREADS, else every core this process may use. */
-export function engineThreads(): number {
-  const forced = Number(process.env.DRMM_THREADS);
-  if (Number.isInteger(forced) && forced > 0) return forced;
-  return availableCores();
-}
+export const engineThreads = computeThreads;
 
 /** A CPU session for one graph: sequential execution, `threads` intra-op threads, all graph optimisations. */
 export async function createSession(ort: OrtModule, model: Uint8Array, threads: number): Promise<Ort.InferenceSession> {
