@@ -2,6 +2,7 @@
  * The renderer's pure logic: the import wizard's spec round trip, the experiment form's configs,
  * and the B / ρ previews it shows (checked against METHOD.md §3 closed forms).
  */
+import { fmtEpochTime } from '../../renderer/src/lib/format';
 import { describe, expect, it } from 'vitest';
 import { METHODS, METHOD_LABELS, FUSIONS, SELECTION_RULES, TrainConfigSchema } from '../../core/train/config';
 import { DatasetSpecSchema } from '../../core/data/spec';
@@ -216,5 +217,14 @@ describe('decimate (chart points drawn)', () => {
     const ys = pts.map((p) => p.y);
     expect(Math.max(...d.map((p) => p.y))).toBe(Math.max(...ys));
     expect(Math.min(...d.map((p) => p.y))).toBe(Math.min(...ys));
+  });
+});
+
+describe('fmtEpochTime', () => {
+  it('gives milliseconds below a second and seconds above', () => {
+    expect(fmtEpochTime(0.0123)).toBe('12 ms');
+    expect(fmtEpochTime(0)).toBe('0 ms');
+    expect(fmtEpochTime(2.345)).toBe('2.3 s');
+    expect(fmtEpochTime(undefined)).toBe('—');
   });
 });
