@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, rendererBuilt, startApp, type App } from './harness';
-import { gotoScreen, historyStatuses, shoot, startExperiment, waitLoaded } from './ui-steps';
+import { apiCall, gotoScreen, historyStatuses, shoot, startExperiment, waitLoaded } from './ui-steps';
 
 const ready = chromiumAvailable() && rendererBuilt();
 
@@ -52,4 +52,32 @@ describe.skipIf(!ready)('cancel a running run', () => {
     expect(statuses[longId!]).toBe('cancelled');
     expect(Object.values(statuses).filter((s) => s === 'succeeded')).toHaveLength(1);
   }, 420_000);
+
+  it('cancels an experiment from its group in the queue: every unfinished run, nothing else', async () => {
+    const page = app.page;
+    await gotoScreen(page, 'setup');
+    await startExperiment(page, { methods: [{ method: 'erm', fusion: 'early' }, { method: 'chi2', fusion: 'early' }, { method: 'cvar', fusion: 'early' }], epochs: 5000, batchSize: 16, name: 'three long', patienceSteps: 0 });
+    const group = page.locator('[data-testid=queue-experiment]').first();
+    await group.waitFor({ timeout: 60_000 });
+    const experimentId = Number(await group.getAttribute('data-experiment-id'));
+    await page.waitForSelector('[data-testid=queue-item][data-status=running]', { timeout: 120_000 });
+    await group.locator('[data-testid=queue-experiment-cancel]').click();
+    const dialog = page.locator(`[data-testid=confirm-experiment-dialog][data-experiment-id="${experimentId}"]`);
+    const listedX = await apiCall<{ result: { id: number; cells: number }[] } | { id: number; cells: number }[]>(page, 'experiments.list');
+    const cells = (Array.isArray(listedX) ? listedX : listedX.result).find((x) => x.id === experimentId)!.cells;
+    expect(cells).toBe(3);
+    await expect.poll(() => dialog.locator('[data-testid=confirm-message]').textContent()).toMatch(/Its 3 unfinished runs \(1 running, 2 queued\) stop now/);
+    await shoot(app, 'monitor-cancel-experiment-light');
+    await dialog.locator('[data-testid=confirm-ok]').click();
+    await page.waitForSelector('[data-testid=toast-info]:has-text("Cancelled 3 runs of “three long”")');
+    await expect.poll(() => page.locator('[data-testid=queue-experiment]').count()).toBe(0);
+    const listed = await apiCall<{ result: { id: number; experimentId: number | null }[] } | { id: number; experimentId: number | null }[]>(page, 'runs.list');
+    const mine = (Array.isArray(listed) ? listed : listed.result).filter((r) => r.experimentId === experimentId);
+    expect(mine).toHaveLength(3);
+    const statuses = await historyStatuses(page);
+    for (const r of mine) expect(statuses[String(r.id)]).toBe('cancelled');
+    // the earlier runs are untouched
+    expect(Object.values(statuses).filter((s) => s === 'succeeded')).toHaveLength(1);
+    expect(Object.values(statuses).filter((s) => s === 'cancelled')).toHaveLength(4);
+  }, 300_000);
 });
