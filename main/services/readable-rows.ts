@@ -7,9 +7,17 @@ import type { z } from 'zod';
 import { DrmmError, isDrmmError } from '../../core/errors';
 import { describeZodIssues } from '../api/dispatch';
 
+let stderrWarnings = 0;
+
 /** Where hosts without a log of their own (CLI, browser mode) send such warnings. */
 export function warnOnStderr(line: string): void {
+  stderrWarnings++;
   process.stderr.write(`drmm: warning: ${line}\n`);
+}
+
+/** Warnings written by `warnOnStderr` so far (so the CLI does not say "no runs yet" after leaving some out). */
+export function stderrWarningCount(): number {
+  return stderrWarnings;
 }
 
 /** "dataset #5 left out of the list: <why>. <what to do>" */

@@ -3,6 +3,7 @@ import { DrmmError } from '../../../core/errors';
 import type { RunSummary, DatasetSummary } from '../../api/contract';
 import { boolArg, printJson, stringArg, textTable as table, type CliCommand } from '../command';
 import { DATA_DIR_OPTION, parseIdList, withServices } from '../context';
+import { stderrWarningCount } from '../../services/readable-rows';
 
 
 const num = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(3) : '—');
@@ -75,8 +76,10 @@ export const runsCommand: CliCommand = {
       }
       if (sub !== undefined) throw new DrmmError('INVALID_ARGUMENT', `Unknown sub-command 'runs ${sub}'.`, { hint: "Use 'drmm runs', 'drmm runs show ID' or 'drmm runs delete ID'." });
       const status = stringArg(args, 'status') as RunSummary['status'] | undefined;
+      const warned = stderrWarningCount();
       const list = s.runs.list(status ? { status } : {});
       if (boolArg(args, 'json')) printJson(list);
+      else if (list.length === 0 && stderrWarningCount() > warned) process.stdout.write('No run can be shown: the runs above were left out.\n');
       else if (list.length === 0) process.stdout.write("No runs yet. Train one with 'drmm train --spec SPEC --method mm-dro'.\n");
       else process.stdout.write(table([['id', 'name', 'dataset', 'method', 'fusion', 'seed', 'status', 'accuracy', 'robust acc', 'created'], ...list.map((r) => [String(r.id), r.name, r.datasetName, r.method, r.fusion, String(r.seed), r.status, num(r.metrics?.accuracy), num(r.metrics?.robustAccuracy), r.createdAt.slice(0, 19)])]) + '\n');
       return 0;
