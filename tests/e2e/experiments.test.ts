@@ -309,6 +309,12 @@ describe.skipIf(!ready)('experiments in the UI', () => {
     await page.locator(`[data-testid=experiment-row][data-experiment-id="${experimentId}"] [data-testid=experiment-name]`).click();
     await page.click('[data-testid=experiment-clone]');
     await page.fill('[data-testid=experiment-clone-name]', 'derm grid, seed 5');
+    // Radii can change too: the grid had none (each method's default); a wrong list is refused in words.
+    expect(await page.inputValue('[data-testid=experiment-clone-radii]')).toBe('');
+    await page.fill('[data-testid=experiment-clone-radii]', '0.1, abc');
+    await expect.poll(() => page.locator('[data-testid=experiment-clone-submit]').isDisabled()).toBe(true);
+    expect(await page.textContent('[data-testid=experiment-clone-form]')).toContain('Give radii as numbers ≥ 0');
+    await page.fill('[data-testid=experiment-clone-radii]', '');
     await page.fill('[data-testid=experiment-clone-seeds]', '5');
     await page.click('[data-testid=experiment-clone-submit]');
     await expect.poll(async () => (await experiments(page)).find((e) => e.name === 'derm grid, seed 5')?.cells).toBe(2);

@@ -11,7 +11,7 @@ import { expandGrid } from '../../core/experiments/grid';
 import {
   buildGrid, CHOSEN_GROUPS, defaultForm, EACH_GROUP, estimateSeconds, fmtAbout, formIssues, gridPreview, labChoiceNote, pastRunTiming, plannedSteps, runCount, runOnRequest, type ExperimentForm,
 } from '../../renderer/src/lib/experiment-form';
-import { historyEntries, seedRange } from '../../renderer/src/lib/history-model';
+import { historyEntries, parseRadiusList, parseSeedList, seedRange } from '../../renderer/src/lib/history-model';
 import { queueGroups } from '../../renderer/src/lib/queue-groups';
 
 const LEVELS = ['cleveland', 'hungarian', 'switzerland', 'va'];
@@ -241,5 +241,22 @@ describe('experiment setup: run on this machine or the lab queue', () => {
   it('says where the cells go (no password) and which key the workers need', () => {
     expect(labChoiceNote(lab)).toBe("cells wait in redis://drmm@lab:6379/0 for the lab's workers (drmm worker) holding the lab key 0123456789abcdef (/data/lab.key); results are recorded here.");
     expect(labChoiceNote({ ...lab, keyId: null })).toMatch(/a lab key is made in \/data\/lab\.key when the experiment starts: copy it to each worker by hand\.$/);
+  });
+});
+
+describe('History: the clone form reads seeds and radii', () => {
+  it('seeds: distinct whole numbers, commas or spaces; anything else is refused', () => {
+    expect(parseSeedList('0, 1 2,2')).toEqual([0, 1, 2]);
+    expect(parseSeedList('')).toBeNull();
+    expect(parseSeedList('1, -2')).toBeNull();
+    expect(parseSeedList('1.5')).toBeNull();
+  });
+  it('radii: distinct numbers ≥ 0; empty means each method’s default; anything else is refused', () => {
+    expect(parseRadiusList('0.05, 0.2 0.2')).toEqual([0.05, 0.2]);
+    expect(parseRadiusList('1e-2')).toEqual([0.01]);
+    expect(parseRadiusList('')).toEqual([]);
+    expect(parseRadiusList('-0.1')).toBeNull();
+    expect(parseRadiusList('0.1, abc')).toBeNull();
+    expect(parseRadiusList('Infinity')).toBeNull();
   });
 });

@@ -48,6 +48,24 @@ export function seedRange(seeds: readonly number[]): string {
   return s.join(', ');
 }
 
+/** Seeds typed as "0, 1, 2" (commas or spaces): distinct whole numbers in the order given, or null when one is not. */
+export function parseSeedList(text: string): number[] | null {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  if (!parts.length || parts.some((p) => !/^\d+$/.test(p))) return null;
+  return [...new Set(parts.map(Number))];
+}
+
+/**
+ * Radii typed as "0.05, 0.2": distinct non-negative numbers in the order given; empty text means
+ * each method's default radius (`[]`); null when one is not a number ≥ 0.
+ */
+export function parseRadiusList(text: string): number[] | null {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  const values = parts.map(Number);
+  if (values.some((v, k) => !Number.isFinite(v) || v < 0 || !/^[0-9.eE+-]+$/.test(parts[k]!))) return null;
+  return [...new Set(values)];
+}
+
 /** A run's configuration label (its cell's, else method:fusion). */
 export function runConfiguration(r: RunSummary): string {
   return r.cell?.configuration ?? `${r.method}${r.fusion ? `:${r.fusion}` : ''}`;
