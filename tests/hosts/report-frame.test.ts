@@ -60,13 +60,21 @@ describe('the report frame', () => {
       const [id] = REPORT_SECTIONS[REPORT_SECTIONS.length - 1];
       const inner = page.frames().find((f) => f !== page.mainFrame())!;
       // A real mouse click on the link (the frame sits at the page's top left). Playwright's own
-      // click waits for animation frames, which a frame without scripts never runs.
-      const box = await inner.evaluate((s) => {
-        const r = document.querySelector(`nav.toc a[href$="#${s}"]`)!.getBoundingClientRect();
-        return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
-      }, id);
-      await page.mouse.click(box.x, box.y);
-      await expect.poll(() => inner.url()).toBe(`about:srcdoc#${id}`);
+      // click waits for animation frames, which a frame without scripts never runs. On a loaded
+      // machine the first click can land before the page is laid out for good (fonts), so the box
+      // is measured again and the click repeated until the frame has moved, a few times at most.
+      const clickLink = async () => {
+        const box = await inner.evaluate((s) => {
+          const r = document.querySelector(`nav.toc a[href$="#${s}"]`)!.getBoundingClientRect();
+          return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+        }, id);
+        await page.mouse.click(box.x, box.y);
+      };
+      for (let attempt = 0; attempt < 5 && inner.url() !== `about:srcdoc#${id}`; attempt++) {
+        await clickLink();
+        await expect.poll(() => inner.url(), { timeout: 3_000 }).toBe(`about:srcdoc#${id}`).catch(() => {});
+      }
+      expect(inner.url()).toBe(`about:srcdoc#${id}`);
       const top = await inner.evaluate((s) => document.getElementById(s)!.getBoundingClientRect().top, id);
       expect(Math.abs(top)).toBeLessThan(5);
       await page.close();
