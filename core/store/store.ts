@@ -292,25 +292,23 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
-/** Where a stored JSON value comes from, for the error when it cannot be read. */
-interface StoredField { what: string; hint: string }
+/** What to do about a damaged stored value of a run or a dataset (`parse`). */
+const REPAIR = {
+  run: (id: number) => `Delete run #${id} (History, or \`drmm runs delete ${id}\`), or restore history.sqlite from a backup.`,
+  dataset: (id: number) => `Delete dataset #${id} (History → Datasets, or \`drmm datasets delete ${id} --cascade\`), or restore history.sqlite from a backup.`,
+};
 
-const runField = (id: number, field: string): StoredField => ({
-  what: `Run #${id}'s stored ${field}`,
-  hint: `Delete run #${id} (History, or \`drmm runs delete ${id}\`), or restore history.sqlite from a backup.`,
-});
-const datasetField = (id: number, field: string): StoredField => ({
-  what: `Dataset #${id}'s stored ${field}`,
-  hint: `Delete dataset #${id} (History → Datasets, or \`drmm datasets delete ${id} --cascade\`), or restore history.sqlite from a backup.`,
-});
-
-/** A stored JSON value; text that is not JSON (a hand-edited or damaged history) is a DrmmError naming the row. */
-const parse = <T>(s: string | null, where: StoredField): T => {
+/**
+ * A stored JSON value of run or dataset `id`; text that is not JSON (a hand-edited or damaged
+ * history) is a DrmmError naming the row, the field and what to do (formatted only then).
+ */
+const parse = <T>(s: string | null, owner: keyof typeof REPAIR, id: number, field: string): T => {
   if (s === null || s === undefined) return null as T;
   try {
     return JSON.parse(s) as T;
   } catch (e) {
-    throw new DrmmError('CONFLICT', `${where.what} cannot be read: it is not valid JSON (${(e as Error).message}), so the history file was edited or is damaged.`, { hint: where.hint });
+    const what = `${owner === 'run' ? 'Run' : 'Dataset'} #${id}'s stored ${field}`;
+    throw new DrmmError('CONFLICT', `${what} cannot be read: it is not valid JSON (${(e as Error).message}), so the history file was edited or is damaged.`, { hint: REPAIR[owner](id) });
   }
 };
 const num = (v: number | null | undefined): number | null => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
@@ -787,7 +785,7 @@ export class Store {
         if (!cur) throw new DrmmError('NOT_FOUND', `No run with id ${id}.`);
         // Earlier timings that cannot be read are dropped rather than losing the run's outcome.
         let earlier: Record<string, number> | null = null;
-        try { earlier = parse<Record<string, number>>(cur.timings, runField(id, 'timings')); } catch { /* damaged: replaced below */ }
+        try { earlier = parse<Record<string, number>>(cur.timings, 'run', id, 'timings'); } catch { /* damaged: replaced below */ }
         const timings = fin.timings ? { ...(earlier ?? {}), ...fin.timings } : earlier;
         this.db
           .prepare(`UPDATE runs SET status = ?, error = ?, exit_code = ?, exit_signal = ?, last_message = ?, finished_at = ?, timings = ? WHERE id = ?`)
@@ -848,13 +846,13 @@ export class Store {
     return (this.db.prepare('SELECT * FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as EpochDb[]).map((e) => ({
       runId: e.run_id, epoch: e.epoch, trainLoss: e.train_loss, objective: e.objective, valLoss: e.val_loss,
       valAccuracy: e.val_accuracy, worstGroupAccuracy: e.worst_group_accuracy, durationMs: e.duration_ms,
-      metrics: parse<Record<string, unknown>>(e.metrics, runField(runId, `metrics of epoch ${e.epoch}`)) ?? {}, createdAt: e.created_at,
+      metrics: parse<Record<string, unknown>>(e.metrics, 'run', runId, `metrics of epoch ${e.epoch}`) ?? {}, createdAt: e.created_at,
     }));
   }
 
   getRunResult(runId: number): RunResultRow | undefined {
     const r = this.db.prepare('SELECT * FROM run_results WHERE run_id = ?').get(runId) as { run_id: number; results: string; evaluation: string | null } | undefined;
-    return r ? { runId: r.run_id, results: parse(r.results, runField(runId, 'results')), evaluation: parse(r.evaluation, runField(runId, 'evaluation')) } : undefined;
+    return r ? { runId: r.run_id, results: parse(r.results, 'run', runId, 'results'), evaluation: parse(r.evaluation, 'run', runId, 'evaluation') } : undefined;
   }
 
   /** Deletes a finished run, its epochs, results, tags, artifacts (rows and files). */
@@ -986,8 +984,8 @@ export class Store {
   private toDataset(row: DatasetDb): DatasetRow {
     const files = (this.db.prepare('SELECT path, sha256, bytes FROM dataset_files WHERE dataset_id = ? ORDER BY ord').all(row.id) as DatasetFileRow[]);
     return {
-      id: row.id, name: row.name, version: row.version, spec: parse(row.spec, datasetField(row.id, 'spec')), contentHash: row.content_hash,
-      cachePath: row.cache_path, cacheBytes: row.cache_bytes, summary: parse(row.summary, datasetField(row.id, 'summary')), createdAt: row.created_at,
+      id: row.id, name: row.name, version: row.version, spec: parse(row.spec, 'dataset', row.id, 'spec'), contentHash: row.content_hash,
+      cachePath: row.cache_path, cacheBytes: row.cache_bytes, summary: parse(row.summary, 'dataset', row.id, 'summary'), createdAt: row.created_at,
       files, runCount: row.run_count,
     };
   }
@@ -1005,17 +1003,17 @@ function sizeOnDisk(p: string): number {
 function toRun(r: RunDb, withResults = false): RunRow {
   const run: RunRow = {
     id: r.id, datasetId: r.dataset_id, datasetName: r.dataset_name, datasetVersion: r.dataset_version, name: r.name,
-    method: r.method, fusion: r.fusion, config: parse<Record<string, unknown>>(r.config, runField(r.id, 'configuration')) ?? {}, seed: r.seed,
+    method: r.method, fusion: r.fusion, config: parse<Record<string, unknown>>(r.config, 'run', r.id, 'configuration') ?? {}, seed: r.seed,
     backend: r.backend, device: r.device, appVersion: r.app_version, status: r.status, error: r.error,
     exitCode: r.exit_code, exitSignal: r.exit_signal, lastMessage: r.last_message, hostPid: r.host_pid,
     workerPid: r.worker_pid, createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
-    timings: parse(r.timings, runField(r.id, 'timings')), notes: r.notes, tags: parse<string[]>(r.tags_json, runField(r.id, 'tags')) ?? [],
-    experimentId: r.experiment_id, cell: parse<RunCell | null>(r.cell, runField(r.id, 'grid cell')),
+    timings: parse(r.timings, 'run', r.id, 'timings'), notes: r.notes, tags: parse<string[]>(r.tags_json, 'run', r.id, 'tags') ?? [],
+    experimentId: r.experiment_id, cell: parse<RunCell | null>(r.cell, 'run', r.id, 'grid cell'),
     labQueue: r.lab_queue ?? null, workerHost: r.worker_host ?? null,
   };
   if (withResults) {
-    run.results = parse(r.results ?? null, runField(r.id, 'results'));
-    run.evaluation = parse(r.evaluation ?? null, runField(r.id, 'evaluation'));
+    run.results = parse(r.results ?? null, 'run', r.id, 'results');
+    run.evaluation = parse(r.evaluation ?? null, 'run', r.id, 'evaluation');
   }
   return run;
 }

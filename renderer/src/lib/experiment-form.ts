@@ -361,8 +361,6 @@ export function formIssues(form: ExperimentForm, groupLevels: readonly string[] 
   return out;
 }
 
-/** One TrainConfig input per included method × seed (× held-out group for "each group in turn"; pass the dataset's levels). */
-
 /** The settings every run of the form shares, whichever way it is queued: radius rule, γ, warm-up, method levels, schedule. */
 function radiusAndSchedule(form: ExperimentForm) {
   return {
@@ -379,6 +377,7 @@ function radiusAndSchedule(form: ExperimentForm) {
   };
 }
 
+/** One TrainConfig input per included method × seed (× held-out group for "each group in turn"; pass the dataset's levels). */
 export function buildConfigs(form: ExperimentForm, groupLevels: readonly string[] = []): TrainConfigInput[] {
   const mods = form.modalities.filter((m) => m.include);
   const allIncluded = mods.length === form.modalities.length;
